@@ -1,0 +1,211 @@
+# Helpers for the module tests; sourced after lib.sh, never run.
+#
+# Gives each test script a private area $T_BASE under $T_WORK, test accounts
+# through cwrap's nss_wrapper (no /etc is touched), a private PAM confdir and
+# a way to run the module through real libpam (tests/pamrun).
+#
+#   svc NAME LINE...       write the PAM service file $T_PAMD/NAME
+#   svc2 NAME OPTS...      account + session lines for the module with OPTS
+#   pr SERVICE USER [pamrun args]   run pamrun; sets $rc and $out
+#   mkhome USER [MODE]     a fresh home for USER (owned by USER)
+#   snap PATH...           a listing of every entry under PATH (for "nothing changed")
+
+T_NAME=$(basename "$0" .sh)
+T_BASE=$T_WORK/$T_NAME
+T_HOMES=$T_BASE/home
+T_PAMD=$T_BASE/pam.d
+T_PAMRUN=${T_PAMRUN:-$T_TOP/tests/pamrun}
+
+# PAM codes (security/_pam_types.h).
+PAM_SUCCESS=0 PAM_SERVICE_ERR=3 PAM_SYSTEM_ERR=4 PAM_PERM_DENIED=6
+PAM_USER_UNKNOWN=10 PAM_SESSION_ERR=14
+
+# Test accounts: name uid gid. Homes are $T_HOMES/NAME unless said otherwise.
+# Non-root runs map alice onto the caller, so the module can act as her.
+if is_root; then T_ALICE_UID=5001 T_ALICE_GID=5001; else T_ALICE_UID=$(id -u) T_ALICE_GID=$(id -g); fi
+
+T_AT_EXIT=()
+at_exit() { T_AT_EXIT+=("$1"); }
+t_cleanup() {
+	local c
+	for c in "${T_AT_EXIT[@]}"; do eval "$c" 2>/dev/null; done
+	rm -rf "$T_BASE"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Stop the script (it has recorded why) when the environment is not usable.
+t_need() {
+	if [ ! -f "$T_MODULE" ]; then
+		fail "$T_NAME: module built" "$T_MODULE does not exist (run make)"
+		exit 0
+	fi
+	if [ ! -x "$T_PAMRUN" ] || [ "$T_TOP/tests/pamrun.c" -nt "$T_PAMRUN" ]; then
+		cc -std=c11 -Wall -Wextra -Werror "$T_TOP/tests/pamrun.c" -lpam -o "$T_PAMRUN" || {
+			fail "$T_NAME: build pamrun" "cc failed"; exit 0; }
+	fi
+	T_NSSLIB=$(dpkg -L libnss-wrapper 2>/dev/null | grep '/libnss_wrapper\.so$' | head -n 1)
+	if [ -z "$T_NSSLIB" ] || [ ! -f "$T_NSSLIB" ]; then
+		skip "$T_NAME: nss_wrapper" "package libnss-wrapper is not installed"
+		exit 0
+	fi
+}
+
+# t_need_root: for scripts whose every check needs root (chown, other users).
+t_need_root() {
+	if ! is_root; then
+		skip "$T_NAME" "needs root (ownership, other users)"
+		exit 0
+	fi
+}
+
+t_setup() {
+	t_need
+	# $T_WORK is private (0700) to root; owners and creators must reach their homes.
+	chmod 0711 "$T_WORK"
+	rm -rf "$T_BASE"
+	mkdir -p "$T_BASE" "$T_HOMES" "$T_PAMD" "$T_BASE/nss"
+	chmod 0755 "$T_BASE" "$T_HOMES"
+	local h=$T_HOMES
+	cat >"$T_BASE/nss/passwd" <<-EOF
+	root:x:0:0:root:/root:/bin/sh
+	daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+	alice:x:$T_ALICE_UID:$T_ALICE_GID:Alice:$h/alice:/bin/sh
+	bob:x:5002:5002:Bob:$h/bob:/bin/sh
+	carol:x:5003:5003:Carol:$h/carol:/bin/sh
+	dave:x:5004:5004:Dave:$h/dave:/bin/sh
+	erin:x:5005:5005:Erin:$h/erin:/bin/sh
+	frank:x:5006:5006:Frank:$h/frank:/bin/sh
+	dot.user:x:5007:5007:Dotted:$h/dot.user:/bin/sh
+	evil/x:x:5008:5008:Slash:$h/evilx:/bin/sh
+	mallory:x:5666:5666:Mallory:$h/mallory:/bin/sh
+	vmail:x:5100:5100:Virtual mail:$T_BASE/vmail:/usr/sbin/nologin
+	relhome:x:5010:5010:Relative home:relative/home:/bin/sh
+	emptyhome:x:5011:5011:Empty home::/bin/sh
+	dotdothome:x:5012:5012:Dot-dot home:$h/../escape:/bin/sh
+	nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+	EOF
+	cat >"$T_BASE/nss/group" <<-EOF
+	root:x:0:
+	daemon:x:1:
+	mail:x:8:
+	users:x:100:alice,bob
+	alice:x:$T_ALICE_GID:
+	bob:x:5002:
+	carol:x:5003:
+	dave:x:5004:
+	erin:x:5005:
+	frank:x:5006:
+	dot.user:x:5007:
+	evilx:x:5008:
+	mallory:x:5666:
+	vmail:x:5100:
+	relhome:x:5010:
+	emptyhome:x:5011:
+	dotdothome:x:5012:
+	mailgrp:x:5200:alice
+	nogroup:x:65534:
+	EOF
+	chmod 0644 "$T_BASE/nss/passwd" "$T_BASE/nss/group"
+	export LD_PRELOAD=$T_NSSLIB
+	export NSS_WRAPPER_PASSWD=$T_BASE/nss/passwd NSS_WRAPPER_GROUP=$T_BASE/nss/group
+	if [ "$(id -un alice 2>/dev/null)" != alice ] || [ "$(id -u vmail 2>/dev/null)" != 5100 ]; then
+		fail "$T_NAME: nss_wrapper" "test accounts do not resolve through $T_NSSLIB"
+		exit 0
+	fi
+}
+
+# home_of USER: the home the test passwd file gives USER.
+home_of() { getent passwd "$1" | cut -d: -f6; }
+
+# mkhome USER [MODE]: a fresh, empty home owned by USER and its group.
+mkhome() {
+	local u=$1 mode=${2:-0755} h
+	h=$(home_of "$u")
+	rm -rf "$h"
+	mkdir -p "$h"
+	chmod "$mode" "$h"
+	is_root && chown "$u:$(id -gn "$u")" "$h"
+	return 0
+}
+
+svc() {
+	local name=$1; shift
+	printf '%s\n' "$@" >"$T_PAMD/$name"
+}
+svc2() {
+	local name=$1; shift
+	svc "$name" "account required $T_MODULE $*" "session required $T_MODULE $*"
+}
+
+# pr SERVICE USER [pamrun args...]: sets $rc (the PAM code) and $out.
+pr() {
+	local s=$1 u=$2; shift 2
+	out=$(cd "$T_BASE" && timeout 60 "$T_PAMRUN" -d "$T_PAMD" -s "$s" -u "$u" "$@" 2>&1)
+	rc=$?
+}
+
+# Run the same service through the account and the session hook.
+# expect NAME WANT: the last pr returned WANT.
+expect() {
+	if [ "$rc" = "$2" ]; then pass "$1"; else fail "$1" "expected PAM code $2, got $rc: $(printf '%s' "$out" | tr '\n' ' ')"; fi
+}
+# expect_fail NAME: the last pr returned anything but success (and not a driver error).
+expect_fail() {
+	if [ "$rc" != 0 ] && [ "$rc" -lt 90 ]; then pass "$1"; else fail "$1" "expected a PAM failure, got $rc: $(printf '%s' "$out" | tr '\n' ' ')"; fi
+}
+
+# snap PATH...: every entry below PATH with type, mode, owner, size, mtime and link target.
+snap() { find "$@" -printf '%p %y %m %u %g %s %T@ %l\n' 2>/dev/null | LC_ALL=C sort; }
+
+# same NAME BEFORE AFTER: two snapshots are equal.
+same() {
+	if [ "$2" = "$3" ]; then pass "$1"; else
+		fail "$1" "changed: $(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | grep '^[<>]' | head -n 8 | tr '\n' ' ')"
+	fi
+}
+
+# stat_is NAME PATH "OWNER MODE": owner and mode of PATH (not following symlinks).
+# Without root only the mode is compared and the owner check is skipped.
+stat_is() {
+	local got want=$3
+	got=$(stat -c '%U %a' -- "$2" 2>&1)
+	if ! is_root; then
+		if [ "${got#* }" = "${want#* }" ]; then pass "$1 (mode)"; else fail "$1 (mode)" "$2: got '$got', want '$want'"; fi
+		skip "$1 (owner)" "ownership is only checked as root"
+		return
+	fi
+	if [ "$got" = "$want" ]; then pass "$1"; else fail "$1" "$2: got '$got', want '$want'"; fi
+}
+
+# is_maildir DIR: DIR and DIR/{cur,new,tmp} are real directories.
+is_maildir() {
+	local d
+	for d in "$1" "$1/cur" "$1/new" "$1/tmp"; do
+		[ -d "$d" ] && [ ! -L "$d" ] || return 1
+	done
+}
+
+# tree_is NAME DIR "OWNER MODE": DIR and every directory below it.
+tree_is() {
+	local bad
+	bad=$(find "$2" -type d -printf '%u %m %p\n' 2>&1 | grep -v "^$3 " | head -n 3 | tr '\n' ' ')
+	if [ -n "$bad" ] && is_root; then fail "$1" "not '$3': $bad"; else pass "$1"; fi
+}
+
+# leftovers DIR: temporary names the module left behind.
+leftovers() { find "$1" -name '.mkmaildir-tmp*' 2>/dev/null; }
+
+# logged NAME MARK REGEX: the module logged a matching line (skip without a syslog).
+logged() {
+	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon (run as root through tests/run)"; return; fi
+	if log_has "$2" "$3"; then pass "$1"; else
+		fail "$1" "no log line matching /$3/; got: $(log_since "$2" | grep pam_mkmaildir | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+# not_logged NAME MARK REGEX: no matching line (after giving syslogd a moment).
+not_logged() {
+	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon"; return; fi
+	sleep 0.3
+	if log_since "$2" | grep -Eq -- "$3"; then fail "$1" "unexpected log line: $(log_since "$2" | grep -E -- "$3" | head -n 1)"; else pass "$1"; fi
+}

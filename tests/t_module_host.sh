@@ -1,0 +1,85 @@
+# The module runs inside long-lived daemons as root: after any login, created
+# or refused, with or without a creator, the host process must be as it was
+# (pamrun -H: umask, cwd, signal dispositions and mask, fds, credentials,
+# environment, timer, no child or zombie left).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nss.sh"
+t_setup
+t_need_root
+
+BIN=$T_BASE/bin OUT=$T_BASE/out
+mkdir -p "$BIN" "$OUT"; chmod 0755 "$BIN"; chmod 1777 "$OUT"
+cat >"$BIN/good" <<'EOF'
+#!/bin/sh
+echo "creating $2"
+mkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"
+EOF
+cat >"$BIN/fail" <<'EOF'
+#!/bin/sh
+echo "failing for $1" >&2
+exit 1
+EOF
+# A creator that does the whole job and then lies: only its exit status tells.
+cat >"$BIN/liar" <<'EOF'
+#!/bin/sh
+mkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"
+exit 1
+EOF
+cat >"$BIN/slow" <<'EOF'
+#!/bin/sh
+sleep 30
+EOF
+chmod 0755 "$BIN"/*
+
+# host LABEL SERVICE USER WANT [pamrun args]: runs with -H and checks the code.
+host() {
+	local label=$1 svc=$2 user=$3 want=$4; shift 4
+	pr "$svc" "$user" -H "$@"
+	if [ "$rc" = 99 ]; then fail "$label: host unchanged" "$(printf '%s' "$out" | grep 'host changed' | tr '\n' ' ')"
+	else pass "$label: host unchanged"; fi
+	expect "$label: returns $want" "$want"
+}
+
+mkhome alice
+svc2 full "folders=Drafts,Sent subscribe quota=10S"
+host "create, account" full alice 0 -a account
+mkhome alice
+host "create, session" full alice 0 -a session -t dovecot
+host "existing, both hooks x5" full alice 0 -a both -n 5
+host "unknown user" full ghost "$PAM_USER_UNKNOWN" -a both
+svc2 badopt "mode=abc"
+host "configuration error" badopt alice "$PAM_SERVICE_ERR" -a account
+mkhome alice
+ln -s /nonexistent "$(home_of alice)/Maildir"
+host "refused (symlink)" full alice "$PAM_PERM_DENIED" -a account
+host "refused (symlink), session" full alice "$PAM_SESSION_ERR" -a session
+
+# createhome + skel
+mkdir -p "$T_BASE/skel"; printf 'x\n' >"$T_BASE/skel/.profile"
+rm -rf "$(home_of carol)"
+svc2 mkhome "createhome skel=$T_BASE/skel"
+host "createhome with skel" mkhome carol 0 -a session
+
+# creators, with each SIGCHLD disposition a daemon might have
+svc2 good "creator=$BIN/good"
+svc2 fail "creator=$BIN/fail"
+svc2 liar "creator=$BIN/liar"
+svc2 slow "creator=$BIN/slow timeout=1"
+for chld in handler default ignore; do
+	mkhome erin
+	host "creator success, SIGCHLD $chld" good erin 0 -a account -C "$chld"
+	check "creator success, SIGCHLD $chld: maildir made" is_maildir "$(home_of erin)/Maildir"
+	mkhome erin
+	host "creator success (session), SIGCHLD $chld" good erin 0 -a session -C "$chld"
+	mkhome erin
+	host "creator exit 1, SIGCHLD $chld" fail erin "$PAM_SYSTEM_ERR" -a account -C "$chld"
+	mkhome erin
+	host "creator that makes the maildir but exits 1, SIGCHLD $chld" liar erin "$PAM_SYSTEM_ERR" -a account -C "$chld"
+	mkhome erin
+	host "creator timeout, SIGCHLD $chld" slow erin "$PAM_SYSTEM_ERR" -a account -C "$chld"
+done
+
+# virtual users with a creator running as vmail
+V=$T_BASE/vmail; mkdir -p "$V/example.org"; chown -R vmail:vmail "$V"
+svc2 vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
+host "virtual creator" vgood bob@example.org 0 -a both -n 2

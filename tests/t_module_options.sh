@@ -1,0 +1,232 @@
+# Every option of the module through real libpam: templates and escapes,
+# mode, group, folders, subscribe, quota, createhome/skel/homemode, config=,
+# debug, quiet, and malformed values.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nss.sh"
+t_setup
+t_need_root
+
+A=$(home_of alice)
+
+# --- folders, subscribe, quota, mode ---
+mkhome alice
+svc2 full "folders=Drafts,Sent,Trash,Archive.2024 subscribe quota=1000000S,1000C mode=0750"
+pr full alice -a account
+expect "full: account succeeds" "$PAM_SUCCESS"
+M=$A/Maildir
+check "full: a complete maildir" is_maildir "$M"
+for d in "" /cur /new /tmp; do stat_is "full: Maildir$d is alice 750" "$M$d" "alice 750"; done
+for f in Drafts Sent Trash Archive.2024; do
+	check "full: folder .$f is a complete maildir" is_maildir "$M/.$f"
+	for d in "" /cur /new /tmp; do stat_is "full: .$f$d is alice 750" "$M/.$f$d" "alice 750"; done
+	check "full: .$f/maildirfolder is an empty regular file" \
+		test -f "$M/.$f/maildirfolder" -a ! -L "$M/.$f/maildirfolder" -a ! -s "$M/.$f/maildirfolder"
+	stat_is "full: .$f/maildirfolder is alice 600" "$M/.$f/maildirfolder" "alice 600"
+done
+check "full: no folder besides the configured ones" \
+	test "$(cd "$M" && find . -mindepth 1 -maxdepth 1 -type d -name '.*' | LC_ALL=C sort | tr '\n' ' ')" = \
+	"./.Archive.2024 ./.Drafts ./.Sent ./.Trash "
+check "full: maildirsize first line is the quota" test "$(head -n 1 "$M/maildirsize" 2>&1)" = "1000000S,1000C"
+check "full: maildirsize is a regular file" test -f "$M/maildirsize" -a ! -L "$M/maildirsize"
+stat_is "full: maildirsize is alice 600" "$M/maildirsize" "alice 600"
+want=$(printf 'INBOX.%s\n' Archive.2024 Drafts Sent Trash)
+check "full: courierimapsubscribed lists INBOX.<folder> for each folder" \
+	test "$(LC_ALL=C sort "$M/courierimapsubscribed" 2>&1)" = "$want"
+stat_is "full: courierimapsubscribed is alice 600" "$M/courierimapsubscribed" "alice 600"
+# Dovecot's file: version 1 (one name a line) or version 2 (a "V<TAB>2" line, a
+# blank line, names with TAB as the hierarchy separator).
+dovecot_names() { sed -e '1{/^V\t2$/d}' -e '/^$/d' -e 's/\t/./g' "$1" | LC_ALL=C sort; }
+check "full: subscriptions lists each folder" \
+	test "$(dovecot_names "$M/subscriptions" 2>&1)" = "$(printf '%s\n' Archive.2024 Drafts Sent Trash)"
+stat_is "full: subscriptions is alice 600" "$M/subscriptions" "alice 600"
+
+# --- subscribe without folders, folders without subscribe ---
+mkhome bob
+B=$(home_of bob)
+svc2 fonly "folders=Sent"
+pr fonly bob -a session
+expect "folders only: succeeds" "$PAM_SUCCESS"
+check "folders only: .Sent complete, with maildirfolder" test -f "$B/Maildir/.Sent/maildirfolder" -a -d "$B/Maildir/.Sent/tmp"
+check "folders only: no subscription files" test ! -e "$B/Maildir/courierimapsubscribed" -a ! -e "$B/Maildir/subscriptions"
+
+# --- templates: relative, escapes, outside the home ---
+mkhome bob
+svc2 rel "maildir=Mail/box"
+pr rel bob -a account
+expect "maildir=Mail/box (relative): succeeds" "$PAM_SUCCESS"
+check "maildir=Mail/box: created under the home" is_maildir "$B/Mail/box"
+stat_is "maildir=Mail/box: the directory in between belongs to bob" "$B/Mail" "bob $(stat -c %a "$B/Mail")"
+check "maildir=Mail/box: no default Maildir" test ! -e "$B/Maildir"
+
+mkhome bob
+svc2 esc "maildir=%h/M%%d-%u-%U"
+pr esc bob -a account
+expect "maildir=%h/M%%d-%u-%U: succeeds" "$PAM_SUCCESS"
+check "maildir=%h/M%%d-%u-%U: expands to M%d-bob-5002" is_maildir "$B/M%d-bob-5002"
+
+mkdir -p "$T_BASE/spool"; chmod 0755 "$T_BASE/spool"
+svc2 spool "maildir=$T_BASE/spool/%u"
+pr spool bob -a account
+expect "maildir outside the home: succeeds" "$PAM_SUCCESS"
+check "maildir outside the home: complete" is_maildir "$T_BASE/spool/bob"
+stat_is "maildir outside the home: bob 700" "$T_BASE/spool/bob" "bob 700"
+stat_is "maildir outside the home: the parent is untouched" "$T_BASE/spool" "root 755"
+
+svc2 spooln "maildir=$T_BASE/spool/%n/box"
+pr spooln dot.user -a session
+expect "maildir=.../%n/box for a user without @: succeeds" "$PAM_SUCCESS"
+check "%n is the whole name without @" is_maildir "$T_BASE/spool/dot.user/box"
+check "%n: the directory in between belongs to the owner" test "$(stat -c %U "$T_BASE/spool/dot.user")" = dot.user
+
+# --- group= ---
+mkhome alice
+svc2 grp "group=mailgrp"
+pr grp alice -a account
+expect "group=mailgrp: succeeds" "$PAM_SUCCESS"
+check "group=mailgrp: Maildir and cur belong to alice:mailgrp" \
+	test "$(stat -c '%U:%G' "$A/Maildir" "$A/Maildir/cur" | sort -u)" = "alice:mailgrp"
+
+# --- createhome, skel, homemode ---
+mkdir -p "$T_BASE/skel/.config" "$T_BASE/skel/Maildir-not"
+printf 'export X=1\n' >"$T_BASE/skel/.profile"
+printf 'k=v\n' >"$T_BASE/skel/.config/app"
+chmod 0644 "$T_BASE/skel/.profile"; chmod 0755 "$T_BASE/skel" "$T_BASE/skel/.config"
+C=$(home_of carol)
+rm -rf "$C"
+svc2 mkhome "createhome skel=$T_BASE/skel homemode=0750 folders=Sent"
+m=$(log_mark)
+pr mkhome carol -a account
+expect "createhome: succeeds" "$PAM_SUCCESS"
+stat_is "createhome: home is carol 750 (homemode)" "$C" "carol 750"
+check "createhome: home group is carol's" test "$(stat -c %G "$C")" = carol
+check "createhome: skel .profile copied" test "$(cat "$C/.profile" 2>&1)" = "export X=1"
+check "createhome: skel subtree copied" test "$(cat "$C/.config/app" 2>&1)" = "k=v"
+check "createhome: skel entries belong to carol" \
+	test "$(find "$C" -path "$C/Maildir" -prune -o -printf '%u:%g\n' | sort -u)" = "carol:carol"
+check "createhome: maildir complete inside the new home" is_maildir "$C/Maildir/.Sent"
+stat_is "createhome: Maildir is carol 700" "$C/Maildir" "carol 700"
+check "createhome: no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
+logged "createhome: creation logged" "$m" "pam_mkmaildir.*created.*$C"
+
+F=$(home_of frank)
+rm -rf "$F"
+svc2 mkhome2 "createhome"
+pr mkhome2 frank -a session
+expect "createhome without homemode: succeeds" "$PAM_SUCCESS"
+stat_is "createhome: default homemode 700" "$F" "frank 700"
+check "createhome without skel: only the maildir inside" test "$(ls -A "$F")" = Maildir
+
+mkhome erin
+E=$(home_of erin)
+pr mkhome erin -a account
+expect "createhome with an existing home: succeeds" "$PAM_SUCCESS"
+check "createhome with an existing home: skel not copied" test ! -e "$E/.profile"
+stat_is "createhome with an existing home: home mode untouched" "$E" "erin 755"
+
+# --- config= and the PAM line winning over it ---
+cat >"$T_BASE/mk.conf" <<EOF
+# a comment
+folders=Sent,Junk
+
+quota=5000S
+mode=0750
+subscribe
+EOF
+chmod 0644 "$T_BASE/mk.conf"
+mkhome alice
+svc2 conf "config=$T_BASE/mk.conf mode=0700"
+pr conf alice -a account
+expect "config=: succeeds" "$PAM_SUCCESS"
+check "config=: folders from the file" is_maildir "$A/Maildir/.Junk"
+check "config=: quota from the file" test "$(head -n 1 "$A/Maildir/maildirsize" 2>&1)" = 5000S
+check "config=: subscribe from the file" grep -qx INBOX.Junk "$A/Maildir/courierimapsubscribed"
+stat_is "config=: mode= on the PAM line wins" "$A/Maildir/.Junk/cur" "alice 700"
+# The option order on the PAM line must not matter.
+mkhome alice
+svc2 conf2 "mode=0700 config=$T_BASE/mk.conf"
+pr conf2 alice -a session
+expect "config= after mode=: succeeds" "$PAM_SUCCESS"
+stat_is "config= after mode=: the PAM line still wins" "$A/Maildir/cur" "alice 700"
+
+# --- unknown option: logged ---
+mkhome alice
+svc2 unk "frobnicate=1"
+m=$(log_mark)
+pr unk alice -a account
+logged "unknown option is logged by name" "$m" "pam_mkmaildir.*frobnicate"
+
+# --- quiet and debug ---
+mkhome alice
+svc2 quiet "quiet"
+m=$(log_mark)
+pr quiet alice -a account
+expect "quiet: succeeds" "$PAM_SUCCESS"
+check "quiet: maildir created" is_maildir "$A/Maildir"
+not_logged "quiet: no creation line" "$m" "pam_mkmaildir.*created"
+
+count_lines() { sleep 0.3; log_since "$1" | grep -c pam_mkmaildir; }
+svc2 plainlog ""
+mkhome alice
+m=$(log_mark); pr plainlog alice -a account; n0=$(count_lines "$m")
+svc2 debug "debug"
+mkhome alice
+m=$(log_mark); pr debug alice -a account; n1=$(count_lines "$m")
+expect "debug: succeeds" "$PAM_SUCCESS"
+if [ -z "$T_SYSLOG" ]; then skip "debug: more log lines" "no syslog"
+elif [ "$n1" -gt "$n0" ]; then pass "debug: logs more than without ($n1 > $n0 lines)"
+else fail "debug: logs more than without" "$n1 lines with debug, $n0 without"; fi
+
+# --- timeout= accepts a number ---
+mkhome alice
+svc2 tmo "timeout=5"
+pr tmo alice -a account
+expect "timeout=5 without a creator: succeeds" "$PAM_SUCCESS"
+
+# --- malformed configuration: PAM_SERVICE_ERR, a log line, nothing created ---
+bad() { # bad LABEL LOGREGEX OPTIONS...
+	local label=$1 re=$2 before m; shift 2
+	mkhome alice
+	svc2 bad "$@"
+	before=$(snap "$T_BASE/home" "$T_BASE/spool")
+	m=$(log_mark)
+	pr bad alice -a account
+	expect "$label: account returns PAM_SERVICE_ERR" "$PAM_SERVICE_ERR"
+	pr bad alice -a session
+	expect "$label: session returns PAM_SERVICE_ERR" "$PAM_SERVICE_ERR"
+	same "$label: nothing created" "$before" "$(snap "$T_BASE/home" "$T_BASE/spool")"
+	logged "$label: logged, naming the option" "$m" "pam_mkmaildir.*$re"
+}
+bad "mode=999" "mode" "mode=999"
+bad "mode=abc" "mode" "mode=abc"
+bad "mode=" "mode" "mode="
+bad "homemode=abc" "homemode" "createhome homemode=abc"
+bad "maildir=%q (unknown escape)" "%q|maildir" "maildir=%h/%q"
+bad "maildir ending in a lone %" "maildir|%" "maildir=%h/Mail%"
+bad "skel=relative" "skel" "createhome skel=etc/skel"
+bad "config=/nonexistent" "nonexistent|config" "config=$T_BASE/nonexistent.conf"
+bad "timeout=abc" "timeout" "timeout=abc"
+bad "creator=relative" "creator" "creator=bin/creator"
+
+# an unreadable config (a directory)
+bad "config=<a directory>" "config|$T_BASE" "config=$T_BASE/skel"
+
+# a bad value inside the config file
+printf 'mode=12345678\n' >"$T_BASE/bad.conf"
+bad "mode= malformed inside config=" "mode" "config=$T_BASE/bad.conf"
+
+# --- owner=/group= naming nobody NSS knows ---
+mkhome alice
+svc2 noowner "owner=nosuchowner"
+before=$(snap "$T_BASE/home")
+m=$(log_mark)
+pr noowner alice -a account
+expect "owner=nosuchowner: PAM_USER_UNKNOWN" "$PAM_USER_UNKNOWN"
+same "owner=nosuchowner: nothing created" "$before" "$(snap "$T_BASE/home")"
+logged "owner=nosuchowner: logged" "$m" "pam_mkmaildir.*nosuchowner"
+svc2 nogroup "group=nosuchgroup"
+m=$(log_mark)
+pr nogroup alice -a account
+if [ "$rc" = "$PAM_USER_UNKNOWN" ] || [ "$rc" = "$PAM_SERVICE_ERR" ]; then pass "group=nosuchgroup: refused ($rc)"
+else fail "group=nosuchgroup: refused" "expected PAM_USER_UNKNOWN or PAM_SERVICE_ERR, got $rc: $out"; fi
+same "group=nosuchgroup: nothing created" "$before" "$(snap "$T_BASE/home")"
+logged "group=nosuchgroup: logged" "$m" "pam_mkmaildir.*nosuchgroup"

@@ -1,0 +1,88 @@
+# Partial maildirs are repaired in place; existing content is never touched;
+# a folder the user deleted is not re-created; a second login changes nothing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nss.sh"
+t_setup
+t_need_root
+
+A=$(home_of alice)
+M=$A/Maildir
+mkhome alice
+svc2 rep "folders=Drafts,Sent subscribe quota=100000S mode=0750"
+pr rep alice -a account
+expect "setup: first login succeeds" "$PAM_SUCCESS"
+
+# Mail and user state the module must leave alone.
+msg=$M/cur/1700000000.M1P1.host:2,S
+printf 'From: a@example.org\nSubject: keep me\n\nbody\n' >"$msg"
+printf 'new mail\n' >"$M/new/1700000001.M2P2.host"
+chown alice:alice "$msg" "$M/new/1700000001.M2P2.host"
+chmod 0640 "$msg"
+touch -d '2020-01-02 03:04:05' "$msg"
+printf 'INBOX.Drafts\n' >"$M/courierimapsubscribed"          # the user unsubscribed Sent
+printf '100000S\n1234 1\n' >"$M/maildirsize"                  # quota usage lines
+sent_msg=$M/.Sent/cur/1700000002.M3P3.host:2,S
+printf 'sent\n' >"$sent_msg"; chown alice:alice "$sent_msg"
+keep() { stat -c '%i %s %Y %U %a' "$msg" "$M/new/1700000001.M2P2.host" "$sent_msg" 2>&1; cat "$msg" "$M/courierimapsubscribed" "$M/maildirsize" 2>&1; }
+kept=$(keep)
+
+# --- the maildir's own tmp is missing ---
+rmdir "$M/tmp"
+pr rep alice -a account
+expect "missing tmp: account succeeds" "$PAM_SUCCESS"
+check "missing tmp: re-created" test -d "$M/tmp" -a ! -L "$M/tmp"
+stat_is "missing tmp: alice 750" "$M/tmp" "alice 750"
+check "missing tmp: mail, subscriptions and quota untouched" test "$(keep)" = "$kept"
+
+# --- new and cur missing, through the session hook ---
+mv "$msg" "$T_BASE/msg.save"; rm -rf "$M/new"; rmdir "$M/cur"
+pr rep alice -a session
+expect "missing cur and new: session succeeds" "$PAM_SUCCESS"
+check "missing cur and new: re-created" is_maildir "$M"
+stat_is "missing cur: alice 750" "$M/cur" "alice 750"
+stat_is "missing new: alice 750" "$M/new" "alice 750"
+mv "$T_BASE/msg.save" "$msg"
+printf 'new mail\n' >"$M/new/1700000001.M2P2.host"; chown alice:alice "$M/new/1700000001.M2P2.host"
+touch -d '2020-01-02 03:04:05' "$msg"
+kept=$(keep)
+
+# --- a configured folder missing cur, another missing maildirfolder ---
+rmdir "$M/.Sent/new"
+rm "$M/.Drafts/maildirfolder"
+rmdir "$M/.Drafts/tmp"
+pr rep alice -a account
+expect "partial folders: succeeds" "$PAM_SUCCESS"
+check "partial folder .Sent: new re-created" test -d "$M/.Sent/new"
+stat_is "partial folder .Sent: new is alice 750" "$M/.Sent/new" "alice 750"
+check "partial folder .Drafts: maildirfolder re-created, empty" test -f "$M/.Drafts/maildirfolder" -a ! -s "$M/.Drafts/maildirfolder"
+stat_is "partial folder .Drafts: maildirfolder is alice 600" "$M/.Drafts/maildirfolder" "alice 600"
+check "partial folder .Drafts: tmp re-created" test -d "$M/.Drafts/tmp"
+check "partial folders: the message in .Sent/cur untouched" test "$(cat "$sent_msg")" = sent
+check "partial folders: other content untouched" test "$(keep)" = "$kept"
+
+# --- a folder the user deleted stays deleted ---
+rm -rf "$M/.Drafts"
+pr rep alice -a both
+expect "deleted folder: succeeds" "$PAM_SUCCESS"
+check "deleted folder: not re-created" test ! -e "$M/.Drafts"
+
+# --- the second login changes nothing at all ---
+before=$(snap "$A")
+m=$(log_mark)
+pr rep alice -a both -n 2
+expect "steady state: succeeds" "$PAM_SUCCESS"
+same "steady state: nothing changed (find -printf before/after)" "$before" "$(snap "$A")"
+not_logged "steady state: nothing logged as created" "$m" "pam_mkmaildir.*created"
+
+# --- an existing empty directory becomes a maildir ---
+mkhome bob
+B=$(home_of bob)
+mkdir "$B/Maildir"; chown bob:bob "$B/Maildir"; chmod 0700 "$B/Maildir"
+printf 'hello\n' >"$B/Maildir/notes.txt"; chown bob:bob "$B/Maildir/notes.txt"
+svc2 plain ""
+pr plain bob -a account
+expect "empty Maildir directory: succeeds" "$PAM_SUCCESS"
+check "empty Maildir directory: now complete" is_maildir "$B/Maildir"
+stat_is "empty Maildir directory: cur is bob 700" "$B/Maildir/cur" "bob 700"
+check "empty Maildir directory: the file inside untouched" test "$(cat "$B/Maildir/notes.txt")" = hello
+check "repairs leave no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
