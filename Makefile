@@ -1,0 +1,69 @@
+# pam_mkmaildir - create a user's Maildir at login.
+# make, make check, make demo, make install [DESTDIR= PREFIX=], make clean.
+
+CC       ?= cc
+PREFIX   ?= /usr
+DESTDIR  ?=
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+SECUREDIR ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,/lib/security)
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+STD_CREATOR ?= /usr/sbin/authmkhome-creator
+CONFIG_FILE ?= /etc/security/mkmaildir.conf
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
+CPPFLAGS += -DSTD_CREATOR='"$(STD_CREATOR)"' -DCONFIG_FILE='"$(CONFIG_FILE)"' $(DEFS)
+LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
+
+PROGRAMS := pam_mkmaildir.so authmkhome mkmaildir
+MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
+
+all: $(PROGRAMS)
+
+maildir.o: maildir.c maildir.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ maildir.c
+
+pam_mkmaildir.so: pam_mkmaildir.c maildir.o maildir.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -Wl,--no-undefined $(LDFLAGS) \
+		-o $@ pam_mkmaildir.c maildir.o -lpam
+
+authmkhome: authmkhome.c maildir.o maildir.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ authmkhome.c maildir.o
+
+mkmaildir: mkmaildir.c maildir.o maildir.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ mkmaildir.c maildir.o -lpthread
+
+tests/pamrun: tests/pamrun.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam
+
+# Installs the Debian packages the tests need when they are missing (root only).
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	$(MAKE) all tests/pamrun
+	tests/run
+
+demo: deps
+	$(MAKE) all tests/pamrun
+	tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 pam_mkmaildir.so $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so
+	install -m 0755 authmkhome mkmaildir $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so $(DESTDIR)$(SBINDIR)/authmkhome \
+		$(DESTDIR)$(SBINDIR)/mkmaildir
+	cd $(DESTDIR)$(MANDIR)/man8 && rm -f $(MANPAGES)
+
+clean:
+	rm -f *.o $(PROGRAMS) tests/pamrun
+
+.PHONY: all deps check demo install uninstall clean

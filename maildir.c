@@ -1,0 +1,1853 @@
+/*
+ * maildir.c - options, templates and the safe creation of Maildir++ trees,
+ * shared by pam_mkmaildir.so, authmkhome and mkmaildir.
+ *
+ * This code runs as root inside long-lived daemons and works in directories
+ * that users own.  It therefore walks every path from "/" one component at a
+ * time with openat(O_NOFOLLOW), never follows a symlink, never changes the
+ * process umask, cwd, signal dispositions or credentials (fsuid/fsgid are
+ * per thread and always restored), and builds a missing tree under a private
+ * temporary name that is renamed into place only when it is complete.
+ */
+#define _GNU_SOURCE
+#include "maildir.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/fsuid.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __WALL
+#define __WALL 0x40000000
+#endif
+
+#define MAX_COMPONENTS 64
+#define MAX_VALUE 255          /* one expanded escape, one name */
+#define MAX_CONFIG 65536
+#define MAX_FOLDERS 64
+#define MAX_CREATOR_LINES 64
+#define TMP_PREFIX ".mkmaildir-tmp."
+#define BUILD_ATTEMPTS 8
+#define STALE_SECONDS 10
+
+static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
+
+void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log == NULL || log->fn == NULL)
+		return;
+	if (priority == LOG_DEBUG && !log->debug)
+		return;
+	va_start(ap, fmt);
+	log->fn(log->arg, priority, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A printable copy of untrusted text for log lines: control characters and
+ * bytes above 0x7e become \xNN, and long text is cut.
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 8 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c > 0x7e || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (*s != '\0')
+		memcpy(buf + o, "...", 4);
+	else
+		buf[o] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation of untrusted text                                        */
+
+static bool valid_utf8(const unsigned char *s)
+{
+	while (*s != '\0') {
+		int n;
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			n = 1;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 2;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 3;
+		else
+			return false;
+		/* Overlong forms and surrogates are refused as well. */
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+			return false;
+		for (s++; n > 0; n--, s++)
+			if ((*s & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * A value that becomes (part of) one path component: a user name, a domain,
+ * an owner name.  Why it is refused goes to *why.
+ */
+static bool valid_name(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	*why = NULL;
+	if (len == 0)
+		*why = "is empty";
+	else if (len > MAX_VALUE)
+		*why = "is too long";
+	else if (strchr(s, '/') != NULL)
+		*why = "contains '/'";
+	else if (has_control(s))
+		*why = "contains a control character";
+	else if (!valid_utf8((const unsigned char *)s))
+		*why = "is not valid UTF-8";
+	else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		*why = "is '.' or '..'";
+	return *why == NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+
+void md_options_init(struct md_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->maildir = MD_DEFAULT_TEMPLATE;
+	o->mode = 0700;
+	o->homemode = 0700;
+	o->timeout = MD_DEFAULT_TIMEOUT;
+}
+
+void md_options_free(struct md_options *o)
+{
+	free(o->config_text);
+	o->config_text = NULL;
+}
+
+/* Octal, at most 4 digits; the owner keeps full access and nobody else
+ * may write, so a maildir can never be shared for writing by accident. */
+static bool parse_mode(const char *s, mode_t *out)
+{
+	unsigned long v = 0;
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		if (s[n] < '0' || s[n] > '7' || n >= 4)
+			return false;
+		v = v * 8 + (unsigned long)(s[n] - '0');
+	}
+	if (n == 0 || (v & 0700) != 0700 || (v & 0022) != 0 || (v & 06000) != 0)
+		return false;
+	*out = (mode_t)v;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s))
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool valid_template(const char *t)
+{
+	for (; *t != '\0'; t++) {
+		if (*t != '%')
+			continue;
+		t++;
+		if (*t == '\0' || strchr("unhdU%", *t) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A Maildir++ folder name as the administrator writes it: '.' separates
+ * hierarchy levels, no level is empty, and nothing in it could leave the
+ * maildir or confuse an IMAP server.
+ */
+static bool valid_folder(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > MAX_VALUE || name[0] == '.' || name[len - 1] == '.')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c > 0x7e || strchr("/\\*%\"~", c) != NULL)
+			return false;
+		if (c == '.' && name[i + 1] == '.')
+			return false;
+	}
+	return true;
+}
+
+static bool valid_folder_list(const char *list)
+{
+	unsigned count = 0;
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (!valid_folder(p, len) || ++count > MAX_FOLDERS)
+			return false;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
+}
+
+/* Maildir++ quota: "<n>S", "<n>C" or both, comma-separated. */
+static bool valid_quota(const char *q)
+{
+	bool seen_s = false, seen_c = false;
+
+	while (*q != '\0') {
+		if (!isdigit((unsigned char)*q))
+			return false;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q == 'S' && !seen_s)
+			seen_s = true;
+		else if (*q == 'C' && !seen_c)
+			seen_c = true;
+		else
+			return false;
+		q++;
+		if (*q == ',' && q[1] != '\0')
+			q++;
+		else if (*q != '\0')
+			return false;
+	}
+	return seen_s || seen_c;
+}
+
+enum opt_kind { OPT_FLAG, OPT_STRING };
+
+struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "maildir", OPT_STRING },   { "owner", OPT_STRING },
+	{ "group", OPT_STRING },     { "mode", OPT_STRING },
+	{ "homemode", OPT_STRING },  { "folders", OPT_STRING },
+	{ "quota", OPT_STRING },     { "skel", OPT_STRING },
+	{ "creator", OPT_STRING },   { "timeout", OPT_STRING },
+	{ "config", OPT_STRING },    { "subscribe", OPT_FLAG },
+	{ "createhome", OPT_FLAG },  { "creator_root", OPT_FLAG },
+	{ "debug", OPT_FLAG },       { "quiet", OPT_FLAG },
+};
+
+static enum md_result bad_value(const struct md_log *log, const char *name,
+				const char *value, const char *why)
+{
+	char buf[128];
+
+	md_logf(log, LOG_ERR, "option %s: invalid value \"%s\": %s", name,
+		printable(value, buf, sizeof buf), why);
+	return MD_ERR_CONFIG;
+}
+
+static enum md_result set_string(struct md_options *o, const char *name,
+				 const char *v, const struct md_log *log)
+{
+	const char *why;
+
+	if (strcmp(name, "maildir") == 0) {
+		if (*v == '\0' || has_control(v) || !valid_template(v))
+			return bad_value(log, name, v,
+					 "empty, a control character or an unknown %-escape "
+					 "(known: %u %n %d %h %U %%)");
+		o->maildir = v;
+	} else if (strcmp(name, "owner") == 0 || strcmp(name, "group") == 0) {
+		if (!valid_name(v, &why))
+			return bad_value(log, name, v, why);
+		*(name[0] == 'o' ? &o->owner : &o->group) = v;
+	} else if (strcmp(name, "mode") == 0 || strcmp(name, "homemode") == 0) {
+		if (!parse_mode(v, name[0] == 'm' ? &o->mode : &o->homemode))
+			return bad_value(log, name, v,
+					 "an octal mode with u=rwx, no group or other write, "
+					 "no setuid/setgid bit is required");
+	} else if (strcmp(name, "folders") == 0) {
+		if (*v != '\0' && !valid_folder_list(v))
+			return bad_value(log, name, v,
+					 "comma-separated folder names without / \\ * % \" ~, "
+					 "control characters or empty levels");
+		o->folders = *v != '\0' ? v : NULL;
+	} else if (strcmp(name, "quota") == 0) {
+		if (!valid_quota(v))
+			return bad_value(log, name, v, "expected e.g. 1073741824S,10000C");
+		o->quota = v;
+	} else if (strcmp(name, "skel") == 0 || strcmp(name, "creator") == 0) {
+		if (v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX)
+			return bad_value(log, name, v, "an absolute path is required");
+		*(name[0] == 's' ? &o->skel : &o->creator) = v;
+	} else if (strcmp(name, "timeout") == 0) {
+		if (!parse_uint(v, MD_MAX_TIMEOUT, &o->timeout) || o->timeout == 0)
+			return bad_value(log, name, v, "seconds from 1 to 3600 expected");
+	}
+	return MD_OK;
+}
+
+static void set_flag(struct md_options *o, const char *name)
+{
+	if (strcmp(name, "subscribe") == 0)
+		o->subscribe = true;
+	else if (strcmp(name, "createhome") == 0)
+		o->createhome = true;
+	else if (strcmp(name, "creator_root") == 0)
+		o->creator_root = true;
+	else if (strcmp(name, "debug") == 0)
+		o->debug = true;
+	else if (strcmp(name, "quiet") == 0)
+		o->quiet = true;
+}
+
+enum md_result md_option_set(struct md_options *o, const char *arg,
+			     const struct md_log *log)
+{
+	const char *eq = strchr(arg, '=');
+	size_t nlen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+	char name[16], buf[128];
+	size_t i;
+
+	for (i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		if (strlen(d->name) != nlen || strncmp(d->name, arg, nlen) != 0)
+			continue;
+		memcpy(name, d->name, nlen + 1);
+		if (d->kind == OPT_FLAG) {
+			if (eq != NULL)
+				return bad_value(log, name, eq + 1, "takes no value");
+			set_flag(o, name);
+			return MD_OK;
+		}
+		if (eq == NULL) {
+			md_logf(log, LOG_ERR, "option %s needs a value (%s=...)", name, name);
+			return MD_ERR_CONFIG;
+		}
+		return set_string(o, name, eq + 1, log);
+	}
+	md_logf(log, LOG_ERR, "unknown option \"%s\" ignored",
+		printable(arg, buf, sizeof buf));
+	return MD_OK;
+}
+
+/* Reads a whole configuration file that only root (or we) can change. */
+static char *read_config(const char *path, const struct md_log *log)
+{
+	struct stat st;
+	char *text = NULL;
+	ssize_t n = 0, r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		md_logf(log, LOG_ERR, "option config: cannot open %s: %s", path,
+			strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022) != 0 ||
+	    st.st_size >= MAX_CONFIG) {
+		md_logf(log, LOG_ERR,
+			"option config: %s must be a regular file under 64 KiB, owned by "
+			"root and writable by nobody else", path);
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (text == NULL) {
+		md_logf(log, LOG_ERR, "option config: out of memory");
+		goto out;
+	}
+	while (n < st.st_size && (r = read(fd, text + n, (size_t)(st.st_size - n))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			md_logf(log, LOG_ERR, "option config: reading %s: %s", path,
+				strerror(errno));
+			free(text);
+			text = NULL;
+			goto out;
+		}
+		n += r;
+	}
+	text[n] = '\0';
+out:
+	close(fd);
+	return text;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+enum md_result md_options_load(struct md_options *o, const char *path,
+			       const struct md_log *log)
+{
+	enum md_result r = MD_OK;
+	char *line, *next;
+	unsigned lineno = 0;
+
+	if (o->config_text != NULL) {
+		md_logf(log, LOG_ERR, "option config: only one configuration file allowed");
+		return MD_ERR_CONFIG;
+	}
+	if (path[0] != '/') {
+		md_logf(log, LOG_ERR, "option config: %s is not an absolute path", path);
+		return MD_ERR_CONFIG;
+	}
+	o->config_text = read_config(path, log);
+	if (o->config_text == NULL)
+		return MD_ERR_CONFIG;
+	for (line = o->config_text; line != NULL && r == MD_OK; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (strncmp(line, "config=", 7) == 0) {
+			md_logf(log, LOG_ERR, "%s:%u: config= cannot be nested", path, lineno);
+			r = MD_ERR_CONFIG;
+		} else if ((r = md_option_set(o, line, log)) != MD_OK) {
+			md_logf(log, LOG_ERR, "%s:%u: invalid line", path, lineno);
+		}
+	}
+	return r;
+}
+
+enum md_result md_options_parse(struct md_options *o, int argc,
+				const char **argv, const struct md_log *log)
+{
+	enum md_result r;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) == 0 &&
+		    (r = md_options_load(o, argv[i] + 7, log)) != MD_OK)
+			return r;
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) != 0 &&
+		    (r = md_option_set(o, argv[i], log)) != MD_OK)
+			return r;
+	return md_options_check(o, log);
+}
+
+enum md_result md_options_check(const struct md_options *o,
+				const struct md_log *log)
+{
+	if (o->skel != NULL && !o->createhome)
+		md_logf(log, LOG_WARNING, "skel=%s has no effect without createhome",
+			o->skel);
+	if (o->creator != NULL && (o->folders != NULL || o->quota != NULL || o->subscribe))
+		md_logf(log, LOG_DEBUG,
+			"creator= is set: folders, quota and subscribe are the creator's job");
+	return MD_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Accounts and templates                                              */
+
+enum md_result md_account_lookup(struct md_account *a, const char *user,
+				 const struct md_options *o,
+				 const struct md_log *log)
+{
+	const char *who = o->owner != NULL ? o->owner : user;
+	struct passwd pw, *res = NULL;
+	size_t size = sizeof a->buf;
+	char *buf = a->buf, pbuf[128];
+	const char *why;
+	int err;
+
+	a->user = user;
+	a->heap = NULL;
+	if (!valid_name(user, &why)) {
+		md_logf(log, LOG_ERR, "refusing user name \"%s\": it %s",
+			printable(user, pbuf, sizeof pbuf), why);
+		return MD_ERR_REFUSED;
+	}
+	/* The static buffer fits every ordinary entry; only huge ones cost
+	 * an allocation. */
+	while ((err = getpwnam_r(who, &pw, buf, size, &res)) == ERANGE &&
+	       size < (1u << 20)) {
+		free(a->heap);
+		size *= 4;
+		buf = a->heap = malloc(size);
+		if (buf == NULL) {
+			md_logf(log, LOG_ERR, "out of memory looking up %s", who);
+			return MD_ERR_SYSTEM;
+		}
+	}
+	if (res == NULL) {
+		if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF &&
+		    err != EPERM) {
+			md_logf(log, LOG_ERR, "looking up %s: %s", who, strerror(err));
+			return MD_ERR_SYSTEM;
+		}
+		md_logf(log, LOG_ERR, "%s %s is not known to NSS",
+			o->owner != NULL ? "owner" : "user", printable(who, pbuf, sizeof pbuf));
+		return MD_ERR_NOUSER;
+	}
+	a->uid = pw.pw_uid;
+	a->gid = pw.pw_gid;
+	a->owner = pw.pw_name;
+	a->home = pw.pw_dir;
+	if (o->group != NULL) {
+		struct group gr, *gres = NULL;
+		char gbuf[4096];
+		if (getgrnam_r(o->group, &gr, gbuf, sizeof gbuf, &gres) != 0 || gres == NULL) {
+			md_logf(log, LOG_ERR, "group %s is not known to NSS", o->group);
+			return MD_ERR_NOUSER;
+		}
+		a->gid = gr.gr_gid;
+	}
+	return MD_OK;
+}
+
+void md_account_free(struct md_account *a)
+{
+	free(a->heap);
+	a->heap = NULL;
+}
+
+static bool append(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+{
+	if (*o + n >= outlen)
+		return false;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+	return true;
+}
+
+/* The text of one escape, or NULL (with *why) when it may not be used. */
+static const char *escape_value(char c, const struct md_account *a,
+				char *num, size_t numlen, size_t *len)
+{
+	const char *at = strchr(a->user, '@');
+
+	switch (c) {
+	case 'u':
+		*len = strlen(a->user);
+		return a->user;
+	case 'n':
+		*len = at != NULL ? (size_t)(at - a->user) : strlen(a->user);
+		return a->user;
+	case 'd':
+		*len = at != NULL ? strlen(at + 1) : 0;
+		return at != NULL ? at + 1 : "";
+	case 'U':
+		*len = (size_t)snprintf(num, numlen, "%lu", (unsigned long)a->uid);
+		return num;
+	case '%':
+		*len = 1;
+		return "%";
+	default: /* 'h' is handled by the caller: it is a path, not a name */
+		*len = 0;
+		return "";
+	}
+}
+
+enum md_result md_expand(const struct md_options *o,
+			 const struct md_account *a, char *out, size_t outlen,
+			 const struct md_log *log)
+{
+	const char *t = o->maildir, *why;
+	char num[24], value[MAX_VALUE + 1], pbuf[128];
+	size_t n = 0, len;
+
+	out[0] = '\0';
+	if (t[0] != '/' && strncmp(t, "%h", 2) != 0) {
+		/* relative: under the home */
+		if (a->home == NULL || a->home[0] != '/')
+			goto badhome;
+		if (!append(out, outlen, &n, a->home, strlen(a->home)) ||
+		    !append(out, outlen, &n, "/", 1))
+			goto toolong;
+	}
+	for (; *t != '\0'; t++) {
+		const char *v;
+		if (*t != '%') {
+			if (!append(out, outlen, &n, t, 1))
+				goto toolong;
+			continue;
+		}
+		t++;
+		if (*t == 'h') {
+			if (a->home == NULL || a->home[0] != '/' || has_control(a->home))
+				goto badhome;
+			if (!append(out, outlen, &n, a->home, strlen(a->home)))
+				goto toolong;
+			continue;
+		}
+		v = escape_value(*t, a, num, sizeof num, &len);
+		if (len > MAX_VALUE) {
+			md_logf(log, LOG_ERR, "refusing %%%c for user \"%s\": too long", *t,
+				printable(a->user, pbuf, sizeof pbuf));
+			return MD_ERR_REFUSED;
+		}
+		memcpy(value, v, len);
+		value[len] = '\0';
+		if (*t != '%' && !valid_name(value, &why)) {
+			md_logf(log, LOG_ERR, "refusing %%%c of user \"%s\": it %s", *t,
+				printable(a->user, pbuf, sizeof pbuf), why);
+			return MD_ERR_REFUSED;
+		}
+		if (!append(out, outlen, &n, value, len))
+			goto toolong;
+	}
+	if (out[0] != '/') {
+		md_logf(log, LOG_ERR, "maildir %s is not an absolute path",
+			printable(out, pbuf, sizeof pbuf));
+		return MD_ERR_CONFIG;
+	}
+	return MD_OK;
+badhome:
+	md_logf(log, LOG_ERR, "home directory of %s is not an absolute path: refused",
+		printable(a->owner != NULL ? a->owner : a->user, pbuf, sizeof pbuf));
+	return MD_ERR_REFUSED;
+toolong:
+	md_logf(log, LOG_ERR, "maildir path for user \"%s\" is too long",
+		printable(a->user, pbuf, sizeof pbuf));
+	return MD_ERR_REFUSED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths                                                               */
+
+struct path {
+	char buf[PATH_MAX];
+	const char *comp[MAX_COMPONENTS];
+	size_t n;
+};
+
+/* Splits an absolute path; "." and ".." are refused, "//" is one "/". */
+static bool split_path(const char *p, struct path *sp, const char **why)
+{
+	char *s, *save = NULL;
+
+	*why = NULL;
+	if (strlen(p) >= sizeof sp->buf || p[0] != '/') {
+		*why = "is not an absolute path of reasonable length";
+		return false;
+	}
+	if (has_control(p)) {
+		*why = "contains a control character";
+		return false;
+	}
+	strcpy(sp->buf, p);
+	sp->n = 0;
+	for (s = strtok_r(sp->buf, "/", &save); s != NULL; s = strtok_r(NULL, "/", &save)) {
+		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+			*why = "has a '.' or '..' component";
+			return false;
+		}
+		if (sp->n == MAX_COMPONENTS) {
+			*why = "has too many components";
+			return false;
+		}
+		sp->comp[sp->n++] = s;
+	}
+	if (sp->n == 0)
+		*why = "is the root directory";
+	return *why == NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Credentials for one thread                                          */
+
+/*
+ * Filesystem uid/gid of the calling thread only (the kernel keeps them per
+ * thread and glibc does not broadcast them), so a host daemon's other
+ * threads never see a change.  Used to remove things with exactly the
+ * rights of the directory's owner.
+ */
+struct fsids {
+	uid_t uid;
+	gid_t gid;
+	bool changed;
+};
+
+static void become_fs(struct fsids *saved, uid_t uid, gid_t gid)
+{
+	saved->changed = false;
+	if (geteuid() != 0 || uid == 0)
+		return;
+	saved->gid = (gid_t)setfsgid(gid);
+	saved->uid = (uid_t)setfsuid(uid);
+	saved->changed = true;
+}
+
+static void restore_fs(const struct fsids *saved)
+{
+	if (!saved->changed)
+		return;
+	setfsuid(saved->uid);
+	setfsgid(saved->gid);
+}
+
+/*
+ * Removes a tree that this code built, with the rights of the owner of each
+ * directory it empties, so that nothing a user moved into it from elsewhere
+ * can be deleted with root's rights.  Bounded in depth; what cannot be
+ * removed stays and is reported.
+ */
+static int remove_tree(int pfd, const char *name, int depth)
+{
+	struct dirent *de;
+	struct fsids saved;
+	struct stat st;
+	DIR *d;
+	int fd, rc = 0;
+
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR || errno == ELOOP ? unlinkat(pfd, name, 0) : -1;
+	if (fstat(fd, &st) < 0 || depth > 32 || (d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	become_fs(&saved, st.st_uid, st.st_gid);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			continue;
+		if ((errno == EISDIR || errno == EPERM) &&
+		    remove_tree(fd, de->d_name, depth + 1) == 0)
+			continue;
+		rc = -1;
+	}
+	restore_fs(&saved);
+	closedir(d);
+	if (rc == 0)
+		rc = unlinkat(pfd, name, AT_REMOVEDIR);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building                                                            */
+
+struct build {
+	const struct md_options *o;
+	const struct md_account *a;
+	const struct md_log *log;
+	const char *path;     /* the maildir, for log lines */
+	bool chown;           /* creation needs handing over to the owner */
+};
+
+static enum md_result sys_error(const struct build *b, const char *what,
+				const char *name)
+{
+	int e = errno;
+
+	md_logf(b->log, LOG_ERR, "%s %s%s%s: %s", what, b->path,
+		name != NULL ? "/" : "", name != NULL ? name : "", strerror(e));
+	return MD_ERR_SYSTEM;
+}
+
+static int hand_over(const struct build *b, int fd, uid_t uid, gid_t gid, mode_t mode)
+{
+	if (b->chown && fchown(fd, uid, gid) < 0)
+		return -1;
+	return fchmod(fd, mode);
+}
+
+/*
+ * Creates directory name in dfd for the owner, or takes the one that is
+ * there when it is a real directory of the owner (EEXIST is success once
+ * verified: concurrent logins).  Returns an fd or -1 with the outcome set.
+ */
+static int make_dir(const struct build *b, int dfd, const char *name, mode_t mode,
+		    bool give, enum md_result *r)
+{
+	bool created = mkdirat(dfd, name, 0700) == 0;
+	struct stat st;
+	int fd;
+
+	if (!created && errno != EEXIST) {
+		*r = sys_error(b, "cannot create", name);
+		return -1;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*r = errno == ELOOP || errno == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
+		md_logf(b->log, LOG_ERR, "%s/%s is %s", b->path, name,
+			errno == ELOOP ? "a symlink: refused" :
+			errno == ENOTDIR ? "not a directory: refused" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (created && st.st_uid == geteuid()) {
+		if (give && hand_over(b, fd, b->a->uid, b->a->gid, mode) < 0) {
+			*r = sys_error(b, "cannot hand over", name);
+			close(fd);
+			return -1;
+		}
+	} else if (st.st_uid != b->a->uid) {
+		md_logf(b->log, LOG_ERR, "%s/%s is owned by uid %lu, not %lu: refused",
+			b->path, name, (unsigned long)st.st_uid, (unsigned long)b->a->uid);
+		*r = MD_ERR_REFUSED;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static enum md_result make_subdirs(const struct build *b, int dfd)
+{
+	enum md_result r = MD_OK;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		int fd = make_dir(b, dfd, maildir_subdirs[i], b->o->mode, true, &r);
+		if (fd < 0)
+			return r;
+		close(fd);
+	}
+	return MD_OK;
+}
+
+/* An owner's file, written in full; O_EXCL so nothing planted is reused. */
+static enum md_result write_new(const struct build *b, int dfd, const char *name,
+				const char *data, size_t len)
+{
+	size_t done = 0;
+	int fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+			O_NOCTTY, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST) {
+			struct stat st;
+			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode) && st.st_uid == b->a->uid)
+				return MD_OK;
+			md_logf(b->log, LOG_ERR, "%s/%s exists and is not the owner's file: refused",
+				b->path, name);
+			return MD_ERR_REFUSED;
+		}
+		return sys_error(b, "cannot create", name);
+	}
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			close(fd);
+			return sys_error(b, "cannot write", name);
+		}
+		done += (size_t)w;
+	}
+	if (hand_over(b, fd, b->a->uid, b->a->gid, 0600) < 0) {
+		close(fd);
+		return sys_error(b, "cannot hand over", name);
+	}
+	if (close(fd) < 0)
+		return sys_error(b, "cannot write", name);
+	return MD_OK;
+}
+
+/*
+ * A file that readers must see whole: written in tmp/ and renamed into
+ * place, as Maildir++ requires of maildirsize.
+ */
+static enum md_result write_atomic(const struct build *b, int mdfd, const char *name,
+				   const char *data, size_t len)
+{
+	char tmpname[64];
+	enum md_result r;
+	int tfd;
+
+	tfd = openat(mdfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return sys_error(b, "cannot open", "tmp");
+	snprintf(tmpname, sizeof tmpname, "%s.%ld.mkmaildir", name, (long)getpid());
+	r = write_new(b, tfd, tmpname, data, len);
+	if (r == MD_OK && renameat(tfd, tmpname, mdfd, name) < 0) {
+		r = sys_error(b, "cannot rename into place", name);
+		unlinkat(tfd, tmpname, 0);
+	}
+	close(tfd);
+	return r;
+}
+
+/* Next folder of the comma-separated list, as ".Name" in buf. */
+static const char *next_folder(const char **list, char *buf, size_t buflen)
+{
+	size_t len;
+
+	if (*list == NULL || **list == '\0')
+		return NULL;
+	len = strcspn(*list, ",");
+	if (len + 2 > buflen)
+		return NULL;
+	buf[0] = '.';
+	memcpy(buf + 1, *list, len);
+	buf[len + 1] = '\0';
+	*list += len + ((*list)[len] == ',');
+	return buf;
+}
+
+static enum md_result make_folder(const struct build *b, int mdfd, const char *dir)
+{
+	enum md_result r = MD_OK;
+	int fd = make_dir(b, mdfd, dir, b->o->mode, true, &r);
+
+	if (fd < 0)
+		return r;
+	r = make_subdirs(b, fd);
+	if (r == MD_OK)
+		r = write_new(b, fd, "maildirfolder", "", 0);
+	close(fd);
+	return r;
+}
+
+/*
+ * Subscription files for both servers: Courier lists "INBOX.Name", Dovecot
+ * 2.3 reads its version-2 format, where a tab separates hierarchy levels so
+ * the file is right whatever separator the namespace uses.
+ */
+static enum md_result write_subscriptions(const struct build *b, int mdfd)
+{
+	size_t cap = 64 + 2 * (strlen(b->o->folders) + MAX_FOLDERS * 8);
+	char *courier = malloc(cap), *dovecot = malloc(cap);
+	const char *list = b->o->folders, *f;
+	size_t nc = 0, nd = 0;
+	char dir[MAX_VALUE + 2];
+	enum md_result r;
+
+	if (courier == NULL || dovecot == NULL) {
+		free(courier);
+		free(dovecot);
+		md_logf(b->log, LOG_ERR, "out of memory writing subscriptions");
+		return MD_ERR_SYSTEM;
+	}
+	nd = (size_t)snprintf(dovecot, cap, "V\t2\n\nINBOX\n");
+	while ((f = next_folder(&list, dir, sizeof dir)) != NULL) {
+		nc += (size_t)snprintf(courier + nc, cap - nc, "INBOX%s\n", f);
+		for (f++; *f != '\0'; f++)
+			dovecot[nd++] = *f == '.' ? '\t' : *f;
+		dovecot[nd++] = '\n';
+	}
+	r = write_atomic(b, mdfd, "courierimapsubscribed", courier, nc);
+	if (r == MD_OK)
+		r = write_atomic(b, mdfd, "subscriptions", dovecot, nd);
+	free(courier);
+	free(dovecot);
+	return r;
+}
+
+/* Everything inside a new maildir; mdfd is still private to us. */
+static enum md_result populate_maildir(const struct build *b, int mdfd)
+{
+	const char *list = b->o->folders, *dir;
+	char buf[MAX_VALUE + 2], quota[128];
+	enum md_result r;
+
+	if ((r = make_subdirs(b, mdfd)) != MD_OK)
+		return r;
+	while ((dir = next_folder(&list, buf, sizeof buf)) != NULL)
+		if ((r = make_folder(b, mdfd, dir)) != MD_OK)
+			return r;
+	if (b->o->subscribe && b->o->folders != NULL &&
+	    (r = write_subscriptions(b, mdfd)) != MD_OK)
+		return r;
+	if (b->o->quota != NULL) {
+		int n = snprintf(quota, sizeof quota, "%s\n", b->o->quota);
+		if (n < 0 || (size_t)n >= sizeof quota) {
+			md_logf(b->log, LOG_ERR, "quota specification too long");
+			return MD_ERR_CONFIG;
+		}
+		r = write_atomic(b, mdfd, "maildirsize", quota, (size_t)n);
+	}
+	return r;
+}
+
+/* Copies one regular file of the skel; special files are skipped. */
+static enum md_result copy_file(const struct build *b, int sfd, int dfd,
+				const char *name, const struct stat *st)
+{
+	char data[16384];
+	enum md_result r = MD_OK;
+	int in, out;
+	ssize_t n;
+
+	in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (in < 0)
+		return sys_error(b, "cannot read skel file for", name);
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0) {
+		close(in);
+		return sys_error(b, "cannot create skel copy in", name);
+	}
+	while ((n = read(in, data, sizeof data)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, data, (size_t)n) != n) {
+			r = sys_error(b, "cannot copy skel file into", name);
+			break;
+		}
+	}
+	if (r == MD_OK &&
+	    hand_over(b, out, b->a->uid, b->a->gid, (st->st_mode & 0755) | 0600) < 0)
+		r = sys_error(b, "cannot hand over", name);
+	close(in);
+	if (close(out) < 0 && r == MD_OK)
+		r = sys_error(b, "cannot write", name);
+	return r;
+}
+
+/*
+ * Copies the skel tree into a new home.  Symlinks are recreated as
+ * symlinks (never followed); devices, FIFOs and sockets are skipped;
+ * nothing keeps setuid, setgid or group/other write bits.
+ */
+static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int depth)
+{
+	enum md_result r = MD_OK;
+	struct dirent *de;
+	DIR *d;
+	int sdup = dup(sfd);
+
+	if (sdup < 0 || (d = fdopendir(sdup)) == NULL) {
+		if (sdup >= 0)
+			close(sdup);
+		return sys_error(b, "cannot read skel for", NULL);
+	}
+	while (r == MD_OK && (de = readdir(d)) != NULL) {
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(sfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = sys_error(b, "cannot read skel entry for", de->d_name);
+		} else if (S_ISREG(st.st_mode)) {
+			r = copy_file(b, sfd, dfd, de->d_name, &st);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(sfd, de->d_name, target, sizeof target - 1);
+			if (n < 0)
+				r = sys_error(b, "cannot read skel link for", de->d_name);
+			else if ((target[n] = '\0', symlinkat(target, dfd, de->d_name)) < 0 ||
+				 (b->chown && fchownat(dfd, de->d_name, b->a->uid, b->a->gid,
+							AT_SYMLINK_NOFOLLOW) < 0))
+				r = sys_error(b, "cannot copy skel link into", de->d_name);
+		} else if (S_ISDIR(st.st_mode) && depth < 16) {
+			int s2 = openat(sfd, de->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int d2 = s2 < 0 ? -1 : make_dir(b, dfd, de->d_name,
+							(st.st_mode & 0755) | 0700, true, &r);
+			if (s2 < 0)
+				r = sys_error(b, "cannot read skel directory for", de->d_name);
+			else if (d2 >= 0)
+				r = copy_skel(b, s2, d2, depth + 1);
+			if (s2 >= 0)
+				close(s2);
+			if (d2 >= 0)
+				close(d2);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static enum md_result open_skel(const struct build *b, int *fd)
+{
+	struct path sp;
+	const char *why;
+	size_t i;
+	int dfd;
+
+	if (!split_path(b->o->skel, &sp, &why)) {
+		md_logf(b->log, LOG_ERR, "skel %s %s", b->o->skel, why);
+		return MD_ERR_CONFIG;
+	}
+	dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; dfd >= 0 && i < sp.n; i++) {
+		int next = openat(dfd, sp.comp[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = next;
+	}
+	if (dfd < 0) {
+		md_logf(b->log, LOG_ERR, "cannot open skel %s: %s", b->o->skel, strerror(errno));
+		return MD_ERR_CONFIG;
+	}
+	*fd = dfd;
+	return MD_OK;
+}
+
+/* The roles of the directories a build creates. */
+enum role { ROLE_ABOVE_HOME, ROLE_HOME, ROLE_BELOW };
+
+static enum role role_of(size_t i, ssize_t home_idx)
+{
+	if (home_idx < 0 || (ssize_t)i > home_idx)
+		return ROLE_BELOW;
+	return (ssize_t)i == home_idx ? ROLE_HOME : ROLE_ABOVE_HOME;
+}
+
+static enum md_result finish_dir(const struct build *b, int fd, enum role role)
+{
+	int rc;
+
+	if (role == ROLE_ABOVE_HOME)
+		rc = fchmod(fd, 0755); /* like /home: root's, readable by all */
+	else
+		rc = hand_over(b, fd, b->a->uid, b->a->gid,
+			       role == ROLE_HOME ? b->o->homemode : b->o->mode);
+	return rc < 0 ? sys_error(b, "cannot hand over", NULL) : MD_OK;
+}
+
+static void random_name(char *buf, size_t len)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&r;
+	snprintf(buf, len, TMP_PREFIX "%016llx", (unsigned long long)r);
+}
+
+/*
+ * Temporary trees of builds that died (SIGKILL, a crash, a reboot) are
+ * removed on a later slow path.  A live build holds an flock on its
+ * directory and keeps touching it; only a tree that is unlocked and has not
+ * changed for STALE_SECONDS is taken, and it is first renamed to a fresh
+ * name, so that a build renaming it into place at that moment and this
+ * cleanup can never both succeed.
+ */
+static void remove_stale(const struct build *b, int pfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int dup_fd = dup(pfd);
+
+	if (dup_fd < 0 || (d = fdopendir(dup_fd)) == NULL) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char claim[64];
+		struct stat st;
+		int fd;
+		if (strncmp(de->d_name, TMP_PREFIX, sizeof TMP_PREFIX - 1) != 0)
+			continue;
+		fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) < 0 || st.st_mtime > time(NULL) - STALE_SECONDS) {
+			close(fd);
+			continue;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		random_name(claim, sizeof claim);
+		if (renameat(pfd, de->d_name, pfd, claim) == 0) {
+			md_logf(b->log, LOG_NOTICE, "removing %s left by an interrupted build "
+				"next to %s", de->d_name, b->path);
+			remove_tree(pfd, claim, 0);
+		}
+	}
+	closedir(d);
+}
+
+static bool same_entry(int dfd, const char *name, const struct stat *want)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/*
+ * Builds components sp->comp[first..] under a temporary name in pfd and
+ * renames the top into place.  Returns MD_OK, an error, or (via *lost) the
+ * news that a concurrent login renamed its tree into place first.
+ */
+static enum md_result build_tree(const struct build *b, int pfd, const struct path *sp,
+				 size_t first, ssize_t home_idx, bool *lost)
+{
+	enum md_result r = MD_OK;
+	char tmpname[64];
+	struct stat st = { 0 };
+	int top, cur, skel = -1;
+	size_t i;
+
+	*lost = false;
+	remove_stale(b, pfd);
+	random_name(tmpname, sizeof tmpname);
+	if (mkdirat(pfd, tmpname, 0700) < 0)
+		return sys_error(b, "cannot create a temporary directory beside", NULL);
+	top = openat(pfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0 || fstat(top, &st) < 0 || st.st_uid != geteuid() ||
+	    flock(top, LOCK_EX) < 0 || fchmod(top, 0700) < 0) {
+		r = sys_error(b, "cannot open the temporary directory for", NULL);
+		goto fail;
+	}
+	if (b->o->skel != NULL && b->o->createhome && home_idx >= (ssize_t)first &&
+	    (r = open_skel(b, &skel)) != MD_OK)
+		goto fail;
+
+	cur = top;
+	for (i = first; r == MD_OK && i < sp->n; i++) {
+		enum role role = role_of(i, home_idx);
+		int fd = cur;
+		if (i > first) {
+			fd = make_dir(b, cur, sp->comp[i], 0700, false, &r);
+			if (fd < 0)
+				break;
+		}
+		if (role == ROLE_HOME && skel >= 0)
+			r = copy_skel(b, skel, fd, 0);
+		if (r == MD_OK && i == sp->n - 1)
+			r = populate_maildir(b, fd);
+		/* The top is handed over last, just before it appears. */
+		if (r == MD_OK && i > first)
+			r = finish_dir(b, fd, role);
+		if (cur != top)
+			close(cur);
+		cur = fd;
+	}
+	if (cur != top && cur >= 0)
+		close(cur);
+	if (r != MD_OK)
+		goto fail;
+	if ((r = finish_dir(b, top, role_of(first, home_idx))) != MD_OK)
+		goto fail;
+	if (renameat(pfd, tmpname, pfd, sp->comp[first]) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY || errno == ENOENT) {
+			*lost = true;
+			r = MD_OK;
+		} else {
+			r = sys_error(b, "cannot rename the new tree into place for", NULL);
+		}
+		goto fail;
+	}
+	if (skel >= 0)
+		close(skel);
+	close(top);
+	return MD_OK;
+fail:
+	if (skel >= 0)
+		close(skel);
+	if (top >= 0)
+		close(top);
+	/* Taken away under us (a cleanup on another host thought it stale):
+	 * not an error, just another attempt. */
+	if (r != MD_OK && top >= 0 && !same_entry(pfd, tmpname, &st)) {
+		*lost = true;
+		return MD_OK;
+	}
+	if (remove_tree(pfd, tmpname, 0) < 0 && errno != ENOENT)
+		md_logf(b->log, LOG_WARNING, "could not remove temporary %s beside %s: %s",
+			tmpname, b->path, strerror(errno));
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checking and repairing an existing maildir                          */
+
+static bool is_owned_dir(const struct build *b, int dfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode) && st.st_uid == b->a->uid;
+}
+
+/*
+ * The every-login check: a handful of fstatat calls.  It may be fooled only
+ * into doing nothing; every change goes through the careful path below.
+ */
+static bool looks_complete(const struct build *b, int mdfd)
+{
+	const char *list = b->o->folders, *dir;
+	char buf[MAX_VALUE + 16];
+	size_t i, len;
+
+	for (i = 0; i < 3; i++)
+		if (!is_owned_dir(b, mdfd, maildir_subdirs[i]))
+			return false;
+	while ((dir = next_folder(&list, buf, sizeof buf - 16)) != NULL) {
+		struct stat st;
+		if (fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			continue; /* deleted by the user: not recreated */
+		len = strlen(buf);
+		for (i = 0; i < 3; i++) {
+			snprintf(buf + len, sizeof buf - len, "/%s", maildir_subdirs[i]);
+			if (!is_owned_dir(b, mdfd, buf))
+				return false;
+		}
+		snprintf(buf + len, sizeof buf - len, "/maildirfolder");
+		if (fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			return false;
+	}
+	return true;
+}
+
+/* Completes an existing maildir in place, entry by entry. */
+static enum md_result repair(const struct build *b, int mdfd)
+{
+	const char *list = b->o->folders, *dir;
+	char buf[MAX_VALUE + 2];
+	enum md_result r;
+
+	md_logf(b->log, LOG_NOTICE, "completing maildir %s for %s (uid %lu)", b->path,
+		b->a->user, (unsigned long)b->a->uid);
+	if ((r = make_subdirs(b, mdfd)) != MD_OK)
+		return r;
+	while ((dir = next_folder(&list, buf, sizeof buf)) != NULL) {
+		struct stat st;
+		if (fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			continue;
+		if ((r = make_folder(b, mdfd, dir)) != MD_OK)
+			return r;
+	}
+	return MD_OK;
+}
+
+static void report_missing(const struct build *b, int mdfd)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (!is_owned_dir(b, mdfd, maildir_subdirs[i]))
+			md_logf(b->log, LOG_ERR, "%s/%s is missing or not the owner's directory",
+				b->path, maildir_subdirs[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* The creator program                                                 */
+
+/* Only root may be able to change the program or any directory above it. */
+static bool creator_trusted(const struct build *b, const char *path)
+{
+	struct path sp;
+	struct stat st;
+	const char *why;
+	size_t i;
+	int fd, next;
+
+	if (!split_path(path, &sp, &why)) {
+		md_logf(b->log, LOG_ERR, "creator %s %s", path, why);
+		return false;
+	}
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; fd >= 0; i++) {
+		/* A sticky directory (/tmp) keeps root's entries root's. */
+		if (fstat(fd, &st) < 0 || st.st_uid != 0 ||
+		    ((st.st_mode & 022) != 0 && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))) {
+			md_logf(b->log, LOG_ERR, "creator %s: %s is not owned by root or is "
+				"writable by others: refused", path, i == 0 ? "/" :
+				i <= sp.n ? sp.comp[i - 1] : path);
+			close(fd);
+			return false;
+		}
+		if (i == sp.n) {
+			bool ok = S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+			close(fd);
+			if (!ok)
+				md_logf(b->log, LOG_ERR, "creator %s is %s: refused", path,
+					S_ISLNK(st.st_mode) ? "a symlink" : "not an executable file");
+			return ok;
+		}
+		next = openat(fd, sp.comp[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			      (i + 1 < sp.n ? O_DIRECTORY : O_PATH));
+		close(fd);
+		fd = next;
+	}
+	md_logf(b->log, LOG_ERR, "creator %s: %s", path,
+		errno == ELOOP ? "a symlink on its path: refused" : strerror(errno));
+	return false;
+}
+
+struct child_env {
+	char *vars[16];
+	char store[8192];
+	size_t used, n;
+};
+
+static void env_add(struct child_env *e, const char *name, const char *value)
+{
+	int len;
+
+	if (value == NULL || has_control(value) || e->n + 1 >= 16)
+		return;
+	len = snprintf(e->store + e->used, sizeof e->store - e->used, "%s=%s", name, value);
+	if (len < 0 || (size_t)len >= sizeof e->store - e->used)
+		return;
+	e->vars[e->n++] = e->store + e->used;
+	e->used += (size_t)len + 1;
+	e->vars[e->n] = NULL;
+}
+
+/* What the creator's processes need, prepared before the clone. */
+struct spawn {
+	const char *prog;
+	char *const *argv;
+	char *const *envp;
+	int out;          /* write end for the creator's stdout and stderr */
+	int status;       /* write end for the supervisor's report */
+	const gid_t *groups;
+	int ngroups;
+	uid_t uid;
+	gid_t gid;
+	bool drop;
+};
+
+/*
+ * After the clone only raw system calls and async-signal-safe functions
+ * are used: another thread of the host may have held a lock (malloc's,
+ * NSS's) at the moment of the clone.
+ */
+static pid_t raw_clone(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+}
+
+static void __attribute__((noreturn)) creator_exec(const struct spawn *s)
+{
+	int devnull = open("/dev/null", O_RDONLY);
+
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(s->out, 1) < 0 ||
+	    dup2(s->out, 2) < 0)
+		_exit(126);
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if (s->drop && (syscall(SYS_setgroups, s->ngroups, s->groups) < 0 ||
+			syscall(SYS_setresgid, s->gid, s->gid, s->gid) < 0 ||
+			syscall(SYS_setresuid, s->uid, s->uid, s->uid) < 0))
+		_exit(126);
+	umask(077);
+	if (chdir("/") < 0)
+		_exit(126);
+	execve(s->prog, s->argv, s->envp);
+	_exit(127);
+}
+
+/*
+ * The supervisor, a child of the host with no exit signal: it starts the
+ * creator in a session of its own, waits for it with default signal
+ * dispositions (whatever the host did to SIGCHLD), reports the wait status
+ * through a pipe, and takes down what is left of the session, itself last.
+ */
+static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig, status = 126 << 8;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	pid = raw_clone(SIGCHLD);
+	if (pid == 0)
+		creator_exec(s);
+	close(s->out);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (write(s->status, &status, sizeof status) < 0)
+		_exit(1);
+	kill(0, SIGKILL);
+	_exit(0);
+}
+
+/* Sends what the creator printed to the log, line by line. */
+static void log_output(const struct build *b, char *buf, size_t *len, bool flush,
+		       unsigned *lines)
+{
+	char *start = buf, *nl;
+	char pbuf[512];
+
+	for (;;) {
+		nl = memchr(start, '\n', *len - (size_t)(start - buf));
+		if (nl == NULL && !(flush || *len == 1023) )
+			break;
+		if (nl == NULL)
+			nl = buf + *len;
+		*nl = '\0';
+		if (*start != '\0' && (*lines)++ < MAX_CREATOR_LINES)
+			md_logf(b->log, LOG_NOTICE, "creator: %s", printable(start, pbuf, sizeof pbuf));
+		else if (*lines == MAX_CREATOR_LINES + 1)
+			md_logf(b->log, LOG_NOTICE, "creator: further output not logged");
+		start = nl + 1;
+		if (start >= buf + *len) {
+			*len = 0;
+			return;
+		}
+	}
+	*len -= (size_t)(start - buf);
+	memmove(buf, start, *len);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Runs the creator and waits for it alone.  The supervisor is cloned with
+ * no exit signal, so the host's SIGCHLD handler never hears of it and the
+ * host's waitpid(-1) cannot reap it; the creator's status arrives through a
+ * pipe, so even a host that ignores SIGCHLD (auto-reaping) loses nothing.
+ */
+static enum md_result run_creator(const struct build *b, const struct md_context *ctx)
+{
+	const struct md_options *o = b->o;
+	const struct md_account *a = b->a;
+	char uidbuf[24], gidbuf[24], out[1024];
+	char *argv[4] = { (char *)o->creator, (char *)a->user, (char *)b->path, NULL };
+	gid_t groups[256];
+	int ngroups = 256, outp[2], statp[2], status = 0;
+	long long deadline = now_ms() + (long long)o->timeout * 1000;
+	struct child_env env = { .n = 0 };
+	struct spawn sp;
+	unsigned lines = 0;
+	size_t olen = 0, slen = 0;
+	bool timed_out = false;
+	pid_t pid;
+
+	if (!creator_trusted(b, o->creator))
+		return MD_ERR_CONFIG;
+	sp.drop = geteuid() == 0 && !o->creator_root;
+	if (sp.drop && getgrouplist(a->owner, a->gid, groups, &ngroups) < 0) {
+		md_logf(b->log, LOG_ERR, "creator: %s is in too many groups", a->owner);
+		return MD_ERR_SYSTEM;
+	}
+	snprintf(uidbuf, sizeof uidbuf, "%lu", (unsigned long)a->uid);
+	snprintf(gidbuf, sizeof gidbuf, "%lu", (unsigned long)a->gid);
+	env_add(&env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	env_add(&env, "PAM_USER", a->user);
+	env_add(&env, "AUTHENTICATED", a->user);
+	env_add(&env, "PAM_SERVICE", ctx != NULL ? ctx->service : NULL);
+	env_add(&env, "PAM_RHOST", ctx != NULL ? ctx->rhost : NULL);
+	env_add(&env, "PAM_TYPE", ctx != NULL ? ctx->type : NULL);
+	env_add(&env, "UID", uidbuf);
+	env_add(&env, "GID", gidbuf);
+	env_add(&env, "HOME", a->home);
+	env_add(&env, "MAILDIR", b->path);
+	env_add(&env, "USER", a->owner);
+	env_add(&env, "LOGNAME", a->owner);
+
+	if (pipe2(outp, O_CLOEXEC) < 0)
+		return sys_error(b, "creator: cannot make a pipe for", NULL);
+	if (pipe2(statp, O_CLOEXEC) < 0) {
+		close(outp[0]);
+		close(outp[1]);
+		return sys_error(b, "creator: cannot make a pipe for", NULL);
+	}
+	sp = (struct spawn){ o->creator, argv, env.vars, outp[1], statp[1], groups,
+			     ngroups, a->uid, a->gid, sp.drop };
+	pid = raw_clone(0);
+	if (pid == 0)
+		creator_supervisor(&sp);
+	close(outp[1]);
+	close(statp[1]);
+	if (pid < 0) {
+		close(outp[0]);
+		close(statp[0]);
+		return sys_error(b, "creator: cannot start it for", NULL);
+	}
+	md_logf(b->log, LOG_DEBUG, "creator %s started for %s", o->creator, a->user);
+
+	while (slen < sizeof status) {
+		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { statp[0], POLLIN, 0 } };
+		long long left = deadline - now_ms();
+		ssize_t got;
+		if (left <= 0) {
+			timed_out = true;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (poll(p, 2, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents != 0) {
+			got = read(outp[0], out + olen, sizeof out - 1 - olen);
+			if (got > 0) {
+				olen += (size_t)got;
+				log_output(b, out, &olen, false, &lines);
+			} else if (got == 0 || errno != EINTR) {
+				/* EOF: a negative fd is skipped by poll */
+				close(outp[0]);
+				outp[0] = -1;
+			}
+		}
+		if (p[1].revents != 0) {
+			got = read(statp[0], (char *)&status + slen, sizeof status - slen);
+			if (got <= 0 && !(got < 0 && errno == EINTR))
+				break; /* the supervisor died without a word */
+			slen += got > 0 ? (size_t)got : 0;
+		}
+	}
+	if (outp[0] >= 0 && fcntl(outp[0], F_SETFL, O_NONBLOCK) == 0) {
+		ssize_t got;
+		size_t budget = 65536; /* a grandchild may still be writing */
+		while (budget > 0 && (got = read(outp[0], out + olen, sizeof out - 1 - olen)) > 0) {
+			budget -= (size_t)got < budget ? (size_t)got : budget;
+			olen += (size_t)got;
+			log_output(b, out, &olen, false, &lines);
+		}
+	}
+	log_output(b, out, &olen, true, &lines);
+	if (outp[0] >= 0)
+		close(outp[0]);
+	close(statp[0]);
+	/* The supervisor ends itself (or was killed above); reap it unless the
+	 * kernel already did because the host ignores SIGCHLD. */
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+
+	if (timed_out) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s killed after %u s timeout",
+			o->creator, a->user, o->timeout);
+		return MD_ERR_SYSTEM;
+	}
+	if (slen < sizeof status) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s: its supervisor died", o->creator,
+			a->user);
+		return MD_ERR_SYSTEM;
+	}
+	if (WIFSIGNALED(status)) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s killed by signal %d", o->creator,
+			a->user, WTERMSIG(status));
+		return MD_ERR_SYSTEM;
+	}
+	if (WEXITSTATUS(status) != 0) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s failed with exit status %d%s",
+			o->creator, a->user, WEXITSTATUS(status),
+			WEXITSTATUS(status) == 127 ? " (could not be executed)" :
+			WEXITSTATUS(status) == 126 ? " (could not be started as the owner)" : "");
+		return MD_ERR_SYSTEM;
+	}
+	return MD_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The walk                                                            */
+
+/* Index of the home's last component in sp, or -1 when sp is not inside it. */
+static ssize_t home_index(const struct md_account *a, const struct path *sp)
+{
+	struct path hp;
+	const char *why;
+	size_t i;
+
+	if (a->home == NULL || !split_path(a->home, &hp, &why) || hp.n >= sp->n)
+		return -1;
+	for (i = 0; i < hp.n; i++)
+		if (strcmp(hp.comp[i], sp->comp[i]) != 0)
+			return -1;
+	return (ssize_t)hp.n - 1;
+}
+
+/*
+ * Opens the deepest existing directory of sp from "/".  *missing is the index
+ * of the first missing component (sp->n when everything exists, and then
+ * the fd is the maildir itself).
+ */
+static int walk(const struct build *b, const struct path *sp, size_t *missing,
+		enum md_result *r)
+{
+	struct stat st;
+	size_t i;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*r = sys_error(b, "cannot open / for", NULL);
+		return -1;
+	}
+	for (i = 0; i < sp->n; i++) {
+		int next = openat(fd, sp->comp[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			int e = errno;
+			if (e == ENOENT)
+				break;
+			close(fd);
+			*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
+			md_logf(b->log, LOG_ERR, "%s: component \"%s\" %s", b->path, sp->comp[i],
+				e == ELOOP ? "is a symlink: refused" :
+				e == ENOTDIR ? "is not a directory: refused" : strerror(e));
+			return -1;
+		}
+		close(fd);
+		fd = next;
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			*r = sys_error(b, "cannot inspect", NULL);
+			return -1;
+		}
+		/* On the way, root's or the owner's; the maildir itself, the owner's. */
+		if ((st.st_uid != 0 || i == sp->n - 1) && st.st_uid != b->a->uid) {
+			md_logf(b->log, LOG_ERR, "%s: \"%s\" is owned by uid %lu, not by root or "
+				"uid %lu: refused", b->path, sp->comp[i],
+				(unsigned long)st.st_uid, (unsigned long)b->a->uid);
+			close(fd);
+			*r = MD_ERR_REFUSED;
+			return -1;
+		}
+	}
+	*missing = i;
+	return fd;
+}
+
+static enum md_result create_missing(const struct build *b, int fd, const struct path *sp,
+				     size_t missing, const struct md_context *ctx,
+				     bool *lost)
+{
+	ssize_t home_idx = home_index(b->a, sp);
+	enum md_result r;
+
+	*lost = false;
+	if (home_idx >= 0 && (ssize_t)missing <= home_idx && !b->o->createhome) {
+		md_logf(b->log, LOG_ERR, "home directory %s of %s does not exist and "
+			"createhome is not set", b->a->home, b->a->user);
+		return MD_ERR_SYSTEM;
+	}
+	if (b->o->creator != NULL) {
+		if ((r = run_creator(b, ctx)) != MD_OK)
+			return r;
+		*lost = true; /* walk again: verify what the creator made */
+		return MD_OK;
+	}
+	r = build_tree(b, fd, sp, missing, home_idx, lost);
+	if (r == MD_OK && !*lost)
+		md_logf(b->log, LOG_NOTICE, "created maildir %s for %s (uid %lu)", b->path,
+			b->a->user, (unsigned long)b->a->uid);
+	return r;
+}
+
+enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
+			 const char *path, const struct md_context *ctx,
+			 bool check_only, const struct md_log *log)
+{
+	struct build b = { o, a, log, path, geteuid() == 0 || a->gid != getegid() };
+	enum md_result r = MD_OK;
+	struct path sp;
+	const char *why;
+	bool creator_ran = false;
+	int attempt;
+
+	if (!split_path(path, &sp, &why)) {
+		md_logf(log, LOG_ERR, "maildir %s %s: refused", path, why);
+		return MD_ERR_REFUSED;
+	}
+	if (geteuid() != 0 && geteuid() != a->uid) {
+		md_logf(log, LOG_ERR, "maildir %s: running as uid %lu cannot create for uid %lu",
+			path, (unsigned long)geteuid(), (unsigned long)a->uid);
+		return MD_ERR_SYSTEM;
+	}
+	for (attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
+		size_t missing;
+		bool lost;
+		int fd = walk(&b, &sp, &missing, &r);
+
+		if (fd < 0)
+			return r;
+		if (missing == sp.n) {
+			if (!looks_complete(&b, fd))
+				r = check_only || creator_ran ? MD_ERR_SYSTEM : repair(&b, fd);
+			if (r != MD_OK && (check_only || creator_ran))
+				report_missing(&b, fd);
+			close(fd);
+			if (r == MD_OK && creator_ran)
+				md_logf(log, LOG_NOTICE, "creator %s made maildir %s for %s (uid %lu)",
+					o->creator, path, a->user, (unsigned long)a->uid);
+			return r;
+		}
+		if (check_only || creator_ran) {
+			md_logf(log, LOG_ERR, "maildir %s %s", path, creator_ran ?
+				"is still missing after the creator exited 0" : "is missing");
+			close(fd);
+			return MD_ERR_SYSTEM;
+		}
+		r = create_missing(&b, fd, &sp, missing, ctx, &lost);
+		creator_ran = o->creator != NULL;
+		close(fd);
+		if (r != MD_OK)
+			return r;
+		md_logf(log, LOG_DEBUG, "maildir %s: verifying after %s", path,
+			creator_ran ? "the creator" : lost ? "a concurrent creation" :
+			"creating it");
+	}
+	md_logf(log, LOG_ERR, "maildir %s: gave up after %d concurrent attempts", path,
+		BUILD_ATTEMPTS);
+	return MD_ERR_SYSTEM;
+}

@@ -1,0 +1,131 @@
+/*
+ * maildir.h - the work shared by pam_mkmaildir.so, authmkhome and mkmaildir:
+ * options, template expansion, the safe creation of a Maildir++ tree and the
+ * administrator's creator program.
+ */
+#ifndef MAILDIR_H
+#define MAILDIR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Outcomes, mapped by each front end to its own return codes. */
+enum md_result {
+	MD_OK = 0,
+	MD_ERR_CONFIG,  /* the administrator's configuration is wrong */
+	MD_ERR_NOUSER,  /* the user or owner is not known to NSS */
+	MD_ERR_REFUSED, /* hostile input or an unsafe path: refused */
+	MD_ERR_SYSTEM,  /* I/O error, full disk, failed creator, no memory */
+};
+
+/*
+ * Where log lines go: pam_syslog in the module, syslog elsewhere.  The
+ * callback gets a syslog priority; lines at LOG_DEBUG are only produced when
+ * the debug option is set.
+ */
+struct md_log {
+	void (*fn)(void *arg, int priority, const char *fmt, va_list ap);
+	void *arg;
+	bool debug;
+};
+
+void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define MD_DEFAULT_TEMPLATE "%h/Maildir"
+#define MD_DEFAULT_TIMEOUT 10
+#define MD_MAX_TIMEOUT 3600
+
+struct md_options {
+	const char *maildir;  /* template */
+	const char *owner;    /* NULL: the user itself */
+	const char *group;    /* NULL: the owner's primary group */
+	const char *folders;  /* comma-separated Maildir++ folder names */
+	const char *quota;    /* first line of maildirsize */
+	const char *skel;     /* absolute directory copied into a new home */
+	const char *creator;  /* absolute path of the creator program */
+	mode_t mode;          /* directories of the maildir */
+	mode_t homemode;      /* a created home */
+	unsigned timeout;     /* seconds the creator may run */
+	bool subscribe;
+	bool createhome;
+	bool creator_root;
+	bool debug;
+	bool quiet;
+	char *config_text;    /* owns the strings read from a config= file */
+};
+
+void md_options_init(struct md_options *o);
+void md_options_free(struct md_options *o);
+
+/*
+ * Applies one option ("name=value" or a bare word).  Unknown names are
+ * logged and ignored; malformed values are configuration errors.
+ * config=FILE is handled by md_options_parse, not here.
+ */
+enum md_result md_option_set(struct md_options *o, const char *arg,
+			     const struct md_log *log);
+
+/*
+ * Reads FILE: one option per line, '#' starts a comment.  The strings stay
+ * valid until md_options_free.
+ */
+enum md_result md_options_load(struct md_options *o, const char *path,
+			       const struct md_log *log);
+
+/*
+ * Applies argv in order after the file named by any config= among them, so
+ * that options on the command or PAM line win over the file.
+ */
+enum md_result md_options_parse(struct md_options *o, int argc,
+				const char **argv, const struct md_log *log);
+
+/* Checks what can only be checked once all options are known. */
+enum md_result md_options_check(const struct md_options *o,
+				const struct md_log *log);
+
+/* Who the maildir is for, resolved through NSS. */
+struct md_account {
+	const char *user;    /* the login name as given */
+	uid_t uid;           /* owner of everything created */
+	gid_t gid;
+	const char *owner;   /* owner's account name (for initgroups) */
+	const char *home;    /* the owner's home directory */
+	char buf[4096];      /* backing store for the NSS strings */
+	char *heap;          /* used instead of buf for oversized entries */
+};
+
+enum md_result md_account_lookup(struct md_account *a, const char *user,
+				 const struct md_options *o,
+				 const struct md_log *log);
+void md_account_free(struct md_account *a);
+
+/*
+ * Expands the maildir template for the account into out (absolute, no "."
+ * or ".." components, no control characters).
+ */
+enum md_result md_expand(const struct md_options *o,
+			 const struct md_account *a, char *out, size_t outlen,
+			 const struct md_log *log);
+
+/* What a creator program is told about the login. */
+struct md_context {
+	const char *service;  /* PAM_SERVICE, or the front end's name */
+	const char *rhost;
+	const char *type;     /* "open_session", "account", ... */
+};
+
+/*
+ * Makes sure the maildir at path is complete: walks to it without following
+ * symlinks, builds what is missing (itself or through the creator), repairs
+ * what is incomplete, and verifies the result.  With check_only nothing is
+ * changed and what is missing is reported.
+ */
+enum md_result md_ensure(const struct md_options *o,
+			 const struct md_account *a, const char *path,
+			 const struct md_context *ctx, bool check_only,
+			 const struct md_log *log);
+
+#endif
