@@ -377,11 +377,16 @@ int main(int argc, char **argv)
 	struct host before, after;
 	if (host) {
 		/* Things a daemon has already done before any PAM module runs:
-		 * a syslog connection (pam_syslog reuses it) and an NSS lookup. */
+		 * a syslog connection (pam_syslog reuses it) and NSS lookups of
+		 * users and groups (an NSS backend such as nss_wrapper may keep
+		 * its files open from the first lookup on). */
 		openlog("pamrun", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-		struct passwd *pw = getpwnam(user);
-		if (pw)
-			(void)getgrgid(pw->pw_gid);
+		(void)getpwnam(user);
+		(void)getpwuid(0);
+		(void)getgrgid(0);
+		gid_t groups[64];
+		int ngroups = 64;
+		(void)getgrouplist("root", 0, groups, &ngroups);
 		endpwent();
 		endgrent();
 		snapshot(&before);

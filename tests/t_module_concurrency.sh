@@ -11,6 +11,7 @@ N=40
 # alternates the account and the session hook. Leaves the codes in $T_BASE/rc.
 race() {
 	local svc=$1 i=0 u pids=(); shift
+	race_mark=$(log_mark)
 	rm -rf "$T_BASE/rc" "$T_BASE/go"; mkdir -p "$T_BASE/rc"
 	for u in "$@"; do
 		local hook=account
@@ -32,7 +33,7 @@ all_ok() {
 	local codes
 	codes=$(cat "$T_BASE"/rc/[0-9]* 2>/dev/null | sort | uniq -c | tr -s ' ' | tr '\n' ';')
 	if [ "$(cat "$T_BASE"/rc/[0-9]* 2>/dev/null | grep -cx 0)" = "$2" ]; then pass "$1"; else
-		fail "$1" "codes (count code): $codes $(cat "$T_BASE"/rc/*.out | grep -v '^Success$' | sort -u | head -n 3 | tr '\n' ' ')"
+		fail "$1" "codes (count code): $codes; module log: $(log_since "$race_mark" | grep pam_mkmaildir | grep -v ' created ' | sort -u | head -n 4 | tr '\n' ' ')"
 	fi
 }
 

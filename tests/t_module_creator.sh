@@ -13,14 +13,16 @@ chmod 0755 "$BIN"; chmod 1777 "$OUT"
 TAG=mkmd$$x$RANDOM
 
 # mkcreator NAME: a root-owned 0755 program $BIN/NAME whose body is read from stdin.
+# (bash: unlike dash it keeps no non-close-on-exec copies of redirected fds,
+# so the fd listing below shows only what the module passed on.)
 mkcreator() {
-	{ printf '#!/bin/sh\nOUT=%s/%s\n' "$OUT" "$1"; cat; } >"$BIN/$1"
+	{ printf '#!/bin/bash\nOUT=%s/%s\n' "$OUT" "$1"; cat; } >"$BIN/$1"
 	chown root:root "$BIN/$1"; chmod 0755 "$BIN/$1"
 }
 # The recording part every well-behaved creator starts with.
 RECORD='
 : >"$OUT.rec"
-ls -l /proc/$$/fd >"$OUT.fds" 2>&1
+ls -l /proc/self/fd >"$OUT.fds" 2>&1
 echo "uid=$(id -u)" >>"$OUT.rec"
 echo "gid=$(id -g)" >>"$OUT.rec"
 echo "groups=$(id -G)" >>"$OUT.rec"
@@ -35,8 +37,12 @@ $RECORD
 echo "$TAG stdout line for \$1"
 echo "$TAG stderr line for \$1" >&2
 mkdir -m 700 "\$2" "\$2/cur" "\$2/new" "\$2/tmp"
+# as root (creator_root) hand the result to the owner, as a real creator would
+[ "\$(id -u)" != 0 ] || chown -R "\$UID:\$GID" "\$2"
 EOF
 
+# clear NAME: forget what creator NAME recorded before.
+clear() { rm -f "$OUT/$1".*; }
 rec() { grep -m1 "^$2=" "$OUT/$1.rec" 2>/dev/null | cut -d= -f2-; }
 envv() { grep -m1 "^$2=" "$OUT/$1.env" 2>/dev/null | cut -d= -f2-; }
 
@@ -45,6 +51,7 @@ A=$(home_of alice)
 mkhome alice
 svc2 good "creator=$BIN/good"
 m=$(log_mark)
+clear good
 export MKMD_HOST_SECRET=leaked
 pr good alice -a account -r 203.0.113.5
 unset MKMD_HOST_SECRET
@@ -67,14 +74,15 @@ check "creator env PAM_TYPE names the account hook ($(envv good PAM_TYPE))" sh -
 check "creator env has a PATH" test -n "$(envv good PATH)"
 check "creator env is clean: no variable of the host process" test -z "$(envv good MKMD_HOST_SECRET)"
 check "creator env is clean: no LD_PRELOAD / NSS_WRAPPER_*" sh -c "! grep -Eq '^(LD_PRELOAD|NSS_WRAPPER_)' '$OUT/good.env'"
-leaks=$(grep -- '->' "$OUT/good.fds" | awk '{ print $(NF-2), $NF }' | grep -Ev "^(0|1|2) " | grep -v " $BIN/good\$")
+# ls's own directory fd is the one on /proc/<its pid>/fd.
+leaks=$(grep -- '->' "$OUT/good.fds" | awk '{ print $(NF-2), $NF }' | grep -Ev "^(0|1|2) " | grep -Ev " /proc/[0-9]+/fd\$")
 check "creator inherits no file descriptor but 0-2 (${leaks//$'\n'/; })" test -z "$leaks"
 logged "creator stdout line reaches syslog" "$m" "$TAG stdout line for alice"
 logged "creator stderr line reaches syslog" "$m" "$TAG stderr line for alice"
 logged "creator success: creation logged" "$m" "pam_mkmaildir.*created.*$A/Maildir"
 
 # --- an existing maildir: the creator does not run again ---
-rm -f "$OUT/good.rec"
+clear good
 pr good alice -a both
 expect "existing maildir: succeeds" "$PAM_SUCCESS"
 check "existing maildir: creator not run" test ! -e "$OUT/good.rec"
@@ -83,6 +91,7 @@ check "existing maildir: creator not run" test ! -e "$OUT/good.rec"
 V=$T_BASE/vmail
 mkdir -p "$V/example.org"; chown -R vmail:vmail "$V"; chmod 0700 "$V"
 svc2 vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
+clear good
 pr vgood bob@example.org -a session -r 198.51.100.1
 expect "virtual creator, session: succeeds" "$PAM_SUCCESS"
 check "virtual creator runs as vmail (uid 5100)" test "$(rec good uid)" = 5100
@@ -96,6 +105,7 @@ check "virtual creator: maildir is there, vmail's" test "$(stat -c %U "$V/exampl
 # --- creator_root ---
 mkhome bob
 svc2 rgood "creator=$BIN/good creator_root"
+clear good
 pr rgood bob -a account
 expect "creator_root: succeeds" "$PAM_SUCCESS"
 check "creator_root: the creator ran as root" test "$(rec good uid)" = 0
@@ -175,7 +185,7 @@ unsafe() { # LABEL
 	local m before
 	mkhome erin
 	before=$(snap "$T_HOMES")
-	rm -f "$OUT/unsafe.rec"
+	clear unsafe
 	m=$(log_mark)
 	pr unsafe erin -a account
 	if [ "$rc" = "$PAM_PERM_DENIED" ] || [ "$rc" = "$PAM_SERVICE_ERR" ]; then pass "$1: account refused ($rc)"
@@ -207,6 +217,7 @@ unsafe "creator in a world-writable directory"
 # control: the same program, safe, does run (so the tests above can fail)
 svc2 unsafe "creator=$BIN/unsafe"
 mkhome erin
+clear unsafe
 pr unsafe erin -a account
 expect "control: the safe creator succeeds" "$PAM_SUCCESS"
 check "control: the safe creator ran" test -e "$OUT/unsafe.rec"

@@ -56,8 +56,8 @@ expect "owner=vmail group=mail: succeeds" "$PAM_SUCCESS"
 check "owner=vmail group=mail: vmail:mail" test "$(stat -c %U:%G "$V/g/example.org/bob/new")" = vmail:mail
 
 # --- %U and %h are the owner's ---
-svc2 virtU "owner=vmail maildir=%h/u%U/%d/%n"
-pr virtU eve@example.com -a account
+svc2 virtu "owner=vmail maildir=%h/u%U/%d/%n"
+pr virtu eve@example.com -a account
 expect "maildir=%h/u%U/%d/%n: succeeds" "$PAM_SUCCESS"
 check "%h is vmail's home and %U its uid" is_maildir "$V/u5100/example.com/eve"
 stat_is "%U: the directory in between belongs to vmail" "$V/u5100" "vmail $(stat -c %a "$V/u5100" 2>/dev/null)"

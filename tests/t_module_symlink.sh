@@ -141,7 +141,7 @@ unsafe "Maildir/cur is a regular file" full alice
 mkhome alice
 mkfifo "$A/Maildir"; chown alice:alice "$A/Maildir"
 unsafe "Maildir is a FIFO" full alice
-rm -f "$A"; printf 'file\n' >"$A"
+rm -rf "$A"; printf 'file\n' >"$A"
 unsafe "the home is a regular file" full alice
 rm -f "$A"
 
