@@ -48,6 +48,7 @@ static void capture(int pri, const char *fmt, va_list ap)
 		size_t n = 0;
 		int fd;
 
+		errno = saved;	/* for %m */
 		va_copy(copy, ap);
 		vsnprintf(msg, sizeof msg, fmt, copy);
 		va_end(copy);
