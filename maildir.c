@@ -512,6 +512,50 @@ enum md_result md_options_check(const struct md_options *o,
 /* ------------------------------------------------------------------ */
 /* Accounts and templates                                              */
 
+/*
+ * ERANGE asks for a bigger buffer; some NSS modules (nss_wrapper among them)
+ * say -1 instead, so any other failure is also retried a few times larger.
+ */
+static bool retry_bigger(int err, size_t size)
+{
+	if (size >= (1u << 24) || err == ENOENT || err == ESRCH || err == EBADF ||
+	    err == EPERM)
+		return false;
+	return err == ERANGE || size < (1u << 16);
+}
+
+/* Only the gid is kept, so the (possibly large) entry is read into scratch
+ * space: a group with thousands of members must not look unknown. */
+static enum md_result lookup_group(struct md_account *a, const char *name,
+				   const struct md_log *log)
+{
+	struct group gr, *res = NULL;
+	size_t size = 4096;
+	char stackbuf[4096], *buf = stackbuf, *heap = NULL;
+	int err;
+
+	while ((err = getgrnam_r(name, &gr, buf, size, &res)) != 0 && retry_bigger(err, size)) {
+		free(heap);
+		size *= 4;
+		buf = heap = malloc(size);
+		if (buf == NULL) {
+			md_logf(log, LOG_ERR, "out of memory looking up group %s", name);
+			return MD_ERR_SYSTEM;
+		}
+	}
+	if (res != NULL)
+		a->gid = gr.gr_gid;
+	free(heap);
+	if (res != NULL)
+		return MD_OK;
+	if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM) {
+		md_logf(log, LOG_ERR, "looking up group %s: %s", name, strerror(err));
+		return MD_ERR_SYSTEM;
+	}
+	md_logf(log, LOG_ERR, "group %s is not known to NSS", name);
+	return MD_ERR_NOUSER;
+}
+
 enum md_result md_account_lookup(struct md_account *a, const char *user,
 				 const struct md_options *o,
 				 const struct md_log *log)
@@ -532,8 +576,7 @@ enum md_result md_account_lookup(struct md_account *a, const char *user,
 	}
 	/* The static buffer fits every ordinary entry; only huge ones cost
 	 * an allocation. */
-	while ((err = getpwnam_r(who, &pw, buf, size, &res)) == ERANGE &&
-	       size < (1u << 20)) {
+	while ((err = getpwnam_r(who, &pw, buf, size, &res)) != 0 && retry_bigger(err, size)) {
 		free(a->heap);
 		size *= 4;
 		buf = a->heap = malloc(size);
@@ -556,15 +599,8 @@ enum md_result md_account_lookup(struct md_account *a, const char *user,
 	a->gid = pw.pw_gid;
 	a->owner = pw.pw_name;
 	a->home = pw.pw_dir;
-	if (o->group != NULL) {
-		struct group gr, *gres = NULL;
-		char gbuf[4096];
-		if (getgrnam_r(o->group, &gr, gbuf, sizeof gbuf, &gres) != 0 || gres == NULL) {
-			md_logf(log, LOG_ERR, "group %s is not known to NSS", o->group);
-			return MD_ERR_NOUSER;
-		}
-		a->gid = gr.gr_gid;
-	}
+	if (o->group != NULL)
+		return lookup_group(a, o->group, log);
 	return MD_OK;
 }
 
@@ -1560,20 +1596,44 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The owner's supplementary groups, read before the clone (NSS may lock). */
+static gid_t *owner_groups(const struct md_account *a, int *n)
+{
+	int want = 64;
+	gid_t *g = NULL;
+
+	for (;;) {
+		gid_t *more = realloc(g, (size_t)want * sizeof *g);
+		int have = want;
+		if (more == NULL)
+			break;
+		g = more;
+		if (getgrouplist(a->owner, a->gid, g, &have) >= 0) {
+			*n = have;
+			return g;
+		}
+		if (have <= want || have > 65536)
+			break;
+		want = have;
+	}
+	free(g);
+	return NULL;
+}
+
 /*
  * Runs the creator and waits for it alone.  The supervisor is cloned with
  * no exit signal, so the host's SIGCHLD handler never hears of it and the
  * host's waitpid(-1) cannot reap it; the creator's status arrives through a
  * pipe, so even a host that ignores SIGCHLD (auto-reaping) loses nothing.
  */
-static enum md_result run_creator(const struct build *b, const struct md_context *ctx)
+static enum md_result supervise_creator(const struct build *b, const struct md_context *ctx,
+				       const gid_t *groups, int ngroups, bool drop)
 {
 	const struct md_options *o = b->o;
 	const struct md_account *a = b->a;
 	char uidbuf[24], gidbuf[24], out[1024];
 	char *argv[4] = { (char *)o->creator, (char *)a->user, (char *)b->path, NULL };
-	gid_t groups[256];
-	int ngroups = 256, outp[2], statp[2], status = 0;
+	int outp[2], statp[2], status = 0;
 	long long deadline = now_ms() + (long long)o->timeout * 1000;
 	struct child_env env = { .n = 0 };
 	struct spawn sp;
@@ -1582,13 +1642,6 @@ static enum md_result run_creator(const struct build *b, const struct md_context
 	bool timed_out = false;
 	pid_t pid;
 
-	if (!creator_trusted(b, o->creator))
-		return MD_ERR_CONFIG;
-	sp.drop = geteuid() == 0 && !o->creator_root;
-	if (sp.drop && getgrouplist(a->owner, a->gid, groups, &ngroups) < 0) {
-		md_logf(b->log, LOG_ERR, "creator: %s is in too many groups", a->owner);
-		return MD_ERR_SYSTEM;
-	}
 	snprintf(uidbuf, sizeof uidbuf, "%lu", (unsigned long)a->uid);
 	snprintf(gidbuf, sizeof gidbuf, "%lu", (unsigned long)a->gid);
 	env_add(&env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -1612,7 +1665,7 @@ static enum md_result run_creator(const struct build *b, const struct md_context
 		return sys_error(b, "creator: cannot make a pipe for", NULL);
 	}
 	sp = (struct spawn){ o->creator, argv, env.vars, outp[1], statp[1], groups,
-			     ngroups, a->uid, a->gid, sp.drop };
+			     ngroups, a->uid, a->gid, drop };
 	pid = raw_clone(0);
 	if (pid == 0)
 		creator_supervisor(&sp);
@@ -1698,6 +1751,24 @@ static enum md_result run_creator(const struct build *b, const struct md_context
 		return MD_ERR_SYSTEM;
 	}
 	return MD_OK;
+}
+
+static enum md_result run_creator(const struct build *b, const struct md_context *ctx)
+{
+	bool drop = geteuid() == 0 && !b->o->creator_root;
+	gid_t *groups = NULL;
+	int ngroups = 0;
+	enum md_result r;
+
+	if (!creator_trusted(b, b->o->creator))
+		return MD_ERR_CONFIG;
+	if (drop && (groups = owner_groups(b->a, &ngroups)) == NULL) {
+		md_logf(b->log, LOG_ERR, "creator: cannot list the groups of %s", b->a->owner);
+		return MD_ERR_SYSTEM;
+	}
+	r = supervise_creator(b, ctx, groups, ngroups, drop);
+	free(groups);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1828,8 +1899,8 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 				report_missing(&b, fd);
 			close(fd);
 			if (r == MD_OK && creator_ran)
-				md_logf(log, LOG_NOTICE, "creator %s made maildir %s for %s (uid %lu)",
-					o->creator, path, a->user, (unsigned long)a->uid);
+				md_logf(log, LOG_NOTICE, "created maildir %s for %s (uid %lu) with creator %s",
+					path, a->user, (unsigned long)a->uid, o->creator);
 			return r;
 		}
 		if (check_only || creator_ran) {
