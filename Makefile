@@ -52,6 +52,24 @@ demo: deps
 	$(MAKE) all tests/pamrun
 	tests/demo.sh
 
+# Sanitizer builds of everything, for tests/t_sanitize.sh and local use.
+sanitize:
+	$(MAKE) clean
+	$(MAKE) all tests/pamrun CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# libFuzzer targets (tests/fuzz/); FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 30
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Benchmarks against the alternatives; prints a table (see BENCHMARKS.md).
+bench: all
+	bench/run.sh
+
+# Several frontends, GlusterFS and LDAP, in throwaway roots (root only).
+cluster-check: all
+	tests/cluster/run.sh
+
 install: all
 	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 pam_mkmaildir.so $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so
@@ -66,4 +84,4 @@ uninstall:
 clean:
 	rm -f *.o $(PROGRAMS) tests/pamrun
 
-.PHONY: all deps check demo install uninstall clean
+.PHONY: all deps check demo sanitize fuzz bench cluster-check install uninstall clean
