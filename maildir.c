@@ -1220,11 +1220,11 @@ static void remove_stale(const struct build *b, int pfd)
 {
 	struct dirent *de;
 	DIR *d;
-	int dup_fd = dup(pfd);
+	int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (dup_fd < 0 || (d = fdopendir(dup_fd)) == NULL) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -1799,14 +1799,16 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 {
 	struct stat st;
 	size_t i;
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0) {
 		*r = sys_error(b, "cannot open / for", NULL);
 		return -1;
 	}
 	for (i = 0; i < sp->n; i++) {
-		int next = openat(fd, sp->comp[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* O_PATH: only search permission is needed on the way, which
+		 * matters when authmkhome walks as the user. */
+		int next = openat(fd, sp->comp[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0) {
 			int e = errno;
 			if (e == ENOENT)
@@ -1847,7 +1849,9 @@ static enum md_result create_missing(const struct build *b, int fd, const struct
 	enum md_result r;
 
 	*lost = false;
-	if (home_idx >= 0 && (ssize_t)missing <= home_idx && !b->o->createhome) {
+	/* A creator may make the home itself, as the original authmkhome's did. */
+	if (home_idx >= 0 && (ssize_t)missing <= home_idx && !b->o->createhome &&
+	    b->o->creator == NULL) {
 		md_logf(b->log, LOG_ERR, "home directory %s of %s does not exist and "
 			"createhome is not set", b->a->home, b->a->user);
 		return MD_ERR_SYSTEM;
