@@ -1,0 +1,172 @@
+# Helpers for the server scenarios (tests/servers/*.sh), sourced after
+# tests/lib.sh inside the namespaces ns.sh sets up: $R is the root.
+
+PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# inr CMD...: runs CMD in the root with a clean environment, from /.
+inr() { (cd "$R" && chroot "$R" /usr/bin/env -i PATH="$PATH_IN_ROOT" HOME=/root LANG=C.UTF-8 "$@"); }
+
+# client ARGS...: tests/servers/client.py in the root.
+client() { inr python3 /t/servers/client.py "$@"; }
+
+# Stopwatch: lap NAME prints the time since the previous lap (or start).
+_lap=$(date +%s.%N)
+lap() {
+	local now; now=$(date +%s.%N)
+	awk -v a="$_lap" -v b="$now" -v n="$1" 'BEGIN { printf "   [%-34s %5.1f s]\n", n, b - a }'
+	_lap=$now
+}
+
+# say TEXT: a line in the test output.
+say() { printf '   %s\n' "$*"; }
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
+wait_port() {
+	local i
+	for i in $(seq 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# newuser NAME PASSWORD [nohome]: a fresh system user of the root.
+newuser() {
+	if [ "${3:-}" = nohome ]; then
+		inr useradd -M -d "/home/$1" -s /bin/bash "$1" || return 1
+	else
+		inr useradd -m -s /bin/bash "$1" || return 1
+	fi
+	printf '%s:%s\n' "$1" "$2" | inr chpasswd
+}
+
+uid_of() { inr id -u "$1"; }
+gid_of() { inr id -g "$1"; }
+
+# The folders every scenario configures (as on the PAM lines of conf/).
+FOLDERS="Drafts Sent Trash Junk"
+
+# maildir_problems DIR UID GID [FOLDERS...]: prints what is wrong with the
+# maildir at DIR (a path in the root) and fails if anything is: cur/new/tmp
+# in it and in each .Folder, a maildirfolder file in each folder, all of it
+# owned by UID:GID, the module's directories 0700, and no directory the
+# module would not have made (servers' own courier*/dovecot* entries aside).
+maildir_problems() {
+	local dir=$R$1 uid=$2 gid=$3 f d bad=0 expected actual
+	shift 3
+	[ -d "$dir" ] && [ ! -L "$dir" ] || { echo "$1: no maildir directory"; return 1; }
+	expected=$(
+		printf '.\n./cur\n./new\n./tmp\n'
+		for f in "$@"; do printf './.%s\n./.%s/cur\n./.%s/new\n./.%s/tmp\n' "$f" "$f" "$f" "$f"; done
+	)
+	for d in $expected; do
+		if [ ! -d "$dir/$d" ] || [ -L "$dir/$d" ]; then echo "missing directory $d"; bad=1; continue; fi
+		[ "$(stat -c %a "$dir/$d")" = 700 ] || { echo "$d has mode $(stat -c %a "$dir/$d")"; bad=1; }
+	done
+	for f in "$@"; do
+		[ -f "$dir/.$f/maildirfolder" ] || { echo "missing .$f/maildirfolder"; bad=1; }
+	done
+	actual=$(cd "$dir" && find . -type d ! -name 'courier*' ! -path '*/courier*' ! -name 'dovecot*' ! -path '*/dovecot*' | sort)
+	expected=$(sort <<<"$expected")
+	if [ "$actual" != "$expected" ]; then
+		echo "unexpected directories: $(comm -13 <(echo "$expected") <(echo "$actual") | tr '\n' ' ')"
+		bad=1
+	fi
+	actual=$(find "$dir" \( ! -uid "$uid" -o ! -gid "$gid" \) -printf '%P(%U:%G) ')
+	[ -z "$actual" ] || { echo "not owned by $uid:$gid: $actual"; bad=1; }
+	actual=$(find "$dir" -type l -printf '%P ')
+	[ -z "$actual" ] || { echo "symlinks: $actual"; bad=1; }
+	return $bad
+}
+
+# check_maildir NAME DIR UID GID [FOLDERS...]: a check around maildir_problems.
+check_maildir() {
+	local name=$1 why
+	shift
+	if why=$(maildir_problems "$@"); then pass "$name"; else fail "$name" "$(echo "$why" | tr '\n' ';')"; fi
+}
+
+# snapshot DIR [FOLDERS...]: inode, mode, owner, size, mtime and ctime of
+# every entry the module writes (the maildir and its subdirectories, the
+# folders' maildirfolder, the subscription and quota files), so that a
+# later login that rewrote, re-created, chmod'ed or chown'ed any of them
+# shows.  Entries that do not exist are listed as absent.
+snapshot() {
+	local dir=$R$1 f p
+	shift
+	for p in . cur new tmp courierimapsubscribed subscriptions maildirsize; do
+		printf '%s\n' "$p"
+	done
+	for f in "$@"; do
+		for p in "" /cur /new /tmp /maildirfolder; do printf '.%s%s\n' "$f" "$p"; done
+	done | while read -r p; do
+		if [ -e "$dir/$p" ]; then
+			stat -c "$p %i %a %u:%g %s %.9Y %.9Z" "$dir/$p"
+		else
+			echo "$p absent"
+		fi
+	done
+}
+
+# module_lines MARK: the module's log lines since MARK.
+module_lines() { log_since "$1" | grep 'pam_mkmaildir'; }
+
+# pam_with_options SRC DEST OPTIONS...: copies the PAM file SRC (from
+# conf/) to DEST in the root, adding OPTIONS to its pam_mkmaildir.so line.
+pam_with_options() {
+	local src=$1 dest=$2
+	shift 2
+	awk -v extra="$*" '/^[^#]*pam_mkmaildir\.so/ && extra != "" { $0 = $0 " " extra } { print }' \
+		"$src" >"$R$dest"
+	grep -q 'pam_mkmaildir\.so' "$R$dest"
+}
+
+# The failing creator of the "creator fails" scenarios.
+FAIL_CREATOR=/usr/local/sbin/mkmaildir-fail
+install_fail_creator() {
+	mkdir -p "$R/usr/local/sbin"
+	cat >"$R$FAIL_CREATOR" <<'SH'
+#!/bin/sh
+echo "mkmaildir-fail: refusing $1 $2 on purpose" >&2
+exit 3
+SH
+	chmod 0755 "$R$FAIL_CREATOR"
+}
+
+# A creator that works: makes the bare maildir as the user it runs as and
+# leaves its uid in a file, so a test can see it ran, and ran as the owner.
+OK_CREATOR=/usr/local/sbin/mkmaildir-ok
+install_ok_creator() {
+	mkdir -p "$R/usr/local/sbin"
+	cat >"$R$OK_CREATOR" <<'SH'
+#!/bin/sh
+set -e
+mkdir -m 0700 "$2" "$2/cur" "$2/new" "$2/tmp"
+id -u >"$2/creator-ran-as"
+SH
+	chmod 0755 "$R$OK_CREATOR"
+}
+
+# need NAME COMMAND...: a precondition, not a claim about the module: records
+# a failure when COMMAND fails (and returns 1), nothing when it succeeds.
+need() {
+	local name=$1; shift
+	"$@" && return 0
+	fail "$name" "command failed: $*"
+	return 1
+}
+
+# check_fast_path NAME DIR MARK BEFORE AFTER: the maildir at DIR was complete
+# before the second login, nothing the module writes changed (snapshots
+# BEFORE and AFTER), and the module logged no creation since MARK.
+check_fast_path() {
+	local name=$1 dir=$2 mark=$3 before=$4 after=$5 why=
+	grep -q ' absent$' <<<"$(grep -v -e '^courierimapsubscribed ' -e '^subscriptions ' -e '^maildirsize ' <<<"$before")" &&
+		why="the maildir was not complete before the second login;"
+	[ "$before" = "$after" ] ||
+		why="$why changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | tr '\n' ';')"
+	sleep 0.3
+	module_lines "$mark" | grep -q 'created' &&
+		why="$why module logged: $(module_lines "$mark" | tr '\n' ';')"
+	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
+}

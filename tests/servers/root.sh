@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Throwaway Debian 12 roots for the real-server tests, built with mmdebstrap
+# and cached between runs.
+#
+#   root.sh path NAME     print the cached root of NAME, building it if needed
+#   root.sh list          print the names this file knows
+#
+# A root is cached under $T_ROOT_CACHE (default /var/cache/pam_mkmaildir-tests)
+# in a directory named after NAME and a hash of everything that decides its
+# content (suite, variant, package list, this recipe's version); a root whose
+# stamp or marker files are missing counts as corrupt and is rebuilt.  The
+# mirror is read at run time from this machine's own apt sources (or
+# $T_MIRROR) and is never written anywhere in the project.
+#
+# Exit status: 0 with the path on stdout; 77 when a root cannot be had for a
+# reason that is not a bug of the suite (not root, no mmdebstrap, no mirror,
+# registry unreachable), with the reason on stderr; 1 for anything else.
+set -u
+
+recipe=1
+suite=bookworm
+cache=${T_ROOT_CACHE:-/var/cache/pam_mkmaildir-tests}
+
+# Packages of each root (beyond what --variant=apt brings), and files that
+# must exist in a complete root.
+pkgs_courier="courier-imap courier-pop courier-authdaemon courier-authlib passwd libpam-modules curl python3 busybox"
+mark_courier="usr/sbin/imapd usr/sbin/pop3d usr/sbin/authdaemond usr/bin/curl usr/bin/python3 bin/busybox usr/sbin/useradd"
+# Dovecot and OpenSSH do not conflict, so they share a root.  db5.3-util
+# builds the pam_userdb database of the virtual-user scenario.
+pkgs_dovecot="dovecot-imapd dovecot-pop3d dovecot-lmtpd openssh-server openssh-client passwd libpam-modules db5.3-util curl python3 busybox"
+mark_dovecot="usr/sbin/dovecot usr/lib/dovecot/dovecot-lda usr/sbin/sshd usr/bin/ssh usr/bin/db5.3_load usr/bin/curl usr/bin/python3 bin/busybox usr/sbin/useradd"
+
+die77() { printf '%s\n' "$*" >&2; exit 77; }
+
+# The first Debian mirror of the machine's own apt sources.
+mirror() {
+	if [ -n "${T_MIRROR:-}" ]; then printf '%s\n' "$T_MIRROR"; return; fi
+	local f u
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		# deb822: the URIs of a stanza whose Suites name a plain suite.
+		u=$(awk '
+			/^[ \t]*$/ { if (uris != "" && ok) { print uris; exit } uris = ""; ok = 0; next }
+			/^URIs:/ { uris = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-/) ok = 1 }
+			END { if (uris != "" && ok) print uris }' "$f" | head -n1)
+		[ -n "$u" ] && { printf '%s\n' "$u"; return; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		u=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i ~ /:\/\//) { if ($(i+1) !~ /-/) { print $i; exit } break } }' "$f")
+		[ -n "$u" ] && { printf '%s\n' "$u"; return; }
+	done
+	return 1
+}
+
+key_of() { # NAME
+	local p=pkgs_$1
+	printf 'recipe=%s suite=%s variant=apt pkgs=%s\n' "$recipe" "$suite" \
+		"$(tr ' ' '\n' <<<"${!p}" | sort | tr '\n' ' ')" | sha256sum | cut -c1-16
+}
+
+complete() { # DIR KEY NAME
+	local m=mark_$3 f
+	[ "$(cat "$1/stamp" 2>/dev/null)" = "$2" ] || return 1
+	for f in ${!m}; do [ -e "$1/root/$f" ] || return 1; done
+	chroot "$1/root" /bin/true 2>/dev/null
+}
+
+build() { # NAME KEY DIR
+	local name=$1 key=$2 dir=$3 p=pkgs_$1 m tmp start log
+	command -v mmdebstrap >/dev/null || die77 "mmdebstrap is not installed"
+	m=$(mirror) || die77 "no Debian mirror in this machine's apt sources"
+	tmp=$dir.tmp.$$
+	rm -rf "$tmp"; mkdir -p "$tmp"
+	log=$tmp/build.log
+	start=$(date +%s.%N)
+	printf '  building root %s (%s) from %s ...\n' "$name" "$key" "$m" >&2
+	# In its own mount and PID namespaces, so nothing the package scripts
+	# might start can outlive the build.
+	if ! unshare --mount --pid --fork --propagation private \
+		mmdebstrap --variant=apt --mode=root \
+			--aptopt='APT::Install-Recommends "false"' \
+			--dpkgopt='path-exclude=/usr/share/man/*' \
+			--dpkgopt='path-exclude=/usr/share/doc/*' \
+			--dpkgopt='path-exclude=/usr/share/locale/*' \
+			--dpkgopt='path-include=/usr/share/locale/locale.alias' \
+			--include="$(tr ' ' ',' <<<"${!p}")" \
+			"$suite" "$tmp/root" "$m" >"$log" 2>&1; then
+		if grep -Eqi 'could not resolve|failed to fetch|connection (refused|timed out)|temporary failure|unable to connect|no route|network is unreachable' "$log"; then
+			rm -rf "$tmp"
+			die77 "mmdebstrap cannot reach the package registry $m"
+		fi
+		tail -n 20 "$log" >&2
+		rm -rf "$tmp"
+		printf 'root.sh: mmdebstrap failed for %s\n' "$name" >&2
+		return 1
+	fi
+	printf '%s\n' "$key" >"$tmp/stamp"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	awk -v s="$start" -v e="$(date +%s.%N)" -v n="$name" -v d="$(du -sm "$dir/root" | cut -f1)" \
+		'BEGIN { printf "  built root %s in %.1f s (%s MB)\n", n, e - s, d }' >&2
+}
+
+path() { # NAME
+	local name=$1 p=pkgs_$1 key dir old
+	[ -n "${!p:-}" ] || { printf 'root.sh: unknown root %s\n' "$name" >&2; return 1; }
+	[ "$(id -u)" = 0 ] || die77 "not root"
+	key=$(key_of "$name")
+	dir=$cache/$name-$key
+	mkdir -p "$cache" || die77 "cannot create $cache"
+	exec 9>"$cache/.lock"
+	flock 9
+	if ! complete "$dir" "$key" "$name"; then
+		[ -e "$dir" ] && printf '  root %s at %s is incomplete: rebuilding\n' "$name" "$dir" >&2
+		# Roots of older recipes or package lists are of no further use.
+		for old in "$cache/$name"-*; do
+			[ -e "$old" ] && [ "$old" != "$dir" ] && rm -rf "$old"
+		done
+		build "$name" "$key" "$dir" || return $?
+	fi
+	exec 9>&-
+	printf '%s\n' "$dir/root"
+}
+
+case "${1:-}" in
+path) [ $# = 2 ] || { echo "usage: $0 path NAME" >&2; exit 2; }; path "$2" ;;
+list) echo "courier dovecot" ;;
+mirror) mirror ;;
+*) echo "usage: $0 path NAME | list | mirror" >&2; exit 2 ;;
+esac
