@@ -16,12 +16,15 @@
  * supplementary groups, the environment, a pending interval timer, and no
  * child process (running or zombie) left behind.  Any difference is reported
  * on stderr and the exit status is 99.
+ * pamrun always holds one descriptor without close-on-exec (on /dev/null), as
+ * daemons do, so that a child of the module that inherits it can tell.
  * -C sets the SIGCHLD disposition the "daemon" runs with (default: a custom
  * handler with -H, untouched otherwise).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -373,6 +376,12 @@ int main(int argc, char **argv)
 		chld = "handler";
 	if (chld && prepare_host(chld) != 0)
 		usage();
+
+	/* Daemons hold descriptors without close-on-exec (listening sockets,
+	 * log files): keep one open, so that a creator which inherits what it
+	 * should not shows it. */
+	int daemon_fd = open("/dev/null", O_RDONLY);
+	(void)daemon_fd;
 
 	struct host before, after;
 	if (host) {
