@@ -4,7 +4,8 @@
 # an administrator's unprivileged `make check` never installs anything.
 set -eu
 pkgs="gcc make libc6-dev libpam0g-dev libpam-runtime libnss-wrapper busybox
-      python3 procps util-linux iproute2 mmdebstrap groff-base mandoc file"
+      python3 procps util-linux mount iproute2 mmdebstrap gpg debian-archive-keyring
+      groff-base mandoc file strace"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
