@@ -1,0 +1,318 @@
+/*
+ * authmkhome - make sure the user's maildir exists, then start the server.
+ *
+ * A link of Courier's login chain, run after the user is authenticated, as
+ * the user, in the home directory:
+ *
+ *   imaplogin authdaemon authmkhome imapd Maildir     (authlib < 0.50)
+ *   imaplogin /usr/bin/imapd Maildir                  (today: /usr/bin/imapd
+ *       is a two-line wrapper that runs "authmkhome /usr/bin/imapd.distrib")
+ *
+ * With a non-empty AUTHENTICATED it ensures the maildir ($MAILDIR, else the
+ * server's argument, relative to the home) and execs the rest of its
+ * arguments.  With an empty one it authenticates nobody: it passes the
+ * authentication record of fd 3 on, byte for byte, to the next module, or
+ * fails the login the way the chain's own modules do.
+ *
+ * Nothing is ever written to stdout or stderr: they are the client's
+ * connection.  Everything goes to syslog (LOG_MAIL), whose socket glibc
+ * opens close-on-exec, so no descriptor leaks into the next program.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "maildir.h"
+
+#ifndef STD_CREATOR
+#define STD_CREATOR "/usr/sbin/authmkhome-creator"
+#endif
+#ifndef CONFIG_FILE
+#define CONFIG_FILE "/etc/security/mkmaildir.conf"
+#endif
+
+#define MAX_RECORD PIPE_BUF  /* fd-3 record; always fits an empty pipe */
+#define MAX_NAME 255         /* AUTHENTICATED */
+#define MAX_TEXT 4095        /* any other argument or variable */
+#define MAX_ARGS 64          /* AUTHARGC */
+
+static void to_syslog(void *arg, int priority, const char *fmt, va_list ap)
+{
+	(void)arg;
+	vsyslog(priority, fmt, ap);
+}
+
+static struct md_log mlog = { to_syslog, NULL, false };
+
+/*
+ * Why text from the login chain is refused, or NULL.  Paths may not have a
+ * ".." component; names may not contain ".." or '/' at all, nor start with
+ * '-' (creators paste them into paths and command lines).
+ */
+static const char *bad_text(const char *s, size_t max, bool name)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return "is missing or empty";
+	if (strnlen(s, max + 1) > max)
+		return "is too long";
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "contains a control character";
+	if (name)
+		return strstr(s, "..") != NULL ? "contains \"..\"" :
+		       strchr(s, '/') != NULL ? "contains '/'" :
+		       s[0] == '-' ? "starts with '-'" : NULL;
+	for (p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return "has a \"..\" component";
+	return NULL;
+}
+
+/* Checks text and logs why it is refused. */
+static bool ok_text(const char *what, const char *s, size_t max, bool name)
+{
+	const char *why = bad_text(s, max, name);
+
+	if (why != NULL)
+		syslog(LOG_ERR, "%s %s: refused", what, why);
+	return why == NULL;
+}
+
+/* A program to exec: an absolute path, never one found from the home. */
+static bool ok_program(const char *what, const char *s)
+{
+	if (!ok_text(what, s, MAX_TEXT, false))
+		return false;
+	if (s[0] != '/')
+		syslog(LOG_ERR, "%s \"%s\" is not an absolute path: refused", what, s);
+	return s[0] == '/';
+}
+
+/*
+ * Fails the login as the chain's modules do: reruns the login program,
+ * $AUTHUSER, with the arguments it saved in AUTHARGV0..AUTHARGC-1; it then
+ * tells the client that the login failed.
+ */
+static void __attribute__((noreturn)) fail_completely(void)
+{
+	const char *user = getenv("AUTHUSER"), *argc_s = getenv("AUTHARGC");
+	char *vec[MAX_ARGS + 1], name[32], *end;
+	long n, i;
+
+	if (!ok_program("AUTHUSER", user) || !ok_text("AUTHARGC", argc_s, 4, false))
+		exit(1);
+	n = strtol(argc_s, &end, 10);
+	if (*end != '\0' || n < 1 || n > MAX_ARGS) {
+		syslog(LOG_ERR, "AUTHARGC \"%s\" is not a number from 1 to %d: refused",
+		       argc_s, MAX_ARGS);
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "AUTHARGV%ld", i);
+		vec[i] = getenv(name);
+		if (!ok_text(name, vec[i], MAX_TEXT, false))
+			exit(1);
+	}
+	vec[n] = NULL;
+	execv(user, vec);
+	syslog(LOG_ERR, "cannot rerun the login program %s: %m", user);
+	exit(1);
+}
+
+/*
+ * Not authenticated: reads the authentication record from fd 3 and hands
+ * the same bytes to the next program on a new fd 3.  The record is at most
+ * PIPE_BUF bytes, so it fits the new pipe at once and no writer process is
+ * needed.
+ */
+static void __attribute__((noreturn)) pass_on(int argc, char **argv)
+{
+	char rec[MAX_RECORD + 1];
+	size_t len = 0;
+	ssize_t n;
+	int p[2];
+
+	alarm(60); /* a login program that never closes its end */
+	while ((n = read(3, rec + len, sizeof rec - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			syslog(LOG_ERR, "not authenticated and no record on fd 3: %m");
+			fail_completely();
+		}
+		len += (size_t)n;
+		if (len > MAX_RECORD) {
+			syslog(LOG_ERR, "authentication record on fd 3 is longer than "
+			       "%d bytes: refused", MAX_RECORD);
+			fail_completely();
+		}
+	}
+	alarm(0);
+	if (argc < 2) {
+		syslog(LOG_NOTICE, "not authenticated and no module follows: login failed");
+		fail_completely();
+	}
+	if (!ok_program("next module", argv[1]))
+		fail_completely();
+	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], rec, len) != (ssize_t)len ||
+	    close(p[1]) < 0 || dup2(p[0], 3) < 0) {
+		syslog(LOG_ERR, "cannot pass the authentication record on: %m");
+		fail_completely();
+	}
+	if (p[0] != 3)
+		close(p[0]);
+	execv(argv[1], argv + 1);
+	syslog(LOG_ERR, "cannot exec %s: %m", argv[1]);
+	fail_completely();
+}
+
+/*
+ * The maildir as an absolute path: $MAILDIR, else the server's argument,
+ * else "Maildir"; a relative one is under the current directory (the home),
+ * and "." components are dropped.
+ */
+static bool maildir_path(const char *home, const char *md, char *out, size_t len)
+{
+	const char *p = md;
+	size_t o = 0;
+
+	if (md[0] != '/') {
+		o = strlen(home);
+		if (o >= len)
+			return false;
+		memcpy(out, home, o);
+	}
+	while (*p != '\0') {
+		size_t c;
+		while (*p == '/')
+			p++;
+		c = strcspn(p, "/");
+		if (c == 0 || (c == 1 && p[0] == '.')) {
+			p += c;
+			continue;
+		}
+		if (o + 1 + c >= len)
+			return false;
+		out[o++] = '/';
+		memcpy(out + o, p, c);
+		o += c;
+		p += c;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return true;
+}
+
+/* The options: $MKMAILDIR_CONFIG, else CONFIG_FILE when it exists. */
+static bool load_options(struct md_options *o)
+{
+	const char *cf = getenv("MKMAILDIR_CONFIG"), *cr = getenv("MAILDIR_CREATOR");
+	static char creator[PATH_MAX + 16];
+	struct stat st;
+
+	if (cf != NULL && *cf != '\0') {
+		if (!ok_text("MKMAILDIR_CONFIG", cf, MAX_TEXT, false) ||
+		    md_options_load(o, cf, &mlog) != MD_OK)
+			return false;
+	} else if (stat(CONFIG_FILE, &st) == 0 || errno != ENOENT) {
+		if (md_options_load(o, CONFIG_FILE, &mlog) != MD_OK)
+			return false;
+	}
+	mlog.debug = o->debug;
+	if (cr != NULL && *cr != '\0') {
+		if (!ok_text("MAILDIR_CREATOR", cr, PATH_MAX - 1, false))
+			return false;
+		snprintf(creator, sizeof creator, "creator=%s", cr);
+	} else if (lstat(STD_CREATOR, &st) == 0) {
+		snprintf(creator, sizeof creator, "creator=%s", STD_CREATOR);
+	}
+	if (creator[0] != '\0' && md_option_set(o, creator, &mlog) != MD_OK)
+		return false;
+	return md_options_check(o, &mlog) == MD_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *user = getenv("AUTHENTICATED"), *md = getenv("MAILDIR");
+	char home[PATH_MAX], path[PATH_MAX];
+	struct md_context ctx = { "authmkhome", NULL, "login" };
+	struct md_options o;
+	struct md_account a;
+	struct passwd pw, *res = NULL;
+	enum md_result r;
+	int i;
+
+	openlog("authmkhome", LOG_PID, LOG_MAIL);
+	if (user == NULL || *user == '\0')
+		pass_on(argc, argv);
+
+	if (argc < 2) {
+		syslog(LOG_ERR, "no program to start after the maildir check");
+		return 1;
+	}
+	if (!ok_text("AUTHENTICATED", user, MAX_NAME, true) ||
+	    !ok_program("server", argv[1]))
+		return 1;
+	for (i = 2; i < argc; i++)
+		if (!ok_text("server argument", argv[i], MAX_TEXT, false))
+			return 1;
+	if (md == NULL || *md == '\0')
+		md = argc > 2 ? argv[2] : "Maildir";
+	else if (!ok_text("MAILDIR", md, MAX_TEXT, false))
+		return 1;
+	if (geteuid() == 0 || getuid() != geteuid() || getgid() != getegid()) {
+		syslog(LOG_ERR, "running as uid %lu/euid %lu for %s: authmkhome must run "
+		       "as the authenticated user, after the authentication module: refused",
+		       (unsigned long)getuid(), (unsigned long)geteuid(), user);
+		return 1;
+	}
+	if (getcwd(home, sizeof home) == NULL) {
+		syslog(LOG_ERR, "cannot tell the home directory of %s: %m", user);
+		return 1;
+	}
+	if (!maildir_path(home, md, path, sizeof path)) {
+		syslog(LOG_ERR, "maildir path of %s is too long", user);
+		return 1;
+	}
+	ctx.rhost = getenv("TCPREMOTEIP");
+	if (ctx.rhost != NULL && bad_text(ctx.rhost, 64, true) != NULL)
+		ctx.rhost = NULL;
+
+	md_options_init(&o);
+	memset(&a, 0, sizeof a);
+	a.user = user;
+	a.uid = getuid();
+	a.gid = getgid();
+	a.home = home;
+	if (getpwuid_r(a.uid, &pw, a.buf, sizeof a.buf, &res) == 0 && res != NULL)
+		a.owner = pw.pw_name;
+
+	r = load_options(&o) ? MD_OK : MD_ERR_CONFIG;
+	if (r == MD_OK) {
+		md_logf(&mlog, LOG_DEBUG, "maildir of %s (uid %lu) is %s", user,
+			(unsigned long)a.uid, path);
+		r = md_ensure(&o, &a, path, &ctx, false, &mlog);
+	}
+	md_options_free(&o);
+	if (r != MD_OK) {
+		syslog(LOG_ERR, "maildir %s of %s (uid %lu) is not complete: login refused, "
+		       "%s not started", path, user, (unsigned long)a.uid, argv[1]);
+		return 1;
+	}
+	execv(argv[1], argv + 1);
+	syslog(LOG_ERR, "cannot exec %s for %s: %m", argv[1], user);
+	return 1;
+}
