@@ -81,6 +81,7 @@ t_setup() {
 	mallory:x:5666:5666:Mallory:$h/mallory:/bin/sh
 	vmail:x:5100:5100:Virtual mail:$T_BASE/vmail:/usr/sbin/nologin
 	relhome:x:5010:5010:Relative home:relative/home:/bin/sh
+	grace:x:5013:5013:Grace:$h/deep/er/grace:/bin/sh
 	emptyhome:x:5011:5011:Empty home::/bin/sh
 	dotdothome:x:5012:5012:Dot-dot home:$h/../escape:/bin/sh
 	nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
@@ -101,6 +102,7 @@ t_setup() {
 	mallory:x:5666:
 	vmail:x:5100:
 	relhome:x:5010:
+	grace:x:5013:
 	emptyhome:x:5011:
 	dotdothome:x:5012:
 	mailgrp:x:5200:alice

@@ -2,13 +2,13 @@
  * pamrun: drive a PAM service through the real libpam, as a mail server would.
  *
  *   pamrun -d CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]
- *          [-a account|session|both] [-n COUNT] [-H] [-C handler|ignore|default]
+ *          [-a account|session|both] [-n COUNT] [-S] [-H] [-C handler|ignore|default]
  *
  * The service file is read from CONFDIR (pam_start_confdir), so tests never
  * touch /etc/pam.d.  For each of COUNT rounds it calls pam_acct_mgmt and/or
  * pam_open_session + pam_close_session, stopping at the first failure.  It
  * prints the pam_strerror text of the result and exits with the PAM code of
- * the first failure (0 when everything succeeded).
+ * the first failure (0 when everything succeeded).  -S passes PAM_SILENT.
  *
  * -H checks that the module leaves the hosting process as it found it: umask,
  * working directory, SIGCHLD and other signal dispositions, signal mask, the
@@ -335,7 +335,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pamrun -d CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]\n"
-		"              [-a account|session|both] [-n COUNT] [-H] [-C handler|ignore|default]\n");
+		"              [-a account|session|both] [-n COUNT] [-S] [-H] [-C handler|ignore|default]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -344,9 +344,9 @@ int main(int argc, char **argv)
 	const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *tty = NULL;
 	const char *what = "both", *chld = NULL;
 	long count = 1;
-	int host = 0, opt;
+	int host = 0, flags = 0, opt;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:t:a:n:HC:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:t:a:n:SHC:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -361,6 +361,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		}
+		case 'S': flags = PAM_SILENT; break;
 		case 'H': host = 1; break;
 		case 'C': chld = optarg; break;
 		default: usage();
@@ -417,17 +418,17 @@ int main(int argc, char **argv)
 	for (long i = 0; i < count && rc == PAM_SUCCESS; i++) {
 		if (do_acct) {
 			step = "pam_acct_mgmt";
-			rc = pam_acct_mgmt(ph, 0);
+			rc = pam_acct_mgmt(ph, flags);
 			if (rc != PAM_SUCCESS)
 				break;
 		}
 		if (do_sess) {
 			step = "pam_open_session";
-			rc = pam_open_session(ph, 0);
+			rc = pam_open_session(ph, flags);
 			if (rc != PAM_SUCCESS)
 				break;
 			step = "pam_close_session";
-			rc = pam_close_session(ph, 0);
+			rc = pam_close_session(ph, flags);
 		}
 	}
 done:

@@ -101,7 +101,7 @@ rm -rf "$D"
 before=$(snap "$T_BASE")
 m=$(log_mark)
 pr plain dave -a account
-expect_fail "missing home, account: fails"
+expect "missing home, account: PAM_SYSTEM_ERR" "$PAM_SYSTEM_ERR"
 pr plain dave -a session
 expect "missing home, session: PAM_SESSION_ERR" "$PAM_SESSION_ERR"
 check "missing home: the home was not created" test ! -e "$D"

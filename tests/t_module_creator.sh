@@ -30,6 +30,9 @@ echo "argc=$#" >>"$OUT.rec"
 echo "arg1=$1" >>"$OUT.rec"
 echo "arg2=$2" >>"$OUT.rec"
 echo "stdin=$(readlink /proc/$$/fd/0)" >>"$OUT.rec"
+echo "cwd=$PWD" >>"$OUT.rec"
+echo "umask=$(umask)" >>"$OUT.rec"
+grep -E "^Sig(Blk|Ign):" /proc/self/status | tr -d " \t" | sed "s/:/=/" >>"$OUT.rec"
 env >"$OUT.env"
 '
 mkcreator good <<EOF
@@ -53,7 +56,8 @@ svc2 good "creator=$BIN/good"
 m=$(log_mark)
 clear good
 export MKMD_HOST_SECRET=leaked
-pr good alice -a account -r 203.0.113.5
+# -C: the host has a SIGCHLD handler, ignores SIGPIPE, blocks SIGHUP and SIGUSR1
+pr good alice -a account -r 203.0.113.5 -C handler
 unset MKMD_HOST_SECRET
 expect "creator success: account succeeds" "$PAM_SUCCESS"
 check "creator success: the creator ran" test -s "$OUT/good.rec"
@@ -66,12 +70,20 @@ check "creator argc is 2" test "$(rec good argc)" = 2
 check "creator argv[1] is the user" test "$(rec good arg1)" = alice
 check "creator argv[2] is the maildir path" test "$(rec good arg2)" = "$A/Maildir"
 check "creator stdin is /dev/null" test "$(rec good stdin)" = /dev/null
+check "creator cwd is /" test "$(rec good cwd)" = /
+check "creator umask is 0077" test "$(rec good umask)" = 0077
+check "creator signal mask is empty (host blocks SIGHUP, SIGUSR1)" test "$(rec good SigBlk)" = 0000000000000000
+check "creator ignores no signal (host ignores SIGPIPE)" test "$(rec good SigIgn)" = 0000000000000000
 for kv in PAM_USER=alice PAM_SERVICE=good PAM_RHOST=203.0.113.5 AUTHENTICATED=alice UID=5001 GID=5001 \
 	HOME="$A" MAILDIR="$A/Maildir"; do
 	k=${kv%%=*}
 	check "creator env $kv" test "$(envv good "$k")" = "${kv#*=}"
 done
-check "creator env PAM_TYPE names the account hook ($(envv good PAM_TYPE))" sh -c "printf %s '$(envv good PAM_TYPE)' | grep -q acc"
+check "creator env PAM_TYPE=account" test "$(envv good PAM_TYPE)" = account
+check "creator env USER and LOGNAME are the owner's" test "$(envv good USER) $(envv good LOGNAME)" = "alice alice"
+# Nothing but the documented variables (bash itself adds PWD, SHLVL and _).
+extra=$(cut -d= -f1 "$OUT/good.env" | grep -Evx 'PATH|PAM_USER|AUTHENTICATED|PAM_SERVICE|PAM_RHOST|PAM_TYPE|UID|GID|HOME|MAILDIR|USER|LOGNAME|PWD|SHLVL|_' | tr '\n' ' ')
+check "creator env has only the documented variables (extra: $extra)" test -z "$extra"
 check "creator env has a PATH" test -n "$(envv good PATH)"
 check "creator env is clean: no variable of the host process" test -z "$(envv good MKMD_HOST_SECRET)"
 check "creator env is clean: no LD_PRELOAD / NSS_WRAPPER_*" sh -c "! grep -Eq '^(LD_PRELOAD|NSS_WRAPPER_)' '$OUT/good.env'"
@@ -101,6 +113,29 @@ pr chatty bob -a account
 expect "creator with 600 KB of output: succeeds" "$PAM_SUCCESS"
 check "creator with 600 KB of output: maildir made" is_maildir "$(home_of bob)/Maildir"
 logged "creator with 600 KB of output: its first line logged" "$m" "pam_mkmaildir.*line 0 0000"
+logged "creator with 600 KB of output: its 64th line logged" "$m" "pam_mkmaildir.*line 63 0000"
+not_logged "creator with 600 KB of output: no 65th line (first 64 only)" "$m" "pam_mkmaildir.*line 64 0000"
+if [ -n "$T_SYSLOG" ]; then
+	frags=$(log_since "$m" | grep 'pam_mkmaildir(chatty' | grep 'creator: ' | grep -v 'further output' |
+		grep -Evc 'creator: line [0-9]+ 0{200}$')
+	check "creator with 600 KB of output: each line logged whole ($frags fragments)" test "$frags" = 0
+fi
+
+# --- what a successful creator leaves running in its session is killed ---
+cat >"$BIN/bg" <<EOF
+#!/bin/bash
+(exec -a $TAG-bg sleep 60) &
+mkdir -m 700 "\$2" "\$2/cur" "\$2/new" "\$2/tmp"
+EOF
+chmod 0755 "$BIN/bg"
+at_exit "for p in \$(pgrep -f $TAG-bg); do kill -9 \$p; done"
+mkhome bob
+svc2 bg "creator=$BIN/bg"
+pr bg bob -a account
+expect "creator leaving a background process: succeeds" "$PAM_SUCCESS"
+left=
+for _ in $(seq 20); do left=$(pgrep -f "$TAG-bg"); [ -z "$left" ] && break; sleep 0.1; done
+check "creator leaving a background process: it was killed (pids: ${left//$'\n'/ })" test -z "$left"
 
 # --- session hook, virtual user, owner=vmail ---
 V=$T_BASE/vmail
@@ -112,7 +147,7 @@ expect "virtual creator, session: succeeds" "$PAM_SUCCESS"
 check "virtual creator runs as vmail (uid 5100)" test "$(rec good uid)" = 5100
 check "virtual creator argv[1] is the login name" test "$(rec good arg1)" = bob@example.org
 check "virtual creator argv[2] is the expanded path" test "$(rec good arg2)" = "$V/example.org/bob"
-check "virtual creator env PAM_TYPE names the session hook ($(envv good PAM_TYPE))" sh -c "printf %s '$(envv good PAM_TYPE)' | grep -q session"
+check "virtual creator env PAM_TYPE=open_session" test "$(envv good PAM_TYPE)" = open_session
 check "virtual creator env PAM_USER" test "$(envv good PAM_USER)" = bob@example.org
 check "virtual creator env UID" test "$(envv good UID)" = 5100
 check "virtual creator: maildir is there, vmail's" test "$(stat -c %U "$V/example.org/bob/cur" 2>&1)" = vmail
@@ -228,6 +263,15 @@ cp -p "$BIN/unsafe" "$T_BASE/openbin/unsafe"
 svc2 unsafe "creator=$T_BASE/openbin/unsafe"
 sed -i "s|^OUT=.*|OUT=$OUT/unsafe|" "$T_BASE/openbin/unsafe"
 unsafe "creator in a world-writable directory"
+
+mkdir -p "$T_BASE/realbin"; chmod 0755 "$T_BASE/realbin"
+cp -p "$BIN/unsafe" "$T_BASE/realbin/unsafe"
+ln -s realbin "$T_BASE/linkbin"
+svc2 unsafe "creator=$T_BASE/linkbin/unsafe"
+unsafe "creator reached through a symlinked directory"
+ln -s "$BIN/unsafe" "$BIN/unsafe-link"
+svc2 unsafe "creator=$BIN/unsafe-link"
+unsafe "creator that is a symlink"
 
 # control: the same program, safe, does run (so the tests above can fail)
 svc2 unsafe "creator=$BIN/unsafe"

@@ -103,3 +103,16 @@ before=$(snap "$T_BASE")
 pr noown zed@example.org -a account
 expect "owner= unknown to NSS: PAM_USER_UNKNOWN" "$PAM_USER_UNKNOWN"
 same "owner= unknown to NSS: nothing created" "$before" "$(snap "$T_BASE")"
+
+# --- maildir inside the owner's home, and that home missing ---
+mv "$V" "$T_BASE/vmail.away"
+svc2 vhome "owner=vmail maildir=%h/%d/%n"
+before=$(snap "$T_BASE")
+m=$(log_mark)
+pr vhome bob@example.org -a account
+expect "owner's home missing, account: PAM_SYSTEM_ERR" "$PAM_SYSTEM_ERR"
+pr vhome bob@example.org -a session
+expect "owner's home missing, session: PAM_SESSION_ERR" "$PAM_SESSION_ERR"
+same "owner's home missing: nothing created" "$before" "$(snap "$T_BASE")"
+logged "owner's home missing: logged with the home" "$m" "pam_mkmaildir.*$V"
+mv "$T_BASE/vmail.away" "$V"

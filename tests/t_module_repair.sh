@@ -86,3 +86,33 @@ check "empty Maildir directory: now complete" is_maildir "$B/Maildir"
 stat_is "empty Maildir directory: cur is bob 700" "$B/Maildir/cur" "bob 700"
 check "empty Maildir directory: the file inside untouched" test "$(cat "$B/Maildir/notes.txt")" = hello
 check "repairs leave no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
+
+# --- the repair is logged ---
+rmdir "$M/tmp"
+m=$(log_mark)
+pr rep alice -a account
+expect "repair once more: succeeds" "$PAM_SUCCESS"
+logged "repair: logged as completing the maildir, with its path" "$m" "pam_mkmaildir.*complet.*$M"
+
+# --- temporary trees of killed builds: old ones are removed on the next
+# creation beside them, recent ones (a build in progress) are left alone,
+# and removing one never follows what a user planted inside ---
+mkhome erin
+E=$(home_of erin)
+TGT=$T_BASE/target
+mkdir -p "$TGT/sub"; printf 'precious\n' >"$TGT/sub/file"
+stale=$E/.mkmaildir-tmp.00000000deadbeef
+fresh=$E/.mkmaildir-tmp.00000000cafef00d
+mkdir -p "$stale/Maildir/cur" "$fresh/Maildir"
+chown -R erin:erin "$stale/Maildir"; chmod 0700 "$stale" "$fresh"
+ln -s "$TGT" "$stale/Maildir/cur/link"; chown -h erin:erin "$stale/Maildir/cur/link"
+ln -s "$TGT/sub/file" "$stale/Maildir/filelink"; chown -h erin:erin "$stale/Maildir/filelink"
+touch -h -d '1 hour ago' "$stale/Maildir/cur/link" "$stale/Maildir/filelink" "$stale/Maildir/cur" "$stale/Maildir" "$stale"
+tgt_before=$(snap "$TGT")
+pr plain erin -a account
+expect "beside temporary trees: succeeds" "$PAM_SUCCESS"
+check "beside temporary trees: maildir complete" is_maildir "$E/Maildir"
+check "a temporary tree untouched for an hour is removed" test ! -e "$stale"
+check "no claimed copy of it is left either" test -z "$(find "$E" -maxdepth 1 -name '.mkmaildir-tmp.*' ! -name "${fresh##*/}")"
+check "a recent temporary tree is left alone" test -d "$fresh/Maildir"
+same "removing the old tree followed no symlink planted in it" "$tgt_before" "$(snap "$TGT")"
