@@ -92,3 +92,22 @@ check "createhome race: skel copied once and complete" \
 	test "$(cd "$C" 2>/dev/null && find . -path ./Maildir -prune -o -print | LC_ALL=C sort | tr '\n' ' ')" = ". ./.dir ./.dir/f ./.profile "
 stat_is "createhome race: home is carol 700" "$C" "carol 700"
 check "createhome race: no leftovers" test -z "$(leftovers "$T_HOMES")"
+
+# --- N logins through the shipped example creator (conf/authmkhome-creator),
+# which renames its tree into place and accepts a concurrent winner's ---
+if [ -f "$T_TOP/conf/authmkhome-creator" ]; then
+	mkdir -p "$T_BASE/bin"; chmod 0755 "$T_BASE/bin"
+	install -m 0755 -o root -g root "$T_TOP/conf/authmkhome-creator" "$T_BASE/bin/authmkhome-creator"
+	mkhome bob
+	B=$(home_of bob)
+	svc2 creator "creator=$T_BASE/bin/authmkhome-creator"
+	users=(); for _ in $(seq 32); do users+=(bob); done
+	race creator "${users[@]}"
+	all_ok "32 concurrent first logins through conf/authmkhome-creator all succeed" 32
+	check "example creator race: complete maildir with its folders" is_maildir "$B/Maildir/.Trash"
+	check "example creator race: nothing but the maildir in the home (no .authmkhome-creator.* left)" \
+		test "$(ls -A "$B")" = Maildir
+	tree_is "example creator race: every directory is bob 700" "$B/Maildir" "bob 700"
+else
+	skip "example creator race" "conf/authmkhome-creator is missing"
+fi

@@ -137,6 +137,14 @@ left=
 for _ in $(seq 20); do left=$(pgrep -f "$TAG-bg"); [ -z "$left" ] && break; sleep 0.1; done
 check "creator leaving a background process: it was killed (pids: ${left//$'\n'/ })" test -z "$left"
 
+# --- a remote host name with a newline cannot inject a variable ---
+mkhome erin
+svc2 good "creator=$BIN/good"
+clear good
+pr good erin -a account -r $'198.51.100.9\nINJECTED=1'
+expect "PAM_RHOST with a newline: succeeds" "$PAM_SUCCESS"
+check "PAM_RHOST with a newline: no injected variable" sh -c "! grep -q '^INJECTED=' '$OUT/good.env'"
+
 # --- session hook, virtual user, owner=vmail ---
 V=$T_BASE/vmail
 mkdir -p "$V/example.org"; chown -R vmail:vmail "$V"; chmod 0700 "$V"

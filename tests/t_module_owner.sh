@@ -33,6 +33,11 @@ pr virt dana@example.net -a both
 expect "virtual, both hooks: dana@example.net succeeds" "$PAM_SUCCESS"
 check "virtual, both hooks: complete" is_maildir "$V/example.net/dana/.Sent"
 
+# --- UTF-8 names are ordinary names ---
+pr virt 'jörg@exämple.org' -a account
+expect "UTF-8 login name: succeeds" "$PAM_SUCCESS"
+check "UTF-8 login name: created literally" is_maildir "$V/exämple.org/jörg"
+
 # --- again: nothing changes ---
 before=$(snap "$V")
 pr virt bob@example.org -a both -n 2
