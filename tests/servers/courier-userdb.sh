@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# authmkhome with today's Courier: Courier-IMAP 5 and courier-pop with
+# courier-authlib's userdb (virtual users owned by vmail, homes under
+# /var/vmail, no PAM anywhere), put in front of the servers with
+# conf/courier-authmkhome (dpkg-divert + wrappers).  Run by ns.sh.
+#
+# Without authmkhome Courier refuses every first login here (the homes
+# exist, the maildirs do not), so each successful first login proves it;
+# the checks of the failing creator guard against it doing too much.
+set -u
+. "$T_TOP/tests/lib.sh"
+. "$T_TOP/tests/servers/lib.sh"
+
+oneline() { tr '\r\n' ' ;' <<<"$1"; }
+amh_lines() { log_since "$1" | grep 'authmkhome\['; }
+VM=/var/vmail/example.org
+
+# --- authmkhome and the integration of conf/courier-authmkhome -----------------
+install -m 0755 "$T_TOP/authmkhome" "$R/usr/sbin/authmkhome"
+out=$(inr /t/conf/courier-authmkhome/courier-authmkhome install 2>&1)
+say "install: $(oneline "$out")"
+check courier-userdb-imapd-diverted test "$(inr dpkg-divert --truename /usr/bin/imapd)" = /usr/bin/imapd.distrib
+check courier-userdb-pop3d-diverted test "$(inr dpkg-divert --truename /usr/lib/courier/courier/courierpop3d)" = \
+	/usr/lib/courier/courier/courierpop3d.distrib
+check courier-userdb-wrappers-installed bash -c 'cmp -s "$1/conf/courier-authmkhome/imapd" "$2/usr/bin/imapd" &&
+	cmp -s "$1/conf/courier-authmkhome/courierpop3d" "$2/usr/lib/courier/courier/courierpop3d" &&
+	file -b "$2/usr/bin/imapd.distrib" | grep -q ELF' _ "$T_TOP" "$R"
+out=$(inr /t/conf/courier-authmkhome/courier-authmkhome install 2>&1)
+check courier-userdb-install-twice-is-harmless test "$(inr dpkg-divert --truename /usr/bin/imapd)" = /usr/bin/imapd.distrib
+
+# --- userdb, vmail, the shared configuration ----------------------------------------
+sed -i 's/^authmodulelist=.*/authmodulelist="authuserdb"/' "$R/etc/courier/authdaemonrc"
+for f in imapd pop3d; do
+	sed -i -e 's/^ADDRESS=.*/ADDRESS=127.0.0.1/' "$R/etc/courier/$f"
+done
+inr useradd -r -d /var/vmail -s /usr/sbin/nologin vmail
+vu=$(uid_of vmail) vg=$(gid_of vmail)
+mkdir -p "$R$VM"
+chown -R "$vu:$vg" "$R/var/vmail"
+chmod 0750 "$R/var/vmail"
+# vuser NAME PASSWORD [HOME-MISSING]: a userdb account NAME@example.org of vmail.
+vuser() {
+	local h=$VM/$1
+	if [ -z "${3:-}" ]; then mkdir -m 0700 "$R$h" && chown "$vu:$vg" "$R$h"; fi
+	inr userdb "$1@example.org" set "home=$h" "uid=$vu" "gid=$vg" &&
+		printf '%s\n%s\n' "$2" "$2" | inr userdbpw -md5 | inr userdb "$1@example.org" set systempw &&
+		inr makeuserdb
+}
+mkdir -p "$R/etc/security"
+printf '# shared with pam_mkmaildir and mkmaildir\nfolders=Drafts,Sent,Trash,Junk\nsubscribe\n' \
+	>"$R/etc/security/mkmaildir.conf"
+chmod 0644 "$R/etc/security/mkmaildir.conf"
+need courier-userdb-accounts vuser alice 'alice-pw-1' || exit 0
+vuser paul 'paul-pw-1'; vuser carol 'carol-pw-1'; vuser erin 'erin-pw-1'; vuser gus 'gus-pw-1'
+
+start() {
+	mkdir -p "$R/run/courier/authdaemon"
+	inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/sbin/imapd start && /usr/sbin/pop3d start'
+	need courier-userdb-started wait_port 143 && need courier-userdb-started wait_port 110
+}
+stop() {
+	inr sh -c '/usr/sbin/pop3d stop; /usr/sbin/imapd stop; /usr/sbin/authdaemond stop' >/dev/null 2>&1
+	local i
+	for i in $(seq 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/143) 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/110) 2>/dev/null || return 0
+		sleep 0.05
+	done
+}
+start || { tail -n 20 "$T_SYSLOG"; exit 0; }
+lap "courier-userdb: setup and start"
+
+# --- first IMAP login: the maildir is made, with the shared config's folders ---------
+need courier-userdb-fresh test ! -e "$R$VM/alice/Maildir" || exit 0
+mark=$(log_mark)
+out=$(client imap alice@example.org alice-pw-1 list lsub select)
+say "imap: $(oneline "$out")"
+check courier-userdb-first-imap-login grep -qx 'LOGIN OK' <<<"$out"
+check courier-userdb-first-imap-list \
+	bash -c 'for f in INBOX INBOX.Drafts INBOX.Sent INBOX.Trash INBOX.Junk; do grep -qx "LIST $f" <<<"$1" || exit 1; done' _ "$out"
+check courier-userdb-first-imap-lsub grep -qx 'LSUB INBOX.Junk' <<<"$out"
+check courier-userdb-first-imap-select grep -q '^SELECT OK' <<<"$out"
+check_maildir courier-userdb-first-imap-maildir "$VM/alice/Maildir" "$vu" "$vg" $FOLDERS
+check courier-userdb-first-imap-logged log_has "$mark" \
+	"authmkhome\[[0-9]+\]: created maildir $VM/alice/Maildir for alice@example.org \(uid $vu\)"
+lap "courier-userdb: first IMAP login"
+
+# --- first POP3 login ------------------------------------------------------------------
+mark=$(log_mark)
+out=$(client pop3 paul@example.org paul-pw-1)
+say "pop3: $(oneline "$out")"
+check courier-userdb-first-pop3-stat grep -qx 'STAT 0 0' <<<"$out"
+check_maildir courier-userdb-first-pop3-maildir "$VM/paul/Maildir" "$vu" "$vg" $FOLDERS
+check courier-userdb-first-pop3-logged log_has "$mark" "authmkhome\[[0-9]+\]: created maildir $VM/paul/Maildir for paul@example.org"
+lap "courier-userdb: first POP3 login"
+
+# --- second logins: the fast path --------------------------------------------------------
+before=$(snapshot "$VM/alice/Maildir" $FOLDERS)
+sleep 1.1 # anything rewritten would get a visibly different time
+mark=$(log_mark)
+out=$(client imap alice@example.org alice-pw-1 select; client pop3 alice@example.org alice-pw-1)
+check courier-userdb-second-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
+after=$(snapshot "$VM/alice/Maildir" $FOLDERS)
+check courier-userdb-second-login-unchanged test "$before" = "$after"
+sleep 0.3
+check courier-userdb-second-login-nothing-logged test -z "$(amh_lines "$mark")"
+lap "courier-userdb: second logins (fast path)"
+
+# --- the standard creator: conf/authmkhome-creator as /usr/sbin/authmkhome-creator -------
+install -m 0755 "$T_TOP/conf/authmkhome-creator" "$R/usr/sbin/authmkhome-creator"
+mark=$(log_mark)
+out=$(client imap carol@example.org carol-pw-1 list select)
+say "imap: $(oneline "$out")"
+check courier-userdb-std-creator-login bash -c 'grep -qx "LIST INBOX.Drafts" <<<"$1" && grep -q "^SELECT OK" <<<"$1"' _ "$out"
+check_maildir courier-userdb-std-creator-maildir "$VM/carol/Maildir" "$vu" "$vg" Drafts Sent Trash
+check courier-userdb-std-creator-maildirmake test -e "$R$VM/carol/Maildir/.Sent/maildirfolder"
+check courier-userdb-std-creator-logged log_has "$mark" \
+	"authmkhome\[[0-9]+\]: created maildir $VM/carol/Maildir for carol@example.org .*with creator /usr/sbin/authmkhome-creator"
+rm -f "$R/usr/sbin/authmkhome-creator"
+lap "courier-userdb: standard creator"
+
+# --- a failing creator: the login fails cleanly, nothing is made, no server ---------------
+install_fail_creator
+stop
+for f in imapd pop3d; do echo "MAILDIR_CREATOR=$FAIL_CREATOR" >>"$R/etc/courier/$f"; done
+start || exit 0
+mark=$(log_mark)
+out=$(client raw 143 'a1 LOGIN erin@example.org erin-pw-1' 'a2 LOGOUT')
+say "imap, failing creator: $(oneline "$out")"
+ans=$(grep -A1 '^C: a1 ' <<<"$out" | grep '^S:' | head -n1)
+check courier-userdb-failing-creator-imap-closed test "$ans" = 'S: (connection closed)'
+out=$(client raw 110 'USER erin@example.org' 'PASS erin-pw-1' 'QUIT')
+say "pop3, failing creator: $(oneline "$out")"
+ans=$(grep -A1 '^C: PASS' <<<"$out" | grep '^S:' | head -n1)
+check courier-userdb-failing-creator-pop3-closed test "$ans" = 'S: (connection closed)'
+check courier-userdb-failing-creator-nothing-made test -z "$(ls -A "$R$VM/erin")"
+check courier-userdb-failing-creator-logged log_has "$mark" \
+	"authmkhome\[[0-9]+\]: creator $FAIL_CREATOR for erin@example.org failed with exit status 3"
+check courier-userdb-failing-creator-server-not-started log_has "$mark" \
+	"authmkhome\[[0-9]+\]: maildir $VM/erin/Maildir of erin@example.org .*login refused, /usr/bin/imapd.distrib not started"
+sleep 0.3
+check courier-userdb-failing-creator-no-server-error bash -c '! grep -Eq "chdir|Fatal error|No such file" <<<"$1"' _ \
+	"$(log_since "$mark" | grep -v authmkhome)"
+stop
+for f in imapd pop3d; do sed -i '/^MAILDIR_CREATOR=/d' "$R/etc/courier/$f"; done
+lap "courier-userdb: failing creator"
+
+# --- a package upgrade keeps the wrapper ------------------------------------------------------
+# courier-imap is rebuilt from its installed files with a higher version and
+# a marker appended to its imapd (harmless after an ELF's last section), and
+# installed with dpkg -i as an upgrade would be.
+rebuild=$(inr sh -c 'set -e
+	d=/tmp/rebuild; rm -rf $d; mkdir -p $d/DEBIAN
+	dpkg-query -W -f="Package: \${Package}\nVersion: \${Version}+authmkhometest1\nArchitecture: \${Architecture}\nMaintainer: \${Maintainer}\nDepends: \${Depends}\nDescription: rebuilt for the authmkhome upgrade test\n" courier-imap >$d/DEBIAN/control
+	cp /var/lib/dpkg/info/courier-imap.conffiles $d/DEBIAN/conffiles
+	dpkg -L courier-imap | grep "^/" | while read -r f; do   # not "locally diverted to:"
+		src=$(dpkg-divert --truename "$f")
+		if [ -d "$src" ]; then mkdir -p "$d$f"   # /lib is a symlink here (usrmerge)
+		elif [ -L "$src" ] || [ -f "$src" ]; then mkdir -p "$d$(dirname "$f")"; cp -a "$src" "$d$f"; fi
+	done
+	printf "AUTHMKHOME-UPGRADE-MARK" >>$d/usr/bin/imapd
+	dpkg-deb -b -Zgzip $d /tmp/courier-imap-rebuilt.deb >/dev/null
+	dpkg -i --force-confold /tmp/courier-imap-rebuilt.deb >/dev/null 2>&1
+	dpkg-query -W -f="\${Version}" courier-imap' 2>&1)
+say "upgrade: $(oneline "$rebuild")"
+check courier-userdb-upgrade-installed grep -q 'authmkhometest1$' <<<"$rebuild"
+check courier-userdb-upgrade-keeps-wrapper cmp -s "$T_TOP/conf/courier-authmkhome/imapd" "$R/usr/bin/imapd"
+check courier-userdb-upgrade-new-binary-diverted bash -c 'tail -c 23 "$1" | grep -q AUTHMKHOME-UPGRADE-MARK' _ "$R/usr/bin/imapd.distrib"
+start || exit 0
+mark=$(log_mark)
+out=$(client imap gus@example.org gus-pw-1 select)
+say "imap after the upgrade: $(oneline "$out")"
+check courier-userdb-upgrade-first-login-works grep -q '^SELECT OK' <<<"$out"
+check courier-userdb-upgrade-first-login-created log_has "$mark" "authmkhome\[[0-9]+\]: created maildir $VM/gus/Maildir"
+lap "courier-userdb: package upgrade"
+
+# --- remove gives the servers back ---------------------------------------------------------
+stop
+inr /t/conf/courier-authmkhome/courier-authmkhome remove >/dev/null
+check courier-userdb-remove-restores bash -c 'file -b "$1/usr/bin/imapd" | grep -q ELF && ! test -e "$1/usr/bin/imapd.distrib" &&
+	test "$(chroot "$1" dpkg-divert --truename /usr/bin/imapd)" = /usr/bin/imapd' _ "$R"
+exit 0
