@@ -99,3 +99,11 @@ tmpl "template %h/../x" "%h/../x"
 tmpl "template %h/./Maildir" "%h/./Maildir"
 tmpl "template ../Maildir (relative)" "../Maildir"
 tmpl "template %h/Mail/.." "%h/Mail/.."
+
+# --- an expansion longer than PATH_MAX: refused before anything is made ---
+u250=$(printf 'u%.0s' $(seq 250))
+svc2 deep "owner=vmail maildir=$V/users/$(printf '%%u/%.0s' $(seq 20))box"
+before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
+pr deep "$u250" -a account
+expect_fail "expansion over PATH_MAX: refused"
+same "expansion over PATH_MAX: nothing created" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"
