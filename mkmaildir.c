@@ -1,0 +1,699 @@
+/*
+ * mkmaildir.c - create, complete or check users' maildirs from the command
+ * line, with the same code, options and configuration file as the PAM
+ * module, so that a maildir made here is exactly the one a login would make.
+ *
+ *   mkmaildir [-c CONFIG] [-o OPTION]... [-n] [-j JOBS] [-q] [USER...]
+ *
+ * Without USER arguments the names are read from stdin, one a line.  Every
+ * user gets one line on stdout, in input order:
+ *
+ *   USER: ok | created | completed | missing: WHY | unsafe: WHY | error: WHY
+ *
+ * The core's log lines go to stderr.  See mkmaildir.8.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maildir.h"
+
+#ifndef CONFIG_FILE
+#define CONFIG_FILE "/etc/security/mkmaildir.conf"
+#endif
+
+#define PROG "mkmaildir"
+#define MAX_NAME 255          /* longest user name accepted (as the core) */
+#define MAX_JOBS 256
+#define PROGRESS_MIN 100      /* users before a progress line is worth it */
+#define PROGRESS_MS 200       /* between two progress updates */
+
+/* Exit statuses, documented in mkmaildir.8. */
+enum {
+	EXIT_ALLOK = 0,   /* every maildir is (now) complete */
+	EXIT_MISSING = 1, /* -n: at least one maildir is missing or incomplete */
+	EXIT_FAILED = 2,  /* at least one user failed (error or unsafe) */
+	EXIT_USAGE = 3,   /* bad usage or configuration, unreadable input,
+			   * unwritable output */
+};
+
+enum status { ST_PENDING, ST_OK, ST_CREATED, ST_COMPLETED, ST_MISSING, ST_UNSAFE, ST_ERROR };
+
+static const char *const status_word[] = {
+	[ST_PENDING] = "pending", [ST_OK] = "ok", [ST_CREATED] = "created",
+	[ST_COMPLETED] = "completed", [ST_MISSING] = "missing", [ST_UNSAFE] = "unsafe",
+	[ST_ERROR] = "error",
+};
+
+struct item {
+	char *name;           /* as given (argv, or a copy of a stdin line) */
+	const char *refused;  /* why the front end refused the name, or NULL */
+	bool truncated;       /* the stdin line was longer than MAX_NAME */
+	enum status st;
+	char *reason;         /* for missing, unsafe and error */
+};
+
+struct run {
+	struct md_options o;
+	struct item *items;
+	size_t n;
+	bool check_only;
+	bool quiet;
+	atomic_size_t next;   /* next item a worker takes */
+
+	pthread_mutex_t lock; /* everything below, stdout and stderr */
+	size_t printed;       /* items before this one are on stdout */
+	size_t done;
+	size_t count[ST_ERROR + 1];
+	bool progress;        /* stderr is a terminal and the list is long */
+	size_t progress_len;  /* characters of the progress line on screen */
+	long long progress_at;
+	bool out_tty;
+};
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+
+/*
+ * A user name as it appears in output: printable ASCII stays, everything
+ * else and the two characters that could confuse a reader of the report
+ * (backslash and colon) become \xNN.
+ */
+static const char *shown(const char *s, bool truncated, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 8 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7f || c == '\\' || c == ':')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	if ((*s != '\0' || truncated) && o + 4 <= len)
+		memcpy(buf + o, "...", 4);
+	return buf;
+}
+
+/* Log text on one line: control characters become '?'. */
+static void one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Called with the lock held: removes the progress line from the screen. */
+static void progress_clear(struct run *r)
+{
+	if (r->progress_len == 0)
+		return;
+	fprintf(stderr, "\r%*s\r", (int)r->progress_len, "");
+	r->progress_len = 0;
+}
+
+/* Called with the lock held: draws the progress line. */
+static void progress_draw(struct run *r)
+{
+	int len;
+
+	if (r->out_tty)
+		fflush(stdout);
+	len = fprintf(stderr, "\r" PROG ": %zu/%zu users (%zu%%), %zu failed",
+		      r->done, r->n, r->done * 100 / r->n,
+		      r->count[ST_UNSAFE] + r->count[ST_ERROR]);
+	r->progress_len = len > 1 ? (size_t)len - 1 : 0;
+}
+
+/* Called with the lock held: a new progress line, at most every PROGRESS_MS. */
+static void progress_show(struct run *r, bool force)
+{
+	long long t;
+
+	if (!r->progress)
+		return;
+	t = now_ms();
+	if (!force && t - r->progress_at < PROGRESS_MS)
+		return;
+	r->progress_at = t;
+	progress_draw(r);
+}
+
+/* One line on stderr, whole, between other threads' lines. */
+static void err_line(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void err_line(struct run *r, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof line - 1)
+		len = (int)sizeof line - 2;
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	if (r != NULL) {
+		/* The progress line stays below the log lines. */
+		bool shown_before;
+		pthread_mutex_lock(&r->lock);
+		shown_before = r->progress_len > 0;
+		progress_clear(r);
+		if (r->out_tty)
+			fflush(stdout);
+		fputs(line, stderr);
+		if (shown_before)
+			progress_draw(r);
+		pthread_mutex_unlock(&r->lock);
+	} else {
+		fputs(line, stderr);
+	}
+}
+
+static const char *severity(int priority)
+{
+	if (priority <= LOG_ERR)
+		return "error: ";
+	if (priority == LOG_WARNING)
+		return "warning: ";
+	if (priority == LOG_DEBUG)
+		return "debug: ";
+	return "";
+}
+
+/* Log lines that belong to no user: options and the configuration file. */
+static void global_log(void *arg, int priority, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	one_line(msg);
+	err_line(arg, PROG ": %s%s", severity(priority), msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* One user                                                            */
+
+/* The md_log of one user's work: each worker has its own. */
+struct job {
+	struct run *run;
+	const struct item *it;
+	bool capture;         /* a silent look before the real work */
+	bool have_reason;
+	char reason[1024];    /* the first error the core reported */
+};
+
+static void job_log(void *arg, int priority, const char *fmt, va_list ap)
+{
+	struct job *j = arg;
+	char msg[1024], name[MAX_NAME * 4 + 8];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	one_line(msg);
+	if (priority <= LOG_ERR && !j->have_reason) {
+		snprintf(j->reason, sizeof j->reason, "%s", msg);
+		j->have_reason = true;
+	}
+	/* The look before the work only shows in debug output. */
+	if (j->capture && !j->run->o.debug)
+		return;
+	if (j->run->quiet && priority > LOG_WARNING && priority != LOG_DEBUG)
+		return;
+	err_line(j->run, PROG ": %s: %s%s%s", shown(j->it->name, j->it->truncated, name,
+						      sizeof name),
+		 j->capture ? "(check) " : "", j->capture ? "debug: " : severity(priority),
+		 msg);
+}
+
+static enum status failure(enum md_result res)
+{
+	return res == MD_ERR_REFUSED ? ST_UNSAFE : ST_ERROR;
+}
+
+/*
+ * Works on one user; the outcome goes to *st and, for the failures, the
+ * reason to *reason (the item itself is only written under the lock).
+ */
+static void process(struct run *r, const struct item *it, enum status *st, char **reason)
+{
+	struct job j = { .run = r, .it = it };
+	struct md_log log = { job_log, &j, r->o.debug };
+	struct md_context ctx = { PROG, NULL, PROG };
+	struct md_account a;
+	char path[PATH_MAX];
+	enum md_result res;
+	struct stat sb;
+
+	if (it->refused != NULL) {
+		md_logf(&log, LOG_ERR, "refusing user name: it %s", it->refused);
+		*st = ST_ERROR;
+		goto out;
+	}
+	res = md_account_lookup(&a, it->name, &r->o, &log);
+	if (res == MD_OK)
+		res = md_expand(&r->o, &a, path, sizeof path, &log);
+	if (res != MD_OK) {
+		*st = ST_ERROR;
+		goto free;
+	}
+	md_logf(&log, LOG_DEBUG, "maildir of %s is %s", a.user, path);
+	/* Root, or the owner itself; said here so that -n cannot take it for
+	 * a missing maildir. */
+	if (geteuid() != 0 && geteuid() != a.uid) {
+		md_logf(&log, LOG_ERR, "running as uid %lu, cannot work for uid %lu",
+			(unsigned long)geteuid(), (unsigned long)a.uid);
+		*st = ST_ERROR;
+		goto free;
+	}
+
+	if (r->check_only) {
+		/* A check-only md_ensure fails with MD_ERR_SYSTEM for what is
+		 * missing or incomplete (and for I/O errors; the reason says). */
+		res = md_ensure(&r->o, &a, path, &ctx, true, &log);
+		*st = res == MD_OK ? ST_OK : res == MD_ERR_SYSTEM ? ST_MISSING : failure(res);
+		goto free;
+	}
+
+	/* The same look a login takes first: complete means nothing to do. */
+	j.capture = true;
+	res = md_ensure(&r->o, &a, path, &ctx, true, &log);
+	j.capture = false;
+	j.have_reason = false;
+	if (res == MD_OK) {
+		*st = ST_OK;
+		goto free;
+	}
+	*st = lstat(path, &sb) == 0 ? ST_COMPLETED : ST_CREATED;
+	res = md_ensure(&r->o, &a, path, &ctx, false, &log);
+	if (res != MD_OK)
+		*st = failure(res);
+free:
+	md_account_free(&a);
+out:
+	if (*st != ST_OK && *st != ST_CREATED && *st != ST_COMPLETED)
+		*reason = strdup(j.have_reason ? j.reason : "failed (no reason given)");
+}
+
+/* Called with the lock held: prints the finished items at the head. */
+static void report(struct run *r)
+{
+	char name[MAX_NAME * 4 + 8];
+	/* Only a report on the same terminal has to make room. */
+	bool shown_before = r->out_tty && r->progress_len > 0;
+
+	if (shown_before)
+		progress_clear(r);
+	while (r->printed < r->n && r->items[r->printed].st != ST_PENDING) {
+		struct item *it = &r->items[r->printed++];
+		bool bad = it->st == ST_MISSING || it->st == ST_UNSAFE || it->st == ST_ERROR;
+		if (!r->quiet || bad) {
+			fputs(shown(it->name, it->truncated, name, sizeof name), stdout);
+			fputs(": ", stdout);
+			fputs(status_word[it->st], stdout);
+			if (it->reason != NULL) {
+				fputs(": ", stdout);
+				fputs(it->reason, stdout);
+			}
+			fputc('\n', stdout);
+		}
+		free(it->reason);
+		it->reason = NULL;
+	}
+	if (shown_before)
+		progress_draw(r);
+}
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&r->next, 1)) < r->n) {
+		struct item *it = &r->items[i];
+		enum status st = ST_ERROR;
+		char *reason = NULL;
+		process(r, it, &st, &reason);
+		pthread_mutex_lock(&r->lock);
+		it->st = st;
+		it->reason = reason;
+		r->done++;
+		r->count[it->st]++;
+		report(r);
+		progress_show(r, r->done == r->n);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+/*
+ * One lookup in this thread before the workers start: an NSS module may
+ * set itself up lazily on its first call without a lock (nss_wrapper does,
+ * and crashes or loses entries when threads race into it).
+ */
+static void nss_warm_up(const struct md_options *o)
+{
+	char buf[4096];
+	struct passwd pw, *pres;
+	struct group gr, *gres;
+
+	getpwnam_r(o->owner != NULL ? o->owner : "root", &pw, buf, sizeof buf, &pres);
+	getgrgid_r(0, &gr, buf, sizeof buf, &gres);
+}
+
+/* ------------------------------------------------------------------ */
+/* Input                                                               */
+
+/* Why the front end refuses a name, before any lookup; NULL when it may go on. */
+static const char *bad_name(const char *s, size_t len, bool truncated)
+{
+	size_t i;
+
+	if (truncated || len > MAX_NAME)
+		return "is longer than 255 bytes";
+	if (strlen(s) != len)
+		return "contains a NUL byte";
+	if (len == 0)
+		return "is empty";
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "contains a control character";
+	return NULL;
+}
+
+static bool add_item(struct item **items, size_t *n, size_t *cap, char *name,
+		     const char *refused, bool truncated)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap != 0 ? *cap * 2 : 256;
+		struct item *p = realloc(*items, ncap * sizeof *p);
+		if (p == NULL)
+			return false;
+		*items = p;
+		*cap = ncap;
+	}
+	(*items)[(*n)++] = (struct item){ name, refused, truncated, ST_PENDING, NULL };
+	return true;
+}
+
+/*
+ * Reads user names from stdin, one a line.  The newline (and a CR before
+ * it) is removed, empty lines are skipped; a line longer than MAX_NAME is
+ * kept only as far as MAX_NAME bytes and refused, so no line can make us
+ * hold more than that.
+ */
+static bool read_names(struct item **items, size_t *n, size_t *cap)
+{
+	char buf[MAX_NAME + 1];
+	size_t len = 0;
+	bool truncated = false, eof = false;
+
+	while (!eof) {
+		int c = getc_unlocked(stdin);
+		char *name;
+		if (c == EOF) {
+			if (ferror(stdin)) {
+				fprintf(stderr, PROG ": error: reading user names from stdin: %s\n",
+					strerror(errno));
+				return false;
+			}
+			eof = true;
+			if (len == 0 && !truncated)
+				break;
+		} else if (c != '\n') {
+			if (len < sizeof buf - 1)
+				buf[len++] = (char)c;
+			else
+				truncated = true;
+			continue;
+		}
+		if (len > 0 && buf[len - 1] == '\r' && !truncated)
+			len--;
+		buf[len] = '\0';
+		if (len == 0 && !truncated)
+			continue;
+		name = malloc(len + 1);
+		if (name == NULL) {
+			fprintf(stderr, PROG ": error: out of memory reading user names\n");
+			return false;
+		}
+		memcpy(name, buf, len + 1);
+		if (!add_item(items, n, cap, name, bad_name(buf, len, truncated), truncated)) {
+			free(name);
+			fprintf(stderr, PROG ": error: out of memory reading user names\n");
+			return false;
+		}
+		len = 0;
+		truncated = false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+
+static void usage(FILE *f)
+{
+	fputs("usage: " PROG " [-c CONFIG] [-o OPTION]... [-n] [-j JOBS] [-q] [USER...]\n"
+	      "  -c CONFIG  options file (default " CONFIG_FILE " when it exists)\n"
+	      "  -o OPTION  a module option (name=value or flag); wins over the file\n"
+	      "  -n         check only: change nothing, report what is missing or unsafe\n"
+	      "  -j JOBS    users worked on in parallel (default: the number of CPUs)\n"
+	      "  -q         report only users that failed or are missing; no notices\n"
+	      "Without USER, names are read from stdin, one a line.\n"
+	      "Each user gets one line: USER: ok|created|completed|missing|unsafe|error[: why]\n"
+	      "Exit: 0 all complete, 1 (-n) something missing, 2 a user failed, 3 usage.\n",
+	      f);
+}
+
+static unsigned default_jobs(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static bool parse_jobs(const char *s, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > MAX_JOBS)
+			return false;
+	}
+	if (v == 0)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* The core wants an absolute path for the configuration file. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *p;
+	size_t len;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return NULL;
+	len = strlen(cwd) + strlen(path) + 2;
+	p = malloc(len);
+	if (p != NULL)
+		snprintf(p, len, "%s/%s", cwd, path);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	static struct run r;
+	struct md_log glog = { global_log, NULL, false };
+	const char *config = NULL;
+	char **opts;
+	size_t nopts = 0, cap = 0, i;
+	unsigned jobs = 0, nthreads;
+	pthread_t *threads;
+	bool from_stdin;
+	int c, status;
+
+	opts = calloc((size_t)argc + 1, sizeof *opts);
+	if (opts == NULL) {
+		fputs(PROG ": error: out of memory\n", stderr);
+		return EXIT_USAGE;
+	}
+	opterr = 0;
+	while ((c = getopt(argc, argv, ":c:o:nj:qh")) != -1) {
+		switch (c) {
+		case 'c':
+			if (config != NULL) {
+				fputs(PROG ": error: -c may be given only once\n", stderr);
+				return EXIT_USAGE;
+			}
+			config = optarg;
+			break;
+		case 'o':
+			if (strncmp(optarg, "config=", 7) == 0) {
+				fputs(PROG ": error: -o config= is not accepted; use -c\n", stderr);
+				return EXIT_USAGE;
+			}
+			opts[nopts++] = optarg;
+			break;
+		case 'n':
+			r.check_only = true;
+			break;
+		case 'j':
+			if (!parse_jobs(optarg, &jobs)) {
+				fprintf(stderr, PROG ": error: -j wants a number from 1 to %d\n",
+					MAX_JOBS);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			r.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? EXIT_ALLOK : EXIT_USAGE;
+		case ':':
+			fprintf(stderr, PROG ": error: -%c needs an argument\n", optopt);
+			usage(stderr);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, PROG ": error: unknown option -%c\n", optopt);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+
+	/* The file first, then -o in order: the command line wins, as the
+	 * PAM line wins over config=. */
+	md_options_init(&r.o);
+	if (config == NULL) {
+		struct stat st;
+		if (lstat(CONFIG_FILE, &st) == 0 || errno != ENOENT)
+			config = CONFIG_FILE;
+	}
+	if (config != NULL) {
+		char *abs = absolute(config);
+		enum md_result res = abs == NULL ? MD_ERR_SYSTEM :
+				     md_options_load(&r.o, abs, &glog);
+		free(abs);
+		if (res != MD_OK) {
+			fprintf(stderr, PROG ": error: cannot use the configuration file %s\n",
+				config);
+			return EXIT_USAGE;
+		}
+	}
+	for (i = 0; i < nopts; i++)
+		if (md_option_set(&r.o, opts[i], &glog) != MD_OK)
+			return EXIT_USAGE;
+	glog.debug = r.o.debug;
+	if (md_options_check(&r.o, &glog) != MD_OK)
+		return EXIT_USAGE;
+
+	from_stdin = optind >= argc;
+	if (from_stdin) {
+		if (!read_names(&r.items, &r.n, &cap))
+			return EXIT_USAGE;
+	} else {
+		for (; optind < argc; optind++) {
+			const char *s = argv[optind];
+			if (!add_item(&r.items, &r.n, &cap, argv[optind],
+				      bad_name(s, strlen(s), false), false)) {
+				fputs(PROG ": error: out of memory\n", stderr);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	if (r.n == 0) {
+		if (from_stdin)
+			fputs(PROG ": no user names on stdin\n", stderr);
+		return EXIT_ALLOK;
+	}
+
+	pthread_mutex_init(&r.lock, NULL);
+	atomic_init(&r.next, 0);
+	r.progress = !r.quiet && r.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
+	r.out_tty = isatty(STDOUT_FILENO);
+	r.progress_at = now_ms();
+
+	if (jobs == 0)
+		jobs = default_jobs();
+	nthreads = jobs < r.n ? jobs : (unsigned)r.n;
+	if (nthreads > MAX_JOBS)
+		nthreads = MAX_JOBS;
+	if (nthreads > 1)
+		nss_warm_up(&r.o);
+	/* This thread is one of the workers. */
+	threads = calloc(nthreads, sizeof *threads);
+	for (i = 1; threads != NULL && i < nthreads; i++) {
+		int e = pthread_create(&threads[i], NULL, worker, &r);
+		if (e != 0) {
+			fprintf(stderr, PROG ": warning: only %zu of %u jobs started: %s\n", i,
+				nthreads, strerror(e));
+			break;
+		}
+	}
+	nthreads = threads != NULL ? (unsigned)i : 1;
+	worker(&r);
+	for (i = 1; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+
+	pthread_mutex_lock(&r.lock);
+	progress_clear(&r);
+	pthread_mutex_unlock(&r.lock);
+	if (r.progress)
+		fprintf(stderr, PROG ": %zu users: %zu ok, %zu created, %zu completed, "
+			"%zu missing, %zu unsafe, %zu errors\n", r.n, r.count[ST_OK],
+			r.count[ST_CREATED], r.count[ST_COMPLETED], r.count[ST_MISSING],
+			r.count[ST_UNSAFE], r.count[ST_ERROR]);
+
+	if (r.count[ST_UNSAFE] + r.count[ST_ERROR] > 0)
+		status = EXIT_FAILED;
+	else if (r.count[ST_MISSING] > 0)
+		status = EXIT_MISSING;
+	else
+		status = EXIT_ALLOK;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": error: writing the report: %s\n", strerror(errno));
+		status = EXIT_USAGE;
+	}
+	md_options_free(&r.o);
+	return status;
+}
