@@ -9,6 +9,8 @@
 #   pr SERVICE USER [pamrun args]   run pamrun; sets $rc and $out
 #   mkhome USER [MODE]     a fresh home for USER (owned by USER)
 #   snap PATH...           a listing of every entry under PATH (for "nothing changed")
+#   expect/expect_fail, same, stat_is, tree_is, is_maildir, leftovers,
+#   logged/not_logged      checks that record PASS/FAIL lines
 
 T_NAME=$(basename "$0" .sh)
 T_BASE=$T_WORK/$T_NAME
@@ -147,7 +149,6 @@ pr() {
 	rc=$?
 }
 
-# Run the same service through the account and the session hook.
 # expect NAME WANT: the last pr returned WANT.
 expect() {
 	if [ "$rc" = "$2" ]; then pass "$1"; else fail "$1" "expected PAM code $2, got $rc: $(printf '%s' "$out" | tr '\n' ' ')"; fi
