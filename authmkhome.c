@@ -166,6 +166,9 @@ static void __attribute__((noreturn)) pass_on(int argc, char **argv)
 	}
 	if (!ok_program("next module", argv[1]))
 		fail_completely();
+	for (int i = 2; i < argc; i++)
+		if (!ok_text("module argument", argv[i], MAX_TEXT, false))
+			fail_completely();
 	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], rec, len) != (ssize_t)len ||
 	    close(p[1]) < 0 || dup2(p[0], 3) < 0) {
 		syslog(LOG_ERR, "cannot pass the authentication record on: %m");

@@ -100,6 +100,15 @@ check "relative next module: the login fails" test "$out" = "NO Login failed."
 check "relative next module: no server ran" test ! -e "$OUT/server"
 logged "relative next module: logged" "$m" 'next module "server" is not an absolute path'
 
+# The arguments of later modules are checked before anything is passed on
+# (the login's saved ones, equally hostile, are then refused as well).
+m=$(log_mark)
+chain CHAIN_USER=alice CHAIN_PASS=alice-pw -- "$AMH" "$BIN/authtest" "$AMH" "$BIN/server" x/../y
+check "module argument with ..: the login fails (rc $rc, '$out')" test "$rc" = 1 -a -z "$out$err"
+check "module argument with ..: the next module never ran" test ! -e "$OUT/authtest" -a ! -e "$OUT/server"
+logged "module argument with ..: logged" "$m" 'module argument has a "\.\." component: refused'
+logged "module argument with ..: the rerun refused too" "$m" 'AUTHARGV5 has a "\.\." component: refused' 
+
 # A record longer than authmkhome passes on is refused, not truncated.
 head -c 5000 /dev/zero | tr '\0' x >"$T_BASE/bigrecord"
 m=$(log_mark)
