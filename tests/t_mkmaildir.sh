@@ -74,6 +74,13 @@ out_is "folders= on an existing maildir: ok" "alice: ok"
 check "folders= on an existing maildir: the folder is not made" test ! -e "$A/Maildir/.Sent"
 
 if ! is_root; then
+	mkhome bob
+	mk -n bob
+	rc_is "not root, another user, -n: exit 2" 2
+	out_matches "not root, another user, -n: an error, not missing" "^bob: error: running as uid [0-9]+, cannot work for uid 5002\|$"
+	mk bob
+	rc_is "not root, another user: exit 2" 2
+	check "not root, another user: nothing made" test ! -e "$(home_of bob)/Maildir"
 	skip "$T_NAME: other users" "the rest works for other users and needs root"
 	exit 0
 fi
