@@ -16,7 +16,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
-CPPFLAGS += -DSTD_CREATOR='"$(STD_CREATOR)"' -DCONFIG_FILE='"$(CONFIG_FILE)"' $(DEFS)
+# DEFS='-DSTD_CREATOR=\"/path\"' (the original authmkhome's way) replaces ours.
+CPPFLAGS += $(if $(findstring STD_CREATOR,$(DEFS)),,-DSTD_CREATOR='"$(STD_CREATOR)"') \
+            -DCONFIG_FILE='"$(CONFIG_FILE)"' $(DEFS)
 LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
 
 PROGRAMS := pam_mkmaildir.so authmkhome mkmaildir

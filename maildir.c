@@ -336,6 +336,9 @@ static enum md_result set_string(struct md_options *o, const char *name,
 		if (v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX)
 			return bad_value(log, name, v, "an absolute path is required");
 		*(name[0] == 's' ? &o->skel : &o->creator) = v;
+	} else if (strcmp(name, "config") == 0) {
+		md_logf(log, LOG_ERR, "option config=%s: only allowed on the PAM line", v);
+		return MD_ERR_CONFIG;
 	} else if (strcmp(name, "timeout") == 0) {
 		if (!parse_uint(v, MD_MAX_TIMEOUT, &o->timeout) || o->timeout == 0)
 			return bad_value(log, name, v, "seconds from 1 to 3600 expected");
@@ -384,6 +387,7 @@ enum md_result md_option_set(struct md_options *o, const char *arg,
 	}
 	md_logf(log, LOG_ERR, "unknown option \"%s\" ignored",
 		printable(arg, buf, sizeof buf));
+	o->unknown++;
 	return MD_OK;
 }
 
@@ -1436,7 +1440,7 @@ static bool creator_trusted(const struct build *b, const char *path)
 		md_logf(b->log, LOG_ERR, "creator %s %s", path, why);
 		return false;
 	}
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0; i++) {
 		/* A sticky directory (/tmp) keeps root's entries root's. */
 		if (fstat(fd, &st) < 0 || st.st_uid != 0 ||
@@ -1455,8 +1459,8 @@ static bool creator_trusted(const struct build *b, const char *path)
 					S_ISLNK(st.st_mode) ? "a symlink" : "not an executable file");
 			return ok;
 		}
-		next = openat(fd, sp.comp[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-			      (i + 1 < sp.n ? O_DIRECTORY : O_PATH));
+		next = openat(fd, sp.comp[i], O_PATH | O_NOFOLLOW | O_CLOEXEC |
+			      (i + 1 < sp.n ? O_DIRECTORY : 0));
 		close(fd);
 		fd = next;
 	}
@@ -1529,6 +1533,20 @@ static void __attribute__((noreturn)) creator_exec(const struct spawn *s)
 }
 
 /*
+ * The clone copied every descriptor of every thread of the host (client
+ * sockets, other logins' pipes and locks): keep only the two pipes, so
+ * that nothing of the host stays open for as long as the creator runs.
+ */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	syscall(SYS_close_range, 3U, (unsigned)lo - 1, 0U);
+	syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0U);
+	syscall(SYS_close_range, (unsigned)hi + 1, ~0U, 0U);
+}
+
+/*
  * The supervisor, a child of the host with no exit signal: it starts the
  * creator in a session of its own, waits for it with default signal
  * dispositions (whatever the host did to SIGCHLD), reports the wait status
@@ -1536,17 +1554,24 @@ static void __attribute__((noreturn)) creator_exec(const struct spawn *s)
  */
 static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 {
-	struct sigaction sa;
+	/* The kernel's own sigaction: glibc refuses to touch the two signals it
+	 * keeps for itself, and an ignored one would survive the execve. */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
 	int sig, status = 126 << 8;
 	pid_t pid;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	for (sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	close_all_but(s->out, s->status);
 	setsid();
 	pid = raw_clone(SIGCHLD);
 	if (pid == 0)
@@ -1560,32 +1585,63 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 	_exit(0);
 }
 
-/* Sends what the creator printed to the log, line by line. */
-static void log_output(const struct build *b, char *buf, size_t *len, bool flush,
-		       unsigned *lines)
+/* What the creator printed, on its way to the log line by line. */
+struct output {
+	char buf[1024];
+	size_t len;
+	unsigned lines;
+	bool skipping;  /* the rest of an overlong line, already logged */
+};
+
+static void log_line(const struct build *b, struct output *out, const char *line)
 {
-	char *start = buf, *nl;
 	char pbuf[512];
 
-	for (;;) {
-		nl = memchr(start, '\n', *len - (size_t)(start - buf));
-		if (nl == NULL && !(flush || *len == 1023) )
-			break;
-		if (nl == NULL)
-			nl = buf + *len;
+	if (*line == '\0')
+		return;
+	if (out->lines < MAX_CREATOR_LINES)
+		md_logf(b->log, LOG_NOTICE, "creator: %s", printable(line, pbuf, sizeof pbuf));
+	else if (out->lines == MAX_CREATOR_LINES)
+		md_logf(b->log, LOG_NOTICE, "creator: further output not logged");
+	out->lines++;
+}
+
+/* Logs every complete line; with flush, the unfinished one as well. */
+static void log_output(const struct build *b, struct output *out, bool flush)
+{
+	char *start = out->buf, *end = out->buf + out->len, *nl;
+
+	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
 		*nl = '\0';
-		if (*start != '\0' && (*lines)++ < MAX_CREATOR_LINES)
-			md_logf(b->log, LOG_NOTICE, "creator: %s", printable(start, pbuf, sizeof pbuf));
-		else if (*lines == MAX_CREATOR_LINES + 1)
-			md_logf(b->log, LOG_NOTICE, "creator: further output not logged");
+		if (!out->skipping)
+			log_line(b, out, start);
+		out->skipping = false;
 		start = nl + 1;
-		if (start >= buf + *len) {
-			*len = 0;
-			return;
-		}
 	}
-	*len -= (size_t)(start - buf);
-	memmove(buf, start, *len);
+	out->len = (size_t)(end - start);
+	memmove(out->buf, start, out->len);
+	if (out->len == sizeof out->buf - 1 || (flush && out->len > 0)) {
+		/* A line longer than the buffer is logged cut, the rest skipped. */
+		out->buf[out->len] = '\0';
+		if (!out->skipping)
+			log_line(b, out, out->buf);
+		out->skipping = !flush;
+		out->len = 0;
+	}
+}
+
+/* Reads what is there; false at end of file or on an error. */
+static bool read_output(const struct build *b, int fd, struct output *out)
+{
+	ssize_t got = read(fd, out->buf + out->len, sizeof out->buf - 1 - out->len);
+
+	if (got < 0 && errno == EINTR)
+		return true;
+	if (got <= 0)
+		return false;
+	out->len += (size_t)got;
+	log_output(b, out, false);
+	return true;
 }
 
 static long long now_ms(void)
@@ -1631,14 +1687,14 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 {
 	const struct md_options *o = b->o;
 	const struct md_account *a = b->a;
-	char uidbuf[24], gidbuf[24], out[1024];
+	char uidbuf[24], gidbuf[24];
+	struct output out = { .len = 0 };
 	char *argv[4] = { (char *)o->creator, (char *)a->user, (char *)b->path, NULL };
 	int outp[2], statp[2], status = 0;
 	long long deadline = now_ms() + (long long)o->timeout * 1000;
 	struct child_env env = { .n = 0 };
 	struct spawn sp;
-	unsigned lines = 0;
-	size_t olen = 0, slen = 0;
+	size_t slen = 0;
 	bool timed_out = false;
 	pid_t pid;
 
@@ -1692,16 +1748,10 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 				continue;
 			break;
 		}
-		if (p[0].revents != 0) {
-			got = read(outp[0], out + olen, sizeof out - 1 - olen);
-			if (got > 0) {
-				olen += (size_t)got;
-				log_output(b, out, &olen, false, &lines);
-			} else if (got == 0 || errno != EINTR) {
-				/* EOF: a negative fd is skipped by poll */
-				close(outp[0]);
-				outp[0] = -1;
-			}
+		if (p[0].revents != 0 && !read_output(b, outp[0], &out)) {
+			/* EOF: a negative fd is skipped by poll */
+			close(outp[0]);
+			outp[0] = -1;
 		}
 		if (p[1].revents != 0) {
 			got = read(statp[0], (char *)&status + slen, sizeof status - slen);
@@ -1710,16 +1760,13 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 			slen += got > 0 ? (size_t)got : 0;
 		}
 	}
+	/* What is already written; a grandchild may still be writing. */
 	if (outp[0] >= 0 && fcntl(outp[0], F_SETFL, O_NONBLOCK) == 0) {
-		ssize_t got;
-		size_t budget = 65536; /* a grandchild may still be writing */
-		while (budget > 0 && (got = read(outp[0], out + olen, sizeof out - 1 - olen)) > 0) {
-			budget -= (size_t)got < budget ? (size_t)got : budget;
-			olen += (size_t)got;
-			log_output(b, out, &olen, false, &lines);
-		}
+		int budget = 64;
+		while (budget-- > 0 && read_output(b, outp[0], &out))
+			;
 	}
-	log_output(b, out, &olen, true, &lines);
+	log_output(b, &out, true);
 	if (outp[0] >= 0)
 		close(outp[0]);
 	close(statp[0]);
@@ -1811,8 +1858,13 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 		int next = openat(fd, sp->comp[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0) {
 			int e = errno;
+			struct stat lst;
 			if (e == ENOENT)
 				break;
+			/* O_DIRECTORY wins over O_NOFOLLOW: tell a symlink apart. */
+			if (e == ENOTDIR && fstatat(fd, sp->comp[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(lst.st_mode))
+				e = ELOOP;
 			close(fd);
 			*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
 			md_logf(b->log, LOG_ERR, "%s: component \"%s\" %s", b->path, sp->comp[i],
@@ -1898,7 +1950,8 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			return r;
 		if (missing == sp.n) {
 			if (!looks_complete(&b, fd))
-				r = check_only || creator_ran ? MD_ERR_SYSTEM : repair(&b, fd);
+				r = check_only ? MD_MISSING : creator_ran ? MD_ERR_SYSTEM :
+				    repair(&b, fd);
 			if (r != MD_OK && (check_only || creator_ran))
 				report_missing(&b, fd);
 			close(fd);
@@ -1911,7 +1964,7 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			md_logf(log, LOG_ERR, "maildir %s %s", path, creator_ran ?
 				"is still missing after the creator exited 0" : "is missing");
 			close(fd);
-			return MD_ERR_SYSTEM;
+			return check_only ? MD_MISSING : MD_ERR_SYSTEM;
 		}
 		r = create_missing(&b, fd, &sp, missing, ctx, &lost);
 		creator_ran = o->creator != NULL;

@@ -18,6 +18,7 @@ enum md_result {
 	MD_ERR_NOUSER,  /* the user or owner is not known to NSS */
 	MD_ERR_REFUSED, /* hostile input or an unsafe path: refused */
 	MD_ERR_SYSTEM,  /* I/O error, full disk, failed creator, no memory */
+	MD_MISSING,     /* check only: the maildir is missing or incomplete */
 };
 
 /*
@@ -54,6 +55,7 @@ struct md_options {
 	bool creator_root;
 	bool debug;
 	bool quiet;
+	unsigned unknown;     /* unknown option names seen (logged, ignored) */
 	char *config_text;    /* owns the strings read from a config= file */
 };
 
@@ -121,7 +123,7 @@ struct md_context {
  * Makes sure the maildir at path is complete: walks to it without following
  * symlinks, builds what is missing (itself or through the creator), repairs
  * what is incomplete, and verifies the result.  With check_only nothing is
- * changed and what is missing is reported.
+ * changed, what is missing is logged and MD_MISSING returned.
  */
 enum md_result md_ensure(const struct md_options *o,
 			 const struct md_account *a, const char *path,

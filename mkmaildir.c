@@ -294,10 +294,10 @@ static void process(struct run *r, const struct item *it, enum status *st, char 
 	}
 
 	if (r->check_only) {
-		/* A check-only md_ensure fails with MD_ERR_SYSTEM for what is
-		 * missing or incomplete (and for I/O errors; the reason says). */
+		/* MD_MISSING: missing or incomplete; anything else is unsafe or
+		 * an error, and the reason says which. */
 		res = md_ensure(&r->o, &a, path, &ctx, true, &log);
-		*st = res == MD_OK ? ST_OK : res == MD_ERR_SYSTEM ? ST_MISSING : failure(res);
+		*st = res == MD_OK ? ST_OK : res == MD_MISSING ? ST_MISSING : failure(res);
 		goto free;
 	}
 
@@ -619,9 +619,13 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	r.o.unknown = 0; /* the file's were logged; only -o typos stop us */
 	for (i = 0; i < nopts; i++)
 		if (md_option_set(&r.o, opts[i], &glog) != MD_OK)
 			return EXIT_USAGE;
+	/* A typo on the command line stops here; a login would only log it. */
+	if (r.o.unknown > 0)
+		return EXIT_USAGE;
 	glog.debug = r.o.debug;
 	if (md_options_check(&r.o, &glog) != MD_OK)
 		return EXIT_USAGE;

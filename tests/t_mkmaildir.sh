@@ -148,6 +148,11 @@ badconf "-j 0" "-j" -c "$EMPTY" -j 0
 badconf "-j x" "-j" -c "$EMPTY" -j x
 badconf "-j 100000" "-j" -c "$EMPTY" -j 100000
 badconf "unknown flag" "unknown option" -c "$EMPTY" -Z
+badconf "-o with an unknown option name" "unknown option" -c "$EMPTY" -o folderz=Sent
+printf 'folderz=Sent\n' >"$T_BASE/typo.conf"; chmod 0644 "$T_BASE/typo.conf"
+mkc -n -c "$T_BASE/typo.conf" carol
+rc_is "unknown name in the file: logged and ignored (check goes on, exit 1)" 1
+err_matches "unknown name in the file: said on stderr" "unknown option"
 badconf "-j carol (no number)" "-j" -c "$EMPTY" -j
 mkc -c "$EMPTY" -j
 rc_is "-j as the last argument: exit 3" 3
