@@ -23,7 +23,7 @@ cache=${T_ROOT_CACHE:-/var/cache/pam_mkmaildir-tests}
 
 # Packages of each root (beyond what --variant=apt brings), and files that
 # must exist in a complete root.
-pkgs_courier="courier-imap courier-pop courier-authdaemon courier-authlib passwd libpam-modules curl python3 busybox"
+pkgs_courier="courier-imap courier-pop courier-authdaemon courier-authlib courier-authlib-userdb passwd libpam-modules curl python3 busybox"
 mark_courier="usr/sbin/imapd usr/sbin/pop3d usr/sbin/authdaemond usr/bin/curl usr/bin/python3 bin/busybox usr/sbin/useradd"
 # Dovecot and OpenSSH do not conflict, so they share a root.  db5.3-util
 # builds the pam_userdb database of the virtual-user scenario.
