@@ -154,6 +154,11 @@ PY
 		check_maildir "common-session: the installed module made ~/Maildir" /home/mia/Maildir "$(uid_of mia)" "$(gid_of mia)"
 		check "common-session: the module logged the creation" log_has "$mark" 'pam_mkmaildir.*created.*/home/mia/Maildir'
 
+		# An upgrade (a reinstall goes through the same scripts) keeps an
+		# enabled profile enabled.
+		need debian-reinstall-libpam-mkmaildir dpkgi libpam-mkmaildir || exit 0
+		check "upgrade: the enabled session line stays" grep -q 'pam_mkmaildir' "$R/etc/pam.d/common-session"
+
 		# Purge with the profile still enabled.
 		need debian-purge-libpam-mkmaildir purge libpam-mkmaildir || exit 0
 		check "purge: libpam-mkmaildir is gone from dpkg" bash -c '! chroot "$0" dpkg-query -W libpam-mkmaildir >/dev/null 2>&1' "$R"
@@ -233,6 +238,11 @@ PY
 			fi
 		else
 			skip "courier upgrade" "no courier-imap/courier-pop .debs could be downloaded"
+		fi
+
+		if need debian-reinstall-courier-authmkhome dpkgi courier-authmkhome; then
+			check "courier-authmkhome upgrade: diversions unchanged" test "$divs" = "$(inr dpkg-divert --list | grep 'by courier-authmkhome$')"
+			check "courier-authmkhome upgrade: wrappers and servers in place" diversions_ok
 		fi
 
 		need debian-purge-courier-authmkhome purge courier-authmkhome || exit 0
