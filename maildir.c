@@ -1355,12 +1355,15 @@ fail:
 /* ------------------------------------------------------------------ */
 /* Checking and repairing an existing maildir                          */
 
+/* False with errno ENOENT only when the entry does not exist. */
 static bool is_owned_dir(const struct build *b, int dfd, const char *name)
 {
 	struct stat st;
 
-	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode) && st.st_uid == b->a->uid;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	errno = EEXIST;
+	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid;
 }
 
 /*
@@ -1378,14 +1381,20 @@ static bool looks_complete(const struct build *b, int mdfd)
 			return false;
 	while ((dir = next_folder(&list, buf, sizeof buf - 16)) != NULL) {
 		struct stat st;
-		if (fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-			continue; /* deleted by the user: not recreated */
 		len = strlen(buf);
 		for (i = 0; i < 3; i++) {
 			snprintf(buf + len, sizeof buf - len, "/%s", maildir_subdirs[i]);
-			if (!is_owned_dir(b, mdfd, buf))
-				return false;
+			if (is_owned_dir(b, mdfd, buf))
+				continue;
+			buf[len] = '\0';
+			/* A folder the user deleted is not created again. */
+			if (i == 0 && errno == ENOENT &&
+			    fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+				break;
+			return false;
 		}
+		if (i < 3)
+			continue;
 		snprintf(buf + len, sizeof buf - len, "/maildirfolder");
 		if (fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			return false;
