@@ -55,9 +55,12 @@ demo: deps
 	tests/demo.sh
 
 # Sanitizer builds of everything, for tests/t_sanitize.sh and local use.
+# Builds into build-san/ (the normal build is left alone) and runs the suite on it.
 sanitize:
-	$(MAKE) clean
-	$(MAKE) all tests/pamrun CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+	tests/sanbuild.sh build-san
+	T_MODULE=$(CURDIR)/build-san/pam_mkmaildir.so T_PAMRUN=$(CURDIR)/build-san/pamrun \
+		T_PAMLOOP=$(CURDIR)/build-san/pamloop T_HOST_SESSIONS=10000 \
+		ASAN_OPTIONS=detect_leaks=1:exitcode=97 tests/run tests/t_module_*.sh tests/t_hostile_*.sh
 
 # libFuzzer targets (tests/fuzz/); FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
