@@ -90,7 +90,7 @@ refused "MKMAILDIR_CONFIG with .." "$m" 'MKMAILDIR_CONFIG has a "\.\." component
 echo 'folders=Sent' >"$T_BASE/open.conf"; chmod 0666 "$T_BASE/open.conf"
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MKMAILDIR_CONFIG="$T_BASE/open.conf" -- "$S" Maildir
-refused "world-writable config" "$m" 'writable by nobody else'
+refused "world-writable config" "$m" 'open.conf is not owned by root or is writable by others'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MKMAILDIR_CONFIG="$T_BASE/missing.conf" -- "$S" Maildir
 refused "MKMAILDIR_CONFIG missing" "$m" 'cannot open .*missing.conf'
