@@ -111,7 +111,8 @@ static void __attribute__((noreturn)) fail_completely(void)
 	char *vec[MAX_ARGS + 1], name[32], *end;
 	long n, i;
 
-	if (!ok_program("AUTHUSER", user) || !ok_text("AUTHARGC", argc_s, 4, false))
+	if (!ok_program("AUTHUSER", user) || !ok_text("AUTHARGC", argc_s, 4, false) ||
+	    argc_s == NULL)
 		exit(1);
 	n = strtol(argc_s, &end, 10);
 	if (*end != '\0' || n < 1 || n > MAX_ARGS) {

@@ -47,6 +47,7 @@
 #define MAX_FOLDERS 64
 #define MAX_CREATOR_LINES 64
 #define TMP_PREFIX ".mkmaildir-tmp."
+#define LOCK_NAME ".mkmaildir-lock"
 #define BUILD_ATTEMPTS 8
 #define STALE_SECONDS 10
 
@@ -1315,12 +1316,26 @@ static void random_name(char *buf, size_t len)
 
 /*
  * Temporary trees of builds that died (SIGKILL, a crash, a reboot) are
- * removed on a later slow path.  A live build holds an flock on its
- * directory and keeps touching it; only a tree that is unlocked and has not
- * changed for STALE_SECONDS is taken, and it is first renamed to a fresh
+ * removed on a later slow path.  A live build holds an flock on the file
+ * LOCK_NAME in its tree and keeps touching the tree; only a tree that is
+ * unlocked and has not changed for STALE_SECONDS is taken, and it is first renamed to a fresh
  * name, so that a build renaming it into place at that moment and this
  * cleanup can never both succeed.
  */
+/*
+ * A live build holds an flock on a regular file in its tree: GlusterFS
+ * shares locks on files between clients, but not on directories.
+ */
+static bool build_alive(int tmpfd)
+{
+	int fd = openat(tmpfd, LOCK_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	bool alive = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
+
+	if (fd >= 0)
+		close(fd);
+	return alive;
+}
+
 static void remove_stale(const struct build *b, int pfd)
 {
 	struct dirent *de;
@@ -1337,11 +1352,8 @@ static void remove_stale(const struct build *b, int pfd)
 		fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (fstat(fd, &st) < 0 || st.st_mtime > time(NULL) - STALE_SECONDS) {
-			close(fd);
-			continue;
-		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (fstat(fd, &st) < 0 || st.st_mtime > time(NULL) - STALE_SECONDS ||
+		    build_alive(fd)) {
 			close(fd);
 			continue;
 		}
@@ -1376,7 +1388,7 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 	char tmpname[64];
 	struct stat st;
 	bool have_st = false;
-	int top, cur, skel = -1;
+	int top, cur, skel = -1, lock = -1;
 	size_t i;
 
 	*lost = false;
@@ -1387,8 +1399,10 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 	top = openat(pfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (top >= 0 && fstat(top, &st) == 0)
 		have_st = true;
-	if (!have_st || st.st_uid != geteuid() || flock(top, LOCK_EX) < 0 ||
-	    fchmod(top, 0700) < 0) {
+	if (have_st && st.st_uid == geteuid() && fchmod(top, 0700) == 0)
+		lock = openat(top, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			      0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
 		r = sys_error(b, "cannot open the temporary directory for", NULL);
 		goto fail;
 	}
@@ -1420,6 +1434,12 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 		close(cur);
 	if (r != MD_OK)
 		goto fail;
+	/* The lock file goes before the tree is handed over; the lock itself
+	 * lasts until the rename is done. */
+	if (unlinkat(top, LOCK_NAME, 0) < 0) {
+		r = sys_error(b, "cannot remove the build lock beside", NULL);
+		goto fail;
+	}
 	if ((r = finish_dir(b, top, role_of(first, home_idx))) != MD_OK)
 		goto fail;
 	if (renameat(pfd, tmpname, pfd, sp->comp[first]) < 0) {
@@ -1433,11 +1453,14 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 	}
 	if (skel >= 0)
 		close(skel);
+	close(lock);
 	close(top);
 	return MD_OK;
 fail:
 	if (skel >= 0)
 		close(skel);
+	if (lock >= 0)
+		close(lock);
 	if (top >= 0)
 		close(top);
 	/* Taken away under us (a cleanup on another host thought it stale):
@@ -1970,6 +1993,8 @@ static ssize_t home_index(const struct md_account *a, const struct path *sp)
 	return (ssize_t)hp.n - 1;
 }
 
+#define WALK_AGAIN (-2)
+
 /*
  * Opens the deepest existing directory of sp from "/".  *missing is the index
  * of the first missing component (sp->n when everything exists, and then
@@ -1995,6 +2020,8 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 			struct stat lst;
 			if (e == ENOENT)
 				break;
+			if (e == ESTALE)
+				goto changed;
 			/* O_DIRECTORY wins over O_NOFOLLOW: tell a symlink apart. */
 			if (e == ENOTDIR && fstatat(fd, sp->comp[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISLNK(lst.st_mode))
@@ -2009,6 +2036,8 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 		close(fd);
 		fd = next;
 		if (fstat(fd, &st) < 0) {
+			if (errno == ESTALE)
+				goto changed;
 			close(fd);
 			*r = sys_error(b, "cannot inspect", NULL);
 			return -1;
@@ -2025,6 +2054,13 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 	}
 	*missing = i;
 	return fd;
+changed:
+	/* A network filesystem (GlusterFS, NFS) saw the tree replaced under
+	 * us, typically by another frontend's rename: walk again. */
+	close(fd);
+	md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again", b->path);
+	*r = MD_OK;
+	return WALK_AGAIN;
 }
 
 static enum md_result create_missing(const struct build *b, int fd, const struct path *sp,
@@ -2080,6 +2116,8 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 		bool lost;
 		int fd = walk(&b, &sp, &missing, &r);
 
+		if (fd == WALK_AGAIN)
+			continue;
 		if (fd < 0)
 			return r;
 		if (missing == sp.n) {
