@@ -30,7 +30,9 @@ maildir.o: maildir.c maildir.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ maildir.c
 
 pam_mkmaildir.so: pam_mkmaildir.c maildir.o maildir.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -Wl,--no-undefined $(LDFLAGS) \
+# -z nodelete: libpam dlopen()s and dlclose()s the module on every login;
+# kept loaded, a login does not pay for loading and binding it again.
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -Wl,--no-undefined -Wl,-z,nodelete $(LDFLAGS) \
 		-o $@ pam_mkmaildir.c maildir.o -lpam
 
 authmkhome: authmkhome.c maildir.o maildir.h

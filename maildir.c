@@ -899,36 +899,55 @@ static struct dirent *next_entry(DIR *d)
  * can be deleted with root's rights.  Bounded in depth; what cannot be
  * removed stays and is reported.
  */
-static int remove_tree(int pfd, const char *name, int depth)
+static int remove_tree(int pfd, const char *name, uid_t puid, gid_t pgid, int depth);
+
+/* Unlinks name from dfd with the rights of dfd's owner. */
+static int unlink_as(int dfd, const char *name, int flags, uid_t uid, gid_t gid)
+{
+	struct fsids saved;
+	int rc, e;
+
+	become_fs(&saved, uid, gid);
+	rc = unlinkat(dfd, name, flags);
+	e = errno;
+	restore_fs(&saved);
+	errno = e;
+	return rc;
+}
+
+/*
+ * Each directory is opened with root's rights (a private directory of ours
+ * may sit inside a user's), but every entry is removed with the rights of
+ * the owner of the directory that holds it.
+ */
+static int remove_tree(int pfd, const char *name, uid_t puid, gid_t pgid, int depth)
 {
 	struct dirent *de;
-	struct fsids saved;
 	struct stat st;
 	DIR *d;
 	int fd, rc = 0;
 
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOTDIR || errno == ELOOP ? unlinkat(pfd, name, 0) : -1;
+		return errno == ENOTDIR || errno == ELOOP ?
+		       unlink_as(pfd, name, 0, puid, pgid) : -1;
 	if (fstat(fd, &st) < 0 || depth > 32 || (d = fdopendir(fd)) == NULL) {
 		close(fd);
 		return -1;
 	}
-	become_fs(&saved, st.st_uid, st.st_gid);
 	while ((de = next_entry(d)) != NULL) {
-		if (unlinkat(fd, de->d_name, 0) == 0)
+		if (unlink_as(fd, de->d_name, 0, st.st_uid, st.st_gid) == 0)
 			continue;
 		if ((errno == EISDIR || errno == EPERM) &&
-		    remove_tree(fd, de->d_name, depth + 1) == 0)
+		    remove_tree(fd, de->d_name, st.st_uid, st.st_gid, depth + 1) == 0)
 			continue;
 		rc = -1;
 	}
 	if (errno != 0)
 		rc = -1;
-	restore_fs(&saved);
 	closedir(d);
 	if (rc == 0)
-		rc = unlinkat(pfd, name, AT_REMOVEDIR);
+		rc = unlink_as(pfd, name, AT_REMOVEDIR, puid, pgid);
 	return rc;
 }
 
@@ -989,7 +1008,8 @@ static int make_dir(const struct build *b, int dfd, const char *name, mode_t mod
 			close(fd);
 		return -1;
 	}
-	if (created && st.st_uid == geteuid()) {
+	/* Made by us as root (a private tree) or as the owner (a repair). */
+	if (created && (st.st_uid == geteuid() || st.st_uid == b->a->uid)) {
 		if (give && hand_over(b, fd, b->a->uid, b->a->gid, mode) < 0) {
 			*r = sys_error(b, "cannot hand over", name);
 			close(fd);
@@ -1031,8 +1051,9 @@ static enum md_result write_new(const struct build *b, int dfd, const char *name
 	if (fd < 0) {
 		if (errno == EEXIST) {
 			struct stat st;
-			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISREG(st.st_mode) && st.st_uid == b->a->uid)
+			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				return sys_error(b, "cannot inspect", name);
+			if (S_ISREG(st.st_mode) && st.st_uid == b->a->uid)
 				return MD_OK;
 			md_logf(b->log, LOG_ERR, "%s/%s exists and is not the owner's file: refused",
 				b->path, name);
@@ -1276,8 +1297,11 @@ static enum md_result open_skel(const struct build *b, int *fd)
 		dfd = next;
 	}
 	if (dfd < 0) {
-		md_logf(b->log, LOG_ERR, "cannot open skel %s: %s", b->o->skel, strerror(errno));
-		return MD_ERR_CONFIG;
+		int e = errno;
+		md_logf(b->log, LOG_ERR, "cannot open skel %s for %s: %s", b->o->skel, b->path,
+			strerror(e));
+		/* A skel that is not there is the configuration's fault. */
+		return e == ENOENT || e == ENOTDIR || e == ELOOP ? MD_ERR_CONFIG : MD_ERR_SYSTEM;
 	}
 	*fd = dfd;
 	return MD_OK;
@@ -1362,7 +1386,7 @@ static void remove_stale(const struct build *b, int pfd)
 		if (renameat(pfd, de->d_name, pfd, claim) == 0) {
 			md_logf(b->log, LOG_NOTICE, "removing %s left by an interrupted build "
 				"next to %s", de->d_name, b->path);
-			remove_tree(pfd, claim, 0);
+			remove_tree(pfd, claim, 0, 0, 0);
 		}
 	}
 	closedir(d);
@@ -1392,7 +1416,8 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 	size_t i;
 
 	*lost = false;
-	remove_stale(b, pfd);
+	if (!b->o->no_sweep)
+		remove_stale(b, pfd);
 	random_name(tmpname, sizeof tmpname);
 	if (mkdirat(pfd, tmpname, 0700) < 0)
 		return sys_error(b, "cannot create a temporary directory beside", NULL);
@@ -1469,7 +1494,7 @@ fail:
 		*lost = true;
 		return MD_OK;
 	}
-	if (remove_tree(pfd, tmpname, 0) < 0 && errno != ENOENT)
+	if (remove_tree(pfd, tmpname, 0, 0, 0) < 0 && errno != ENOENT)
 		md_logf(b->log, LOG_WARNING, "could not remove temporary %s beside %s: %s",
 			tmpname, b->path, strerror(errno));
 	return r;
@@ -1525,8 +1550,12 @@ static bool looks_complete(const struct build *b, int mdfd)
 	return true;
 }
 
-/* Completes an existing maildir in place, entry by entry. */
-static enum md_result repair(const struct build *b, int mdfd)
+/*
+ * Completes an existing maildir in place, entry by entry, with the owner's
+ * filesystem rights: what it makes in the owner's tree is the owner's from
+ * the first instant, so no fault can leave anything of root's there.
+ */
+static enum md_result repair_as_owner(const struct build *b, int mdfd)
 {
 	const char *list = b->o->folders, *dir;
 	char buf[MAX_VALUE + 2];
@@ -1544,6 +1573,17 @@ static enum md_result repair(const struct build *b, int mdfd)
 			return r;
 	}
 	return MD_OK;
+}
+
+static enum md_result repair(const struct build *b, int mdfd)
+{
+	struct fsids saved;
+	enum md_result r;
+
+	become_fs(&saved, b->a->uid, b->a->gid);
+	r = repair_as_owner(b, mdfd);
+	restore_fs(&saved);
+	return r;
 }
 
 static void report_missing(const struct build *b, int mdfd)

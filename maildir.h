@@ -56,6 +56,8 @@ struct md_options {
 	bool debug;
 	bool quiet;
 	unsigned unknown;     /* unknown option names seen (logged, ignored) */
+	bool no_sweep;        /* not an option: skip looking for leftovers of
+				 interrupted builds (bulk runs over one parent) */
 	char *config_text;    /* owns the strings read from a config= file */
 };
 

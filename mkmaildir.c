@@ -631,6 +631,10 @@ int main(int argc, char **argv)
 	glog.debug = r.o.debug;
 	if (md_options_check(&r.o, &glog) != MD_OK)
 		return EXIT_USAGE;
+	/* Thousands of users under one parent: reading it for leftovers of
+	 * interrupted builds at every user would make the run quadratic.  The
+	 * users' own first logins still do it. */
+	r.o.no_sweep = true;
 
 	from_stdin = optind >= argc;
 	if (from_stdin) {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -38,7 +39,7 @@ static void maybe_fire(const char *call, const char *phase, const char *path)
 	const char *when = getenv("T_SWAP_WHEN"), *cmd = getenv("T_SWAP_CMD");
 	const char *mark = getenv("T_SWAP_MARK"), *base;
 	size_t n;
-	int saved = errno, fd;
+	int saved = errno, fd, ofsuid, ofsgid;
 	pid_t pid;
 
 	if (fired || path == NULL || want == NULL || cmd == NULL || mark == NULL)
@@ -53,9 +54,15 @@ static void maybe_fire(const char *call, const char *phase, const char *path)
 	if (n > 0 && want[n - 1] == '*' ? strncmp(base, want, n - 1) != 0 : strcmp(base, want) != 0)
 		return;
 	fired = 1;
+	/* The module may be working with the owner's filesystem ids (a repair):
+	 * the mark and the attacker are the test's, i.e. root's. */
+	ofsgid = setfsgid(0);
+	ofsuid = setfsuid(0);
 	/* The raw system call: the open() below must not come back here. */
 	fd = (int)syscall(SYS_openat, AT_FDCWD, mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
+		setfsuid(ofsuid);
+		setfsgid(ofsgid);
 		errno = saved;
 		return;	/* it already ran, in this process or another */
 	}
@@ -74,6 +81,8 @@ static void maybe_fire(const char *call, const char *phase, const char *path)
 	if (pid > 0)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+	setfsuid(ofsuid);
+	setfsgid(ofsgid);
 	errno = saved;
 }
 

@@ -517,8 +517,10 @@ lap "single first logins, volume and disk"
 
 # Leftovers of builds killed on a frontend: an old, unlocked temporary tree
 # beside a new maildir is removed by the next first login there, from the
-# other frontend; an old one that a process on the first frontend still
-# holds locked (flock, as a live build does) is left alone.
+# other frontend; an old one whose lock file a process on the first frontend
+# still holds locked (flock on .mkmaildir-lock inside the tree, as a live
+# build does: GlusterFS shares locks on files, not on directories) is left
+# alone.
 stale_tree() { # NAME
 	local t=${ROOT[fe1]}/srv/gluster/home/$1
 	mkdir -m 0700 "$t" "$t/Maildir" "$t/Maildir/cur" "$t/Maildir/new" "$t/Maildir/tmp" &&
@@ -527,7 +529,9 @@ stale_tree() { # NAME
 stale_tree .mkmaildir-tmp.00000000000dead1 && stale_tree .mkmaildir-tmp.00000000000dead2 ||
 	fail "cluster stale: setup" "cannot make the temporary trees"
 : >"${ROOT[fe1]}/srv/gluster/home/lockprobe"
-on fe1 flock /srv/gluster/home/.mkmaildir-tmp.00000000000dead2 flock /srv/gluster/home/lockprobe sleep 6 &
+: >"${ROOT[fe1]}/srv/gluster/home/.mkmaildir-tmp.00000000000dead2/.mkmaildir-lock"
+on fe1 flock /srv/gluster/home/.mkmaildir-tmp.00000000000dead2/.mkmaildir-lock \
+	flock /srv/gluster/home/lockprobe sleep 6 &
 holder=$!
 sleep 1
 # What fe2 sees of fe1's locks: 99 = the lock is seen (conflict), 0 = not seen.
