@@ -93,7 +93,7 @@ static bool ok_text(const char *what, const char *s, size_t max, bool name)
 /* A program to exec: an absolute path, never one found from the home. */
 static bool ok_program(const char *what, const char *s)
 {
-	if (!ok_text(what, s, MAX_TEXT, false))
+	if (!ok_text(what, s, MAX_TEXT, false) || s == NULL)
 		return false;
 	if (s[0] != '/')
 		syslog(LOG_ERR, "%s \"%s\" is not an absolute path: refused", what, s);

@@ -440,8 +440,12 @@ done:
 	fflush(stdout);
 
 	if (host) {
+		int changed;
 		snapshot(&after);
-		if (compare(&before, &after))
+		changed = compare(&before, &after);
+		free(before.env);
+		free(after.env);
+		if (changed)
 			return EXIT_HOST;
 	}
 	return rc;

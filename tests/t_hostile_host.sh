@@ -40,7 +40,9 @@ check "$N sessions: open fds after 1,000 ($(get fd1k)) = after $N ($(get fdend))
 heap=$(( $(get heapend) - $(get heap1k) )) rss=$(( $(get rssend) - $(get rss1k) ))
 # A leak of even 16 bytes a session would add 1.5 MB.
 check "$N sessions: heap in use grew by $heap bytes (at most 64 KiB)" test "$heap" -le 65536
-check "$N sessions: resident size grew by $rss KiB (at most 1 MiB)" test "$rss" -le 1024
+# ASan's quarantine holds freed memory on purpose: growth means nothing there.
+[ -n "${T_IN_SANITIZE:-}" ] ||
+	check "$N sessions: resident size grew by $rss KiB (at most 1 MiB)" test "$rss" -le 1024
 check "$N sessions: the maildir is complete" is_maildir "$A/Maildir/.Sent"
 
 # --- several threads at once in one process ---
@@ -63,6 +65,11 @@ out=$("$PAMLOOP" -d "$T_PAMD" -s creator -u 't#' -a account -n 3 -T 16 -H 2>&1)
 check "16 threads running creators at once: all succeed, no child or zombie left ($out)" test $? = 0
 
 # --- valgrind memcheck ---
+# (not on the sanitized build, which valgrind cannot run; LeakSanitizer
+# covers leaks there)
+if [ -n "${T_IN_SANITIZE:-}" ]; then
+	exit 0
+fi
 if ! command -v valgrind >/dev/null; then
 	skip "$T_NAME: valgrind" "valgrind is not installed"
 	exit 0
