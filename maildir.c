@@ -960,6 +960,7 @@ struct build {
 	const struct md_log *log;
 	const char *path;     /* the maildir, for log lines */
 	bool chown;           /* creation needs handing over to the owner */
+	bool private;         /* working inside our own root-only temporary tree */
 };
 
 static enum md_result sys_error(const struct build *b, const char *what,
@@ -1031,7 +1032,18 @@ static enum md_result make_subdirs(const struct build *b, int dfd)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		int fd = make_dir(b, dfd, maildir_subdirs[i], b->o->mode, true, &r);
+		const char *name = maildir_subdirs[i];
+		int fd;
+		/* Inside our private tree nobody else can reach a directory we just
+		 * made, so it is handed over by name: half the system calls. */
+		if (b->private && mkdirat(dfd, name, 0700) == 0) {
+			if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid,
+						  AT_SYMLINK_NOFOLLOW) < 0) ||
+			    fchmodat(dfd, name, b->o->mode, 0) < 0)
+				return sys_error(b, "cannot hand over", name);
+			continue;
+		}
+		fd = make_dir(b, dfd, name, b->o->mode, true, &r);
 		if (fd < 0)
 			return r;
 		close(fd);
@@ -1405,9 +1417,11 @@ static bool same_entry(int dfd, const char *name, const struct stat *want)
  * renames the top into place.  Returns MD_OK, an error, or (via *lost) the
  * news that a concurrent login renamed its tree into place first.
  */
-static enum md_result build_tree(const struct build *b, int pfd, const struct path *sp,
+static enum md_result build_tree(const struct build *shared, int pfd, const struct path *sp,
 				 size_t first, ssize_t home_idx, bool *lost)
 {
+	struct build priv = *shared;
+	const struct build *b = &priv;
 	enum md_result r = MD_OK;
 	char tmpname[64];
 	struct stat st;
@@ -1427,6 +1441,7 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 	if (have_st && st.st_uid == geteuid() && fchmod(top, 0700) == 0)
 		lock = openat(top, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			      0600);
+	priv.private = true;
 	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
 		r = sys_error(b, "cannot open the temporary directory for", NULL);
 		goto fail;
@@ -1476,6 +1491,10 @@ static enum md_result build_tree(const struct build *b, int pfd, const struct pa
 		}
 		goto fail;
 	}
+	/* Once handed over, the owner could have swapped the temporary name
+	 * for something else before the rename: then walk again and judge. */
+	if (!same_entry(pfd, sp->comp[first], &st))
+		*lost = true;
 	if (skel >= 0)
 		close(skel);
 	close(lock);
@@ -2135,7 +2154,7 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			 const char *path, const struct md_context *ctx,
 			 bool check_only, const struct md_log *log)
 {
-	struct build b = { o, a, log, path, geteuid() == 0 || a->gid != getegid() };
+	struct build b = { o, a, log, path, geteuid() == 0 || a->gid != getegid(), false };
 	enum md_result r = MD_OK;
 	struct path sp;
 	const char *why;
@@ -2181,11 +2200,13 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 		r = create_missing(&b, fd, &sp, missing, ctx, &lost);
 		creator_ran = o->creator != NULL;
 		close(fd);
-		if (r != MD_OK)
+		/* A tree of ours that was renamed into place whole was complete
+		 * and private until then: only a lost race or a creator's work
+		 * needs another look. */
+		if (r != MD_OK || (!lost && !creator_ran))
 			return r;
 		md_logf(log, LOG_DEBUG, "maildir %s: verifying after %s", path,
-			creator_ran ? "the creator" : lost ? "a concurrent creation" :
-			"creating it");
+			creator_ran ? "the creator" : "a concurrent creation");
 	}
 	md_logf(log, LOG_ERR, "maildir %s: gave up after %d concurrent attempts", path,
 		BUILD_ATTEMPTS);
