@@ -212,3 +212,17 @@ not_logged() {
 	sleep 0.3
 	if log_since "$2" | grep -Eq -- "$3"; then fail "$1" "unexpected log line: $(log_since "$2" | grep -E -- "$3" | head -n 1)"; else pass "$1"; fi
 }
+
+# t_build NAME [CC ARGS...]: tests/NAME.c built once per run into $T_WORK/bin
+# (BIN); a script whose tool does not build stops, with the failure recorded.
+t_build() {
+	local name=$1 out; shift
+	BIN=$T_WORK/bin
+	mkdir -p "$BIN"
+	out=$BIN/$name
+	if [ ! -e "$out" ] || [ "$T_TOP/tests/${name%.so}.c" -nt "$out" ]; then
+		cc -std=c11 -O2 -g -Wall -Wextra -Wno-format-truncation -o "$out" \
+			"$T_TOP/tests/${name%.so}.c" "$@" ||
+			{ fail "$T_NAME: build $name" "cc failed"; exit 0; }
+	fi
+}

@@ -9,12 +9,7 @@
 t_setup
 t_need_root
 
-BIN=$T_WORK/bin
-mkdir -p "$BIN"
-if [ ! -x "$BIN/pamloop" ] || [ "$T_TOP/tests/pamloop.c" -nt "$BIN/pamloop" ]; then
-	cc -std=c11 -O2 -Wall -Wextra -o "$BIN/pamloop" "$T_TOP/tests/pamloop.c" -lpam -lpthread ||
-		{ fail "$T_NAME: build pamloop" "cc failed"; exit 0; }
-fi
+t_build pamloop -lpam -lpthread
 PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 OUT=$T_BASE/out GO=$T_BASE/go
 mkdir -p "$OUT"

@@ -16,17 +16,9 @@
 t_setup
 t_need_root
 
-BIN=$T_WORK/bin
-mkdir -p "$BIN"
+t_build faultshim.so -Werror -shared -fPIC -ldl
 SHIM=$BIN/faultshim.so
-if [ ! -f "$SHIM" ] || [ "$T_TOP/tests/faultshim.c" -nt "$SHIM" ]; then
-	cc -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o "$SHIM" "$T_TOP/tests/faultshim.c" -ldl ||
-		{ fail "$T_NAME: build faultshim.so" "cc failed"; exit 0; }
-fi
-if [ ! -x "$BIN/pamloop" ] || [ "$T_TOP/tests/pamloop.c" -nt "$BIN/pamloop" ]; then
-	cc -std=c11 -O2 -Wall -Wextra -o "$BIN/pamloop" "$T_TOP/tests/pamloop.c" -lpam -lpthread ||
-		{ fail "$T_NAME: build pamloop" "cc failed"; exit 0; }
-fi
+t_build pamloop -lpam -lpthread
 PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 OUT=$T_BASE/out
 mkdir -p "$OUT"

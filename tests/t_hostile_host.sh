@@ -10,12 +10,7 @@
 t_setup
 t_need_root
 
-BIN=$T_WORK/bin
-mkdir -p "$BIN"
-if [ ! -x "$BIN/pamloop" ] || [ "$T_TOP/tests/pamloop.c" -nt "$BIN/pamloop" ]; then
-	cc -std=c11 -O2 -g -Wall -Wextra -o "$BIN/pamloop" "$T_TOP/tests/pamloop.c" -lpam -lpthread ||
-		{ fail "$T_NAME: build pamloop" "cc failed"; exit 0; }
-fi
+t_build pamloop -lpam -lpthread
 PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 A=$(home_of alice)
 svc2 full "folders=Drafts,Sent subscribe quota=1000S"

@@ -18,14 +18,8 @@
 t_setup
 t_need_root
 
-BIN=$T_WORK/bin
-mkdir -p "$BIN"
-for prog in pamloop racer; do
-	if [ ! -x "$BIN/$prog" ] || [ "$T_TOP/tests/$prog.c" -nt "$BIN/$prog" ]; then
-		cc -std=c11 -O2 -Wall -Wextra -Wno-format-truncation -o "$BIN/$prog" "$T_TOP/tests/$prog.c" \
-			-lpam -lpthread || { fail "$T_NAME: build $prog" "cc failed"; exit 0; }
-	fi
-done
+t_build racer
+t_build pamloop -lpam -lpthread
 PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 
 A=$(home_of alice) B=$(home_of bob)
