@@ -226,3 +226,17 @@ t_build() {
 			{ fail "$T_NAME: build $name" "cc failed"; exit 0; }
 	fi
 }
+
+# refused LABEL SERVICE USER: both hooks refuse the login (PAM_PERM_DENIED,
+# PAM_SESSION_ERR), log why, and change nothing under $T_BASE.
+refused() {
+	local before m
+	before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
+	m=$(log_mark)
+	pr "$2" "$3" -a account
+	expect "$1: account returns PAM_PERM_DENIED" "$PAM_PERM_DENIED"
+	pr "$2" "$3" -a session
+	expect "$1: session returns PAM_SESSION_ERR" "$PAM_SESSION_ERR"
+	same "$1: nothing changed" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"
+	logged "$1: logged" "$m" "pam_mkmaildir"
+}

@@ -15,17 +15,6 @@ svc2 sys ""
 svc2 spool "maildir=$T_BASE/spool/%u"
 
 # refused LABEL SERVICE USER: PAM_PERM_DENIED / PAM_SESSION_ERR, nothing created.
-refused() {
-	local before m
-	before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
-	m=$(log_mark)
-	pr "$2" "$3" -a account
-	expect "$1: account returns PAM_PERM_DENIED" "$PAM_PERM_DENIED"
-	pr "$2" "$3" -a session
-	expect "$1: session returns PAM_SESSION_ERR" "$PAM_SESSION_ERR"
-	same "$1: nothing created" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"
-	logged "$1: logged" "$m" "pam_mkmaildir"
-}
 
 long=$(printf 'x%.0s' $(seq 10240))
 # --- %u: the whole login name becomes one path component ---

@@ -17,41 +17,30 @@ fresh_target() {
 }
 # unsafe LABEL SERVICE USER: PAM_PERM_DENIED / PAM_SESSION_ERR, logged, nothing
 # changed anywhere under $T_BASE (so the target too).
-unsafe() {
-	local before m
-	before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
-	m=$(log_mark)
-	pr "$2" "$3" -a account
-	expect "$1: account returns PAM_PERM_DENIED" "$PAM_PERM_DENIED"
-	pr "$2" "$3" -a session
-	expect "$1: session returns PAM_SESSION_ERR" "$PAM_SESSION_ERR"
-	same "$1: nothing changed (target included)" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"
-	logged "$1: logged" "$m" "pam_mkmaildir"
-}
 
 # --- Maildir is a symlink to a root-owned directory ---
 fresh_target; mkhome alice
 ln -s "$TGT" "$A/Maildir"; chown -h alice:alice "$A/Maildir"
-unsafe "Maildir -> root-owned dir" full alice
+refused "Maildir -> root-owned dir" full alice
 check "Maildir -> dir: the target holds only its file" test "$(ls -A "$TGT")" = file
 
 # --- Maildir is a symlink to a complete maildir of alice's own ---
 fresh_target; mkhome alice
 mkdir -p "$A/real/cur" "$A/real/new" "$A/real/tmp"; chown -R alice:alice "$A/real"
 ln -s real "$A/Maildir"; chown -h alice:alice "$A/Maildir"
-unsafe "Maildir -> alice's own maildir" full alice
+refused "Maildir -> alice's own maildir" full alice
 
 # --- Maildir is a dangling symlink (the module would create the target) ---
 fresh_target; mkhome alice
 ln -s "$TGT/new-maildir" "$A/Maildir"; chown -h alice:alice "$A/Maildir"
-unsafe "Maildir -> a missing path" full alice
+refused "Maildir -> a missing path" full alice
 check "dangling Maildir: its target was not created" test ! -e "$TGT/new-maildir"
 
 # --- cur inside an existing maildir is a symlink ---
 fresh_target; mkhome alice
 mkdir -p "$A/Maildir/new" "$A/Maildir/tmp"; chown -R alice:alice "$A/Maildir"; chmod -R 0700 "$A/Maildir"
 ln -s "$TGT" "$A/Maildir/cur"; chown -h alice:alice "$A/Maildir/cur"
-unsafe "Maildir/cur -> elsewhere" full alice
+refused "Maildir/cur -> elsewhere" full alice
 
 # --- tmp is missing and cur is a symlink: the repair must not start through it ---
 fresh_target; mkhome alice
@@ -94,7 +83,7 @@ check "symlinked maildirsize/subscription files: the target file is unchanged" \
 fresh_target; rm -rf "$A"
 mkdir -p "$T_BASE/realhome"; chown alice:alice "$T_BASE/realhome"
 ln -s "$T_BASE/realhome" "$A"
-unsafe "home -> elsewhere" full alice
+refused "home -> elsewhere" full alice
 check "home -> elsewhere: nothing inside the real directory" test -z "$(ls -A "$T_BASE/realhome")"
 rm -f "$A"
 
@@ -103,46 +92,46 @@ mkhome alice
 mkdir -p "$T_BASE/vmail"; chown vmail:vmail "$T_BASE/vmail"
 ln -s "$T_BASE/vmail" "$T_BASE/vlink"
 svc2 vlink "owner=vmail maildir=$T_BASE/vlink/%d/%n"
-unsafe "a symlink above the maildir (vlink -> vmail)" vlink bob@example.org
+refused "a symlink above the maildir (vlink -> vmail)" vlink bob@example.org
 check "symlink above: nothing inside its target" test -z "$(ls -A "$T_BASE/vmail")"
 
 # --- the domain directory is a symlink planted by the owner ---
 fresh_target
 ln -s "$TGT" "$T_BASE/vmail/example.org"; chown -h vmail:vmail "$T_BASE/vmail/example.org"
-unsafe "domain directory -> elsewhere" virt bob@example.org
+refused "domain directory -> elsewhere" virt bob@example.org
 rm -f "$T_BASE/vmail/example.org"
 
 # --- a component owned by another user ---
 mkhome alice
 mkdir "$A/Maildir"; chown mallory:mallory "$A/Maildir"; chmod 0755 "$A/Maildir"
-unsafe "Maildir owned by mallory" full alice
+refused "Maildir owned by mallory" full alice
 mkhome alice
 chown mallory:mallory "$A"
-unsafe "home owned by mallory" full alice
+refused "home owned by mallory" full alice
 mkhome alice
 mkdir -p "$T_BASE/mdir"; chown mallory:mallory "$T_BASE/mdir"; chmod 0777 "$T_BASE/mdir"
 svc2 mdir "owner=vmail maildir=$T_BASE/mdir/%d/%n"
-unsafe "a directory on the way owned by mallory" mdir bob@example.org
+refused "a directory on the way owned by mallory" mdir bob@example.org
 mkdir -p "$T_BASE/vmail/example.com"; chown mallory:mallory "$T_BASE/vmail/example.com"
-unsafe "the domain directory owned by mallory" virt bob@example.com
+refused "the domain directory owned by mallory" virt bob@example.com
 mkhome alice
 mkdir -p "$A/Maildir/cur" "$A/Maildir/new"; chown -R alice:alice "$A/Maildir"
 mkdir "$A/Maildir/tmp"; chown mallory:mallory "$A/Maildir/tmp"
-unsafe "Maildir/tmp owned by mallory" full alice
+refused "Maildir/tmp owned by mallory" full alice
 
 # --- a non-directory where a directory is expected ---
 mkhome alice
 printf 'not a dir\n' >"$A/Maildir"; chown alice:alice "$A/Maildir"
-unsafe "Maildir is a regular file" full alice
+refused "Maildir is a regular file" full alice
 check "Maildir file: content unchanged" test "$(cat "$A/Maildir")" = "not a dir"
 mkhome alice
 mkdir -p "$A/Maildir/new" "$A/Maildir/tmp"; printf 'x\n' >"$A/Maildir/cur"; chown -R alice:alice "$A/Maildir"
-unsafe "Maildir/cur is a regular file" full alice
+refused "Maildir/cur is a regular file" full alice
 mkhome alice
 mkfifo "$A/Maildir"; chown alice:alice "$A/Maildir"
-unsafe "Maildir is a FIFO" full alice
+refused "Maildir is a FIFO" full alice
 rm -rf "$A"; printf 'file\n' >"$A"
-unsafe "the home is a regular file" full alice
+refused "the home is a regular file" full alice
 rm -f "$A"
 
 # --- hard-linked file planted as maildirfolder is never written through ---
