@@ -15,8 +15,8 @@ fresh_target() {
 	rm -rf "$TGT"; mkdir -p "$TGT"; chmod 0755 "$TGT"
 	printf 'precious\n' >"$TGT/file"; chmod 0644 "$TGT/file"
 }
-# unsafe LABEL SERVICE USER: PAM_PERM_DENIED / PAM_SESSION_ERR, logged, nothing
-# changed anywhere under $T_BASE (so the target too).
+# refused (nss.sh) checks that nothing changed anywhere under $T_BASE, so the
+# symlinks' targets too.
 
 # --- Maildir is a symlink to a root-owned directory ---
 fresh_target; mkhome alice
