@@ -120,37 +120,11 @@ lap "courier: creator that works"
 # --- a creator that fails --------------------------------------------------------
 # authpam turns any failure of the account stack into Courier's ordinary
 # refusal (PAM_SYSTEM_ERR and PAM_PERM_DENIED alike), after its delay.
-install_fail_creator
-pam "creator=$FAIL_CREATOR" timeout=5
-newuser erin 'erin-pw-1'
-mark=$(log_mark)
-out=$(client raw 143 'a1 LOGIN erin erin-pw-1' 'a2 LOGOUT')
-ans=$(grep '^S: a1 ' <<<"$out" | head -n1)
-say "IMAP, creator failing: ${ans#S: }"
-check courier-creator-fails-imap-refused test "$ans" = 'S: a1 NO Login failed.'
-out=$(client raw 110 'USER erin' 'PASS erin-pw-1' 'QUIT')
-ans=$(grep -A1 '^C: PASS' <<<"$out" | grep '^S:' | head -n1)
-say "POP3, creator failing: ${ans#S: }"
-check courier-creator-fails-pop3-refused test "$ans" = 'S: -ERR Login failed.'
-check courier-creator-fails-logged log_has "$mark" "pam_mkmaildir.*$FAIL_CREATOR.*[^0-9]3([^0-9]|\$)"
-check courier-creator-fails-no-maildir test ! -e "$R/home/erin/Maildir"
-module_lines "$mark" | sed 's/^/     log: /'
+failing_creator_scenario courier 'a1 NO Login failed.' '-ERR Login failed.'
 lap "courier: failing creator"
 
 # --- concurrency: many first logins of one user at once ------------------------
-pam
-newuser frank 'frank-pw-1'
-u=$(uid_of frank) g=$(gid_of frank)
-mark=$(log_mark)
-out=$(client storm frank frank-pw-1 24)
-say "$(head -n 5 <<<"$out" | tr '\n' ';')"
-check courier-concurrent-24-first-logins grep -q '^STORM 24 of 24 succeeded' <<<"$out"
-check_maildir courier-concurrent-one-maildir /home/frank/Maildir "$u" "$g" $FOLDERS
-stray=$(find "$R/home/frank" -mindepth 1 -maxdepth 1 ! -name 'Maildir' ! -name '.bash*' ! -name '.profile' -printf '%P ')
-check courier-concurrent-no-stray-entries test -z "$stray"
-sleep 0.3
-say "module lines during the storm: $(module_lines "$mark" | wc -l), 'created': $(module_lines "$mark" | grep -c created)"
-check courier-concurrent-logged-creation log_has "$mark" 'pam_mkmaildir.*created.*/home/frank/Maildir'
+storm_scenario courier
 lap "courier: 24 concurrent first logins"
 
 inr sh -c '/usr/sbin/pop3d stop; /usr/sbin/imapd stop; /usr/sbin/authdaemond stop' >/dev/null 2>&1

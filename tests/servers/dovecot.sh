@@ -123,38 +123,13 @@ module_lines "$mark" | sed 's/^/     log: /'
 lap "dovecot: creator that works"
 
 # --- a creator that fails ---------------------------------------------------------
-install_fail_creator
-pam "creator=$FAIL_CREATOR" timeout=5
-newuser erin 'erin-pw-1'
-mark=$(log_mark)
-out=$(client raw 143 'a1 LOGIN erin erin-pw-1' 'a2 LOGOUT')
-ans=$(grep '^S: a1 ' <<<"$out" | head -n1)
-say "IMAP, creator failing: ${ans#S: }"
-check dovecot-creator-fails-imap-refused test "$ans" = 'S: a1 NO [AUTHENTICATIONFAILED] Authentication failed.'
-out=$(client raw 110 'USER erin' 'PASS erin-pw-1' 'QUIT')
-ans=$(grep -A1 '^C: PASS' <<<"$out" | grep '^S:' | head -n1)
-say "POP3, creator failing: ${ans#S: }"
-check dovecot-creator-fails-pop3-refused test "$ans" = 'S: -ERR [AUTH] Authentication failed.'
-check dovecot-creator-fails-logged log_has "$mark" "pam_mkmaildir.*$FAIL_CREATOR.*[^0-9]3([^0-9]|\$)"
+failing_creator_scenario dovecot 'a1 NO [AUTHENTICATIONFAILED] Authentication failed.' \
+	'-ERR [AUTH] Authentication failed.'
 check dovecot-creator-fails-session-error bash -c 'grep -q "pam(erin,.*pam_open_session() failed" "$1"' _ "$T_OUT/dovecot.log"
-check dovecot-creator-fails-no-maildir test ! -e "$R/home/erin/Maildir"
-module_lines "$mark" | sed 's/^/     log: /'
 lap "dovecot: failing creator"
 
 # --- concurrency -------------------------------------------------------------------
-pam
-newuser frank 'frank-pw-1'
-u=$(uid_of frank) g=$(gid_of frank)
-mark=$(log_mark)
-out=$(client storm frank frank-pw-1 24)
-say "$(head -n 5 <<<"$out" | tr '\n' ';')"
-need dovecot-concurrent-24-logins grep -q '^STORM 24 of 24 succeeded' <<<"$out"
-check_maildir dovecot-concurrent-one-maildir /home/frank/Maildir "$u" "$g" $FOLDERS
-stray=$(find "$R/home/frank" -mindepth 1 -maxdepth 1 ! -name 'Maildir' ! -name '.bash*' ! -name '.profile' -printf '%P ')
-check dovecot-concurrent-no-stray-entries test -z "$stray"
-sleep 0.3
-say "module lines during the storm: $(module_lines "$mark" | wc -l), 'created': $(module_lines "$mark" | grep -c created)"
-check dovecot-concurrent-logged-creation log_has "$mark" 'pam_mkmaildir.*created.*/home/frank/Maildir'
+storm_scenario dovecot
 lap "dovecot: 24 concurrent first logins"
 
 # --- virtual users ------------------------------------------------------------------

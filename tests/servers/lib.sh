@@ -170,3 +170,45 @@ check_fast_path() {
 		why="$why module logged: $(module_lines "$mark" | tr '\n' ';')"
 	if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; fi
 }
+
+# failing_creator_scenario SERVER IMAP_ANSWER POP3_ANSWER: a creator that
+# exits 3 refuses the first IMAP and POP3 logins with the server's own
+# answers, the module logs the exit status, and no maildir is left.
+failing_creator_scenario() {
+	local srv=$1 imap_ans=$2 pop3_ans=$3 out ans mark
+	install_fail_creator
+	pam "creator=$FAIL_CREATOR" timeout=5
+	newuser erin 'erin-pw-1'
+	mark=$(log_mark)
+	out=$(client raw 143 'a1 LOGIN erin erin-pw-1' 'a2 LOGOUT')
+	ans=$(grep '^S: a1 ' <<<"$out" | head -n1)
+	say "IMAP, creator failing: ${ans#S: }"
+	check "$srv-creator-fails-imap-refused" test "$ans" = "S: $imap_ans"
+	out=$(client raw 110 'USER erin' 'PASS erin-pw-1' 'QUIT')
+	ans=$(grep -A1 '^C: PASS' <<<"$out" | grep '^S:' | head -n1)
+	say "POP3, creator failing: ${ans#S: }"
+	check "$srv-creator-fails-pop3-refused" test "$ans" = "S: $pop3_ans"
+	check "$srv-creator-fails-logged" log_has "$mark" "pam_mkmaildir.*$FAIL_CREATOR.*[^0-9]3([^0-9]|\$)"
+	check "$srv-creator-fails-no-maildir" test ! -e "$R/home/erin/Maildir"
+	module_lines "$mark" | sed 's/^/     log: /'
+}
+
+# storm_scenario SERVER: 24 IMAP and POP3 first logins of one fresh user at
+# once all succeed and leave one complete maildir and nothing else.
+storm_scenario() {
+	local srv=$1 u g mark out stray
+	pam
+	newuser frank 'frank-pw-1'
+	u=$(uid_of frank) g=$(gid_of frank)
+	mark=$(log_mark)
+	out=$(client storm frank frank-pw-1 24)
+	say "$(head -n 5 <<<"$out" | tr '\n' ';')"
+	check "$srv-concurrent-24-first-logins" grep -q '^STORM 24 of 24 succeeded' <<<"$out"
+	check_maildir "$srv-concurrent-one-maildir" /home/frank/Maildir "$u" "$g" $FOLDERS
+	stray=$(find "$R/home/frank" -mindepth 1 -maxdepth 1 ! -name 'Maildir' ! -name '.bash*' \
+		! -name '.profile' -printf '%P ')
+	check "$srv-concurrent-no-stray-entries" test -z "$stray"
+	sleep 0.3
+	say "module lines during the storm: $(module_lines "$mark" | wc -l), 'created': $(module_lines "$mark" | grep -c created)"
+	check "$srv-concurrent-logged-creation" log_has "$mark" 'pam_mkmaildir.*created.*/home/frank/Maildir'
+}
