@@ -41,3 +41,26 @@ log_has() {
 	done
 	return 1
 }
+
+# logged NAME MARK REGEX: a line matching REGEX was logged after MARK
+# (skipped without a syslog daemon, i.e. when not run as root).
+logged() {
+	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon (run as root through tests/run)"; return; fi
+	if log_has "$2" "$3"; then pass "$1"; else
+		fail "$1" "no log line matching /$3/; got: $(log_since "$2" | grep -E 'pam_mkmaildir|authmkhome' | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+# not_logged NAME MARK REGEX: no matching line (after giving syslogd a moment).
+not_logged() {
+	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon"; return; fi
+	sleep 0.3
+	if log_since "$2" | grep -Eq -- "$3"; then fail "$1" "unexpected log line: $(log_since "$2" | grep -E -- "$3" | head -n 1)"; else pass "$1"; fi
+}
+
+# is_maildir DIR: DIR and DIR/{cur,new,tmp} are real directories.
+is_maildir() {
+	local d
+	for d in "$1" "$1/cur" "$1/new" "$1/tmp"; do
+		[ -d "$d" ] && [ ! -L "$d" ] || return 1
+	done
+}

@@ -9,8 +9,9 @@
 #   pr SERVICE USER [pamrun args]   run pamrun; sets $rc and $out
 #   mkhome USER [MODE]     a fresh home for USER (owned by USER)
 #   snap PATH...           a listing of every entry under PATH (for "nothing changed")
-#   expect/expect_fail, same, stat_is, tree_is, is_maildir, leftovers,
-#   logged/not_logged      checks that record PASS/FAIL lines
+#   expect/expect_fail, same, stat_is, tree_is, leftovers,
+#                          checks that record PASS/FAIL lines (is_maildir,
+#                          logged and not_logged are in lib.sh)
 
 T_NAME=$(basename "$0" .sh)
 T_BASE=$T_WORK/$T_NAME
@@ -181,14 +182,6 @@ stat_is() {
 	if [ "$got" = "$want" ]; then pass "$1"; else fail "$1" "$2: got '$got', want '$want'"; fi
 }
 
-# is_maildir DIR: DIR and DIR/{cur,new,tmp} are real directories.
-is_maildir() {
-	local d
-	for d in "$1" "$1/cur" "$1/new" "$1/tmp"; do
-		[ -d "$d" ] && [ ! -L "$d" ] || return 1
-	done
-}
-
 # tree_is NAME DIR "OWNER MODE": DIR and every directory below it.
 tree_is() {
 	local bad
@@ -199,19 +192,6 @@ tree_is() {
 # leftovers DIR: temporary names the module left behind.
 leftovers() { find "$1" -name '.mkmaildir-tmp*' 2>/dev/null; }
 
-# logged NAME MARK REGEX: the module logged a matching line (skip without a syslog).
-logged() {
-	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon (run as root through tests/run)"; return; fi
-	if log_has "$2" "$3"; then pass "$1"; else
-		fail "$1" "no log line matching /$3/; got: $(log_since "$2" | grep pam_mkmaildir | tail -n 3 | tr '\n' ' ')"
-	fi
-}
-# not_logged NAME MARK REGEX: no matching line (after giving syslogd a moment).
-not_logged() {
-	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon"; return; fi
-	sleep 0.3
-	if log_since "$2" | grep -Eq -- "$3"; then fail "$1" "unexpected log line: $(log_since "$2" | grep -E -- "$3" | head -n 1)"; else pass "$1"; fi
-}
 
 # t_build NAME [CC ARGS...]: tests/NAME.c built once per run into $T_WORK/bin
 # (BIN); a script whose tool does not build stops, with the failure recorded.

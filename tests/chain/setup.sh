@@ -72,23 +72,6 @@ srvenv() { grep -m1 "^env:$1=" "$OUT/server" 2>/dev/null | cut -d= -f2-; }
 loginpid() { sed -n 's/^start pid=//p' "$OUT/login" 2>/dev/null | head -n1; }
 loglines() { log_since "$1" | grep 'authmkhome\['; }
 
-# logged NAME MARK REGEX / not_logged NAME MARK REGEX (skip without syslog)
-logged() {
-	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon (run as root through tests/run)"; return; fi
-	if log_has "$2" "$3"; then pass "$1"; else
-		fail "$1" "no log line matching /$3/; got: $(loglines "$2" | tail -n 3 | tr '\n' ' ')"
-	fi
-}
-not_logged() {
-	if [ -z "$T_SYSLOG" ]; then skip "$1" "no syslog daemon"; return; fi
-	sleep 0.3
-	if log_since "$2" | grep -Eq -- "$3"; then fail "$1" "unexpected: $(log_since "$2" | grep -E -- "$3" | head -n1)"; else pass "$1"; fi
-}
-
-is_maildir() {
-	local d
-	for d in "$1" "$1/cur" "$1/new" "$1/tmp"; do [ -d "$d" ] && [ ! -L "$d" ] || return 1; done
-}
 snap() { find "$@" -printf '%p %y %m %u %g %s %T@ %C@\n' 2>/dev/null | LC_ALL=C sort; }
 leftovers() { find "$1" -name '.mkmaildir-tmp*' -o -name '.authmkhome-creator*' 2>/dev/null; }
 
