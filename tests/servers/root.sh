@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Throwaway Debian 12 roots for the real-server tests, built with mmdebstrap
-# and cached between runs.
+# Throwaway Debian roots for the real-server tests, built with mmdebstrap
+# and cached between runs, for each release the suite covers.
 #
-#   root.sh path NAME     print the cached root of NAME, building it if needed
-#   root.sh list          print the names this file knows
+#   root.sh path NAME [RELEASE]  print the cached root of NAME for RELEASE
+#                                (bookworm, the default, or trixie), building
+#                                it if needed; only the path goes to stdout
+#   root.sh list                 print the names this file knows
+#   root.sh releases             print the releases this file knows
 #
 # A root is cached under $T_ROOT_CACHE (default /var/cache/pam_mkmaildir-tests)
 # in a directory named after NAME and a hash of everything that decides its
@@ -17,14 +20,15 @@
 # registry unreachable), with the reason on stderr; 1 for anything else.
 set -u
 
-recipe=1
+recipe=2
+releases="bookworm trixie"
 suite=bookworm
 cache=${T_ROOT_CACHE:-/var/cache/pam_mkmaildir-tests}
 
 # Packages of each root (beyond what --variant=apt brings), and files that
 # must exist in a complete root.
 pkgs_courier="courier-imap courier-pop courier-authdaemon courier-authlib courier-authlib-userdb passwd libpam-modules curl python3 busybox"
-mark_courier="usr/sbin/imapd usr/sbin/pop3d usr/sbin/authdaemond usr/bin/curl usr/bin/python3 bin/busybox usr/sbin/useradd"
+mark_courier="usr/bin/imapd usr/sbin/pop3d usr/sbin/authdaemond usr/bin/curl usr/bin/python3 bin/busybox usr/sbin/useradd"
 # Dovecot and OpenSSH do not conflict, so they share a root.  db5.3-util
 # builds the pam_userdb database of the virtual-user scenario.
 pkgs_dovecot="dovecot-imapd dovecot-pop3d dovecot-lmtpd openssh-server openssh-client passwd libpam-modules db5.3-util curl python3 busybox"
@@ -106,16 +110,17 @@ build() { # NAME KEY DIR
 path() { # NAME
 	local name=$1 p=pkgs_$1 key dir old
 	[ -n "${!p:-}" ] || { printf 'root.sh: unknown root %s\n' "$name" >&2; return 1; }
+	case " $releases " in *" $suite "*) ;; *) printf 'root.sh: unknown release %s\n' "$suite" >&2; return 1 ;; esac
 	[ "$(id -u)" = 0 ] || die77 "not root"
 	key=$(key_of "$name")
-	dir=$cache/$name-$key
+	dir=$cache/$name-$suite-$key
 	mkdir -p "$cache" || die77 "cannot create $cache"
 	exec 9>"$cache/.lock"
 	flock 9
 	if ! complete "$dir" "$key" "$name"; then
 		[ -e "$dir" ] && printf '  root %s at %s is incomplete: rebuilding\n' "$name" "$dir" >&2
 		# Roots of older recipes or package lists are of no further use.
-		for old in "$cache/$name"-*; do
+		for old in "$cache/$name-$suite"-*; do
 			[ -e "$old" ] && [ "$old" != "$dir" ] && rm -rf "$old"
 		done
 		build "$name" "$key" "$dir" || return $?
@@ -125,8 +130,10 @@ path() { # NAME
 }
 
 case "${1:-}" in
-path) [ $# = 2 ] || { echo "usage: $0 path NAME" >&2; exit 2; }; path "$2" ;;
+path) [ $# = 2 ] || [ $# = 3 ] || { echo "usage: $0 path NAME [RELEASE]" >&2; exit 2; }
+	suite=${3:-bookworm}; path "$2" ;;
 list) echo "courier dovecot" ;;
+releases) echo "$releases" ;;
 mirror) mirror ;;
-*) echo "usage: $0 path NAME | list | mirror" >&2; exit 2 ;;
+*) echo "usage: $0 path NAME [RELEASE] | list | releases | mirror" >&2; exit 2 ;;
 esac
