@@ -1500,17 +1500,15 @@ static int new_lock(int sfd, char *id)
 	return fd;
 }
 
-/* Removes sfd's ID.lock (still the file open on fd, when fd >= 0). */
+/* Removes sfd's ID.lock, held on fd: only its holder ever removes a lock
+ * file, and nobody else can create one in the staging directory. */
 static void drop_lock(int sfd, const char *id, int fd)
 {
 	char name[ID_LEN + sizeof LOCK_SUFFIX];
-	struct stat st;
 
 	lock_name(name, sizeof name, id);
-	if (fd >= 0 && fstat(fd, &st) == 0 && same_entry(sfd, name, &st))
-		unlinkat(sfd, name, 0);
-	if (fd >= 0)
-		close(fd);
+	unlinkat(sfd, name, 0);
+	close(fd);
 }
 
 /*
@@ -1586,11 +1584,19 @@ static void sweep(const struct build *b, int sfd, const struct stat *sst)
 }
 
 /* The staging directory goes when it is empty, so that none is left in a
- * user's home; one still in use by a concurrent build stays (ENOTEMPTY). */
-static void drop_staging(int pfd, const struct staged *sg)
+ * user's home; one still in use by a concurrent build stays (ENOTEMPTY).
+ * Something else at its name means that someone who can write the parent
+ * moved it while we worked: say so, touch neither. */
+static void drop_staging(const struct build *b, int pfd, const struct staged *sg)
 {
+	struct stat st;
+
 	if (same_entry(pfd, STAGING_NAME, &sg->sst))
 		unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
+	else if (fstatat(pfd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
+			"was replaced while in use (by uid %lu, or someone who can write the "
+			"parent): both left alone", b->path, (unsigned long)st.st_uid);
 }
 
 /* A new, empty, locked tree in pfd's staging directory. */
@@ -1628,7 +1634,13 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 	if (mkdirat(sg->sfd, sg->id, 0700) < 0)
 		return sys_error(b, "cannot create a temporary directory beside", NULL);
 	sg->top = openat(sg->sfd, sg->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sg->top < 0 || fstat(sg->top, &sg->st) < 0 || fchmod(sg->top, 0700) < 0)
+	if (sg->top >= 0 && fstat(sg->top, &sg->st) < 0) {
+		r = sys_error(b, "cannot inspect the temporary directory for", NULL);
+		close(sg->top);
+		sg->top = -1; /* unstage() removes it by name: still empty */
+		return r;
+	}
+	if (sg->top < 0 || fchmod(sg->top, 0700) < 0)
 		return sys_error(b, "cannot open the temporary directory for", NULL);
 	return MD_OK;
 }
@@ -1640,19 +1652,29 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
  */
 static void unstage(const struct build *b, int pfd, struct staged *sg)
 {
+	bool left = false;
+
 	if (!sg->placed && sg->sfd >= 0 && sg->top >= 0 && same_entry(sg->sfd, sg->id, &sg->st) &&
 	    (empty_dir(sg->top, sg->st.st_dev, 0) < 0 || !same_entry(sg->sfd, sg->id, &sg->st) ||
-	     unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0))
+	     unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0)) {
 		md_logf(b->log, LOG_WARNING, "could not remove temporary %s in the staging "
-			"directory beside %s: %s", sg->id, b->path, strerror(errno));
-	else if (!sg->placed && sg->sfd >= 0 && sg->top < 0)
-		unlinkat(sg->sfd, sg->id, AT_REMOVEDIR); /* empty: never opened */
+			"directory beside %s: %s (a later login will)", sg->id, b->path,
+			strerror(errno));
+		left = true;
+	} else if (!sg->placed && sg->sfd >= 0 && sg->top < 0 &&
+		   unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		left = true; /* empty: never opened */
+	}
 	if (sg->top >= 0)
 		close(sg->top);
-	if (sg->sfd >= 0 && sg->lock >= 0)
+	/* A tree left behind keeps its lock file, so that a later sweep finds
+	 * it once the lock is released (now) and STALE_SECONDS have passed. */
+	if (sg->lock >= 0 && left)
+		close(sg->lock);
+	else if (sg->sfd >= 0 && sg->lock >= 0)
 		drop_lock(sg->sfd, sg->id, sg->lock);
 	if (sg->sfd >= 0) {
-		drop_staging(pfd, sg);
+		drop_staging(b, pfd, sg);
 		close(sg->sfd);
 	}
 }
