@@ -2302,7 +2302,6 @@ static ssize_t home_index(const struct md_account *a, const struct path *sp)
 static int walk(const struct build *b, const struct path *sp, size_t *missing,
 		enum md_result *r)
 {
-	ssize_t home_idx = home_index(b->a, sp);
 	struct stat st;
 	size_t i;
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -2347,16 +2346,6 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 			md_logf(b->log, LOG_ERR, "%s: \"%s\" is owned by uid %lu, not by root or "
 				"uid %lu: refused", b->path, sp->comp[i],
 				(unsigned long)st.st_uid, (unsigned long)b->a->uid);
-			close(fd);
-			*r = MD_ERR_REFUSED;
-			return -1;
-		}
-		/* Above a per-user home only root's: a user's would let its
-		 * owner rename every other home under it. */
-		if ((ssize_t)i < home_idx && st.st_uid != 0) {
-			md_logf(b->log, LOG_ERR, "%s: \"%s\", above the home %s, is owned by "
-				"uid %lu, not by root: refused", b->path, sp->comp[i],
-				b->a->home, (unsigned long)st.st_uid);
 			close(fd);
 			*r = MD_ERR_REFUSED;
 			return -1;

@@ -5,7 +5,7 @@
 # swap at the rename into place leaves at a temporary name.  Trees of builds
 # that really died are still removed by the next first login in the parent;
 # a locked (live) one is not.  maildir=%h is the home: createhome, skel and
-# homemode apply, and missing directories above it are root's 0755.
+# homemode apply, and missing directories above it are made root's 0755.
 # tests/swapshim.c plays the attacker (or kills the build) at an exact call.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nss.sh"
@@ -142,12 +142,12 @@ stat_is "maildir=%h: the missing parent deep/er is root 755" "$T_HOMES/deep/er" 
 stat_is "maildir=%h: the home is grace's with homemode" "$GH" "grace 750"
 check "maildir=%h: skel copied into the home" test "$(cat "$GH/.profile" 2>&1)" = p
 check "maildir=%h: the home is the maildir" is_maildir "$GH"
-# A directory above a home that a user owns (here grace herself, as the old
-# code left it) is refused, never used.
-rm -rf "$T_HOMES/deep"; mkdir -p "$T_HOMES/deep/er"; chown grace:grace "$T_HOMES/deep"
+# A directory above a home that another user owns is refused, never used
+# (one of the owner's own is accepted: virtual users sharing vmail's uid).
+rm -rf "$T_HOMES/deep"; mkdir -p "$T_HOMES/deep/er"; chown bob:bob "$T_HOMES/deep"
 m=$(log_mark)
 pr homeh grace -a account
 expect_fail "user-owned directory above the home: refused"
 check "user-owned directory above the home: nothing made" test ! -e "$GH"
-logged "user-owned directory above the home: logged" "$m" "pam_mkmaildir.*above the home .* owned by uid 5013, not by root: refused"
+logged "user-owned directory above the home: logged" "$m" "pam_mkmaildir.*\"deep\" is owned by uid 5002, not by root or uid 5013: refused"
 rm -rf "$T_HOMES/deep"
