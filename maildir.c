@@ -45,8 +45,6 @@
 #define MAX_CONFIG 65536
 #define MAX_FOLDERS 64
 #define MAX_CREATOR_LINES 64
-#define TMP_PREFIX ".mkmaildir-tmp."
-#define LOCK_NAME ".mkmaildir-lock"
 #define BUILD_ATTEMPTS 8
 #define STALE_SECONDS 10
 
@@ -893,12 +891,13 @@ static struct dirent *next_entry(DIR *d)
 }
 
 /*
- * Removes a tree that this code built, with the rights of the owner of each
- * directory it empties, so that nothing a user moved into it from elsewhere
- * can be deleted with root's rights.  Bounded in depth; what cannot be
- * removed stays and is reported.
+ * Removal.  Everything is removed relative to descriptors held on
+ * directories that were verified (dev/ino) when opened, never by re-opening
+ * a path, never across a mount (st_dev), and every entry with the rights of
+ * the owner of the directory that holds it, so that nothing a user could
+ * have moved in is deleted with root's rights.  Bounded in depth.
  */
-static int remove_tree(int pfd, const char *name, uid_t puid, gid_t pgid, int depth);
+static int remove_dir_at(int dfd, const char *name, const struct stat *want, int depth);
 
 /* Unlinks name from dfd with the rights of dfd's owner. */
 static int unlink_as(int dfd, const char *name, int flags, uid_t uid, gid_t gid)
@@ -914,40 +913,56 @@ static int unlink_as(int dfd, const char *name, int flags, uid_t uid, gid_t gid)
 	return rc;
 }
 
-/*
- * Each directory is opened with root's rights (a private directory of ours
- * may sit inside a user's), but every entry is removed with the rights of
- * the owner of the directory that holds it.
- */
-static int remove_tree(int pfd, const char *name, uid_t puid, gid_t pgid, int depth)
+static bool same_entry(int dfd, const char *name, const struct stat *want)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/* Empties the directory open on fd, which is on device dev. */
+static int empty_dir(int fd, dev_t dev, int depth)
 {
 	struct dirent *de;
-	struct stat st;
+	struct stat dst;
 	DIR *d;
-	int fd, rc = 0;
+	int rc = 0;
 
-	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOTDIR || errno == ELOOP ?
-		       unlink_as(pfd, name, 0, puid, pgid) : -1;
-	if (fstat(fd, &st) < 0 || depth > 32 || (d = fdopendir(fd)) == NULL) {
-		close(fd);
+	if (depth > 32 || fstat(fd, &dst) < 0 || dst.st_dev != dev ||
+	    (d = open_dir_stream(fd)) == NULL)
 		return -1;
-	}
 	while ((de = next_entry(d)) != NULL) {
-		if (unlink_as(fd, de->d_name, 0, st.st_uid, st.st_gid) == 0)
-			continue;
-		if ((errno == EISDIR || errno == EPERM) &&
-		    remove_tree(fd, de->d_name, st.st_uid, st.st_gid, depth + 1) == 0)
-			continue;
-		rc = -1;
+		struct stat st;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -1;
+		else if (S_ISDIR(st.st_mode) ? st.st_dev != dev ||
+			 remove_dir_at(fd, de->d_name, &st, depth + 1) < 0 :
+			 unlink_as(fd, de->d_name, 0, dst.st_uid, dst.st_gid) < 0)
+			rc = -1;
 	}
 	if (errno != 0)
 		rc = -1;
 	closedir(d);
-	if (rc == 0)
-		rc = unlink_as(pfd, name, AT_REMOVEDIR, puid, pgid);
 	return rc;
+}
+
+/* Removes directory name of dfd, which must still be the one described by
+ * want, and everything in it. */
+static int remove_dir_at(int dfd, const char *name, const struct stat *want, int depth)
+{
+	struct stat st, pst;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino)
+		rc = empty_dir(fd, want->st_dev, depth);
+	close(fd);
+	if (rc < 0 || fstat(dfd, &pst) < 0 || !same_entry(dfd, name, want))
+		return -1;
+	return unlink_as(dfd, name, AT_REMOVEDIR, pst.st_uid, pst.st_gid);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1340,116 +1355,341 @@ static enum md_result finish_dir(const struct build *b, int fd, enum role role)
 	return rc < 0 ? sys_error(b, "cannot hand over", NULL) : MD_OK;
 }
 
-static void random_name(char *buf, size_t len)
+/*
+ * Staging.  A missing tree is built in STAGING_NAME, a directory of the
+ * parent of its top that the effective uid (root) creates with mode 0700
+ * and verifies through the fd at every open.  Nobody else can create,
+ * rename or remove anything in it, so its entries are the module's by a
+ * fact no user can forge in a directory they can write (names, modes and
+ * mtimes they can); the parent itself is never listed, so a first login
+ * costs the same beside 100,000 siblings as in an empty parent.
+ *
+ * In it, a build ID (16 hex digits) is a directory ID and a regular file
+ * ID.lock that the build holds flock-ed from before the directory exists
+ * until after the tree has left (GlusterFS shares locks on files between
+ * clients, not on directories).  A tree whose lock nobody holds and that
+ * nothing touched for STALE_SECONDS (the mtime guard is for network
+ * filesystems that do not share locks) was left by a build that died, and
+ * the next build in that parent removes it.
+ */
+#define STAGING_NAME ".mkmaildir-tmp"
+#define LOCK_SUFFIX ".lock"
+#define ID_LEN 16
+#define STAGING_GONE (-2)
+#define STAGING_ATTEMPTS 8
+#define SWEEP_MAX 16
+
+struct staged {
+	int sfd, lock, top;   /* the staging directory, ID.lock, the tree */
+	struct stat sst, st;  /* the staging directory's and the tree's */
+	char id[ID_LEN + 1];
+	bool placed;          /* renamed into the parent */
+};
+
+static void random_id(char *buf)
 {
 	uint64_t r = 0;
 
 	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
 		r = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&r;
-	snprintf(buf, len, TMP_PREFIX "%016llx", (unsigned long long)r);
+	snprintf(buf, ID_LEN + 1, "%016llx", (unsigned long long)r);
+}
+
+static void lock_name(char *buf, size_t len, const char *id)
+{
+	snprintf(buf, len, "%s" LOCK_SUFFIX, id);
+}
+
+/* ID.lock: exactly ID_LEN lowercase hex digits and the suffix. */
+static bool is_lock_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ID_LEN; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return strcmp(s + ID_LEN, LOCK_SUFFIX) == 0;
 }
 
 /*
- * Temporary trees of builds that died (SIGKILL, a crash, a reboot) are
- * removed on a later slow path.  A live build holds an flock on the file
- * LOCK_NAME in its tree and keeps touching the tree; only a tree that is
- * unlocked and has not changed for STALE_SECONDS is taken, and it is first renamed to a fresh
- * name, so that a build renaming it into place at that moment and this
- * cleanup can never both succeed.
+ * Who must own the staging directory: whoever creates it, i.e. the module's
+ * effective uid.  Shared storage that squashes root (issue 16) would map
+ * this to the squashed uid; it is the one place to change.
  */
-/*
- * A live build holds an flock on a regular file in its tree: GlusterFS
- * shares locks on files between clients, but not on directories.
- */
-static bool build_alive(int tmpfd)
+static uid_t staging_owner(void)
 {
-	int fd = openat(tmpfd, LOCK_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	bool alive = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
+	return geteuid();
+}
 
-	if (fd >= 0)
+static bool staging_ok(const struct stat *st, const struct stat *parent)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == staging_owner() &&
+	       (st->st_mode & 07777) == 0700 && st->st_dev == parent->st_dev;
+}
+
+/*
+ * Opens pfd's staging directory, creating it when needed.  STAGING_GONE when
+ * a concurrent build removed it between the two steps (try again); -1 with
+ * *r set and logged when it cannot be used.
+ */
+static int open_staging(const struct build *b, int pfd, struct stat *st, enum md_result *r)
+{
+	bool made = mkdirat(pfd, STAGING_NAME, 0700) == 0;
+	struct stat pst;
+	int fd, e;
+
+	if (!made && errno != EEXIST) {
+		*r = sys_error(b, "cannot create the staging directory " STAGING_NAME " beside", NULL);
+		return -1;
+	}
+	fd = openat(pfd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT || e == ESTALE)
+			return STAGING_GONE;
+		md_logf(b->log, LOG_ERR, "cannot build %s: the staging directory " STAGING_NAME
+			" in its parent %s: refused", b->path,
+			e == ELOOP || e == ENOTDIR ? "is not a directory" : strerror(e));
+		*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
+		return -1;
+	}
+	/* A umask may have taken bits from a directory we just made. */
+	if (made && fstat(fd, st) == 0 && st->st_uid == staging_owner())
+		fchmod(fd, 0700);
+	if (fstat(fd, st) < 0 || fstat(pfd, &pst) < 0) {
+		e = errno;
 		close(fd);
-	return alive;
+		if (e == ESTALE)
+			return STAGING_GONE;
+		errno = e;
+		*r = sys_error(b, "cannot inspect the staging directory beside", NULL);
+		return -1;
+	}
+	if (!staging_ok(st, &pst)) {
+		md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent is "
+			"owned by uid %lu with mode %04o%s, not a 0700 directory of uid %lu: "
+			"refused (someone who can write the parent made or moved it there)",
+			b->path, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777),
+			st->st_dev != pst.st_dev ? " on another filesystem" : "",
+			(unsigned long)staging_owner());
+		close(fd);
+		*r = MD_ERR_REFUSED;
+		return -1;
+	}
+	return fd;
 }
 
-static void remove_stale(const struct build *b, int pfd)
+/* A fresh ID and its lock file in sfd, held.  -1 with errno. */
+static int new_lock(int sfd, char *id)
 {
+	char name[ID_LEN + sizeof LOCK_SUFFIX];
+	int fd, e;
+
+	random_id(id);
+	lock_name(name, sizeof name, id);
+	fd = openat(sfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno;
+		unlinkat(sfd, name, 0);
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Removes sfd's ID.lock, held on fd: only its holder ever removes a lock
+ * file, and nobody else can create one in the staging directory. */
+static void drop_lock(int sfd, const char *id, int fd)
+{
+	char name[ID_LEN + sizeof LOCK_SUFFIX];
+
+	lock_name(name, sizeof name, id);
+	unlinkat(sfd, name, 0);
+	close(fd);
+}
+
+/*
+ * Removes tree ID of a build that died.  Its lock is taken first (a second
+ * sweeper then sees it held), the tree is claimed by a rename to a fresh ID
+ * with a lock of its own (a build renaming it into place at that moment and
+ * this removal cannot both succeed; a removal cut short is taken up later),
+ * and the claimed tree must still be the one that was judged (dev/ino).
+ */
+static void reclaim(const struct build *b, int sfd, const struct stat *sst, const char *lname)
+{
+	char id[ID_LEN + 1], claim[ID_LEN + 1];
+	time_t old = time(NULL) - STALE_SECONDS;
+	struct stat lst, tst;
+	int lfd, cfd;
+
+	memcpy(id, lname, ID_LEN);
+	id[ID_LEN] = '\0';
+	lfd = openat(sfd, lname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (lfd < 0)
+		return;
+	if (fstat(lfd, &lst) < 0 || !S_ISREG(lst.st_mode) || lst.st_uid != staging_owner() ||
+	    lst.st_mtime > old || flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		close(lfd);
+		return;
+	}
+	if (fstatat(sfd, id, &tst, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* The tree left (placed or torn down) before its lock file did. */
+		if (errno == ENOENT)
+			drop_lock(sfd, id, lfd);
+		else
+			close(lfd);
+		return;
+	}
+	if (!S_ISDIR(tst.st_mode) || tst.st_dev != sst->st_dev || tst.st_mtime > old ||
+	    (cfd = new_lock(sfd, claim)) < 0) {
+		close(lfd);
+		return;
+	}
+	if (renameat(sfd, id, sfd, claim) < 0) {
+		drop_lock(sfd, claim, cfd);
+		close(lfd);
+		return;
+	}
+	md_logf(b->log, LOG_NOTICE, "removing the tree of an interrupted build (%s) from "
+		"the staging directory beside %s", id, b->path);
+	drop_lock(sfd, id, lfd);
+	if (remove_dir_at(sfd, claim, &tst, 0) < 0) {
+		md_logf(b->log, LOG_WARNING, "could not remove all of interrupted build %s "
+			"beside %s: %s (will be tried again)", claim, b->path, strerror(errno));
+		close(cfd);
+		return;
+	}
+	drop_lock(sfd, claim, cfd);
+}
+
+/* Only the staging directory is read, never the parent: a few entries. */
+static void sweep(const struct build *b, int sfd, const struct stat *sst)
+{
+	char names[SWEEP_MAX][ID_LEN + sizeof LOCK_SUFFIX];
 	struct dirent *de;
-	DIR *d = open_dir_stream(pfd);
+	DIR *d = open_dir_stream(sfd);
+	int i, n = 0;
 
 	if (d == NULL)
 		return;
-	while ((de = next_entry(d)) != NULL) {
-		char claim[64];
-		struct stat st;
-		int fd;
-		if (strncmp(de->d_name, TMP_PREFIX, sizeof TMP_PREFIX - 1) != 0)
-			continue;
-		fd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st) < 0 || st.st_mtime > time(NULL) - STALE_SECONDS ||
-		    build_alive(fd)) {
-			close(fd);
-			continue;
-		}
-		close(fd);
-		random_name(claim, sizeof claim);
-		if (renameat(pfd, de->d_name, pfd, claim) == 0) {
-			md_logf(b->log, LOG_NOTICE, "removing %s left by an interrupted build "
-				"next to %s", de->d_name, b->path);
-			remove_tree(pfd, claim, 0, 0, 0);
-		}
-	}
+	while (n < SWEEP_MAX && (de = next_entry(d)) != NULL)
+		if (is_lock_name(de->d_name))
+			memcpy(names[n++], de->d_name, sizeof names[0]);
 	closedir(d);
+	for (i = 0; i < n; i++)
+		reclaim(b, sfd, sst, names[i]);
 }
 
-static bool same_entry(int dfd, const char *name, const struct stat *want)
+/* The staging directory goes when it is empty, so that none is left in a
+ * user's home; one still in use by a concurrent build stays (ENOTEMPTY).
+ * Something else at its name means that someone who can write the parent
+ * moved it while we worked: say so, touch neither. */
+static void drop_staging(const struct build *b, int pfd, const struct staged *sg)
 {
 	struct stat st;
 
-	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+	if (same_entry(pfd, STAGING_NAME, &sg->sst))
+		unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
+	else if (fstatat(pfd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
+			"was replaced while in use (by uid %lu, or someone who can write the "
+			"parent): both left alone", b->path, (unsigned long)st.st_uid);
+}
+
+/* A new, empty, locked tree in pfd's staging directory. */
+static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
+{
+	enum md_result r = MD_OK;
+	bool swept = b->o->no_sweep;
+	int attempt, e;
+
+	for (attempt = 0; sg->lock < 0 && attempt < STAGING_ATTEMPTS; attempt++) {
+		sg->sfd = open_staging(b, pfd, &sg->sst, &r);
+		if (sg->sfd == STAGING_GONE)
+			continue;
+		if (sg->sfd < 0)
+			return r;
+		if (!swept)
+			sweep(b, sg->sfd, &sg->sst);
+		swept = true;
+		/* Once our lock file is in it, the staging directory stays. */
+		if ((sg->lock = new_lock(sg->sfd, sg->id)) >= 0)
+			break;
+		e = errno;
+		close(sg->sfd);
+		sg->sfd = -1;
+		if (e != ENOENT && e != ESTALE && e != EEXIST) {
+			errno = e;
+			return sys_error(b, "cannot create a build lock beside", NULL);
+		}
+	}
+	if (sg->lock < 0) {
+		md_logf(b->log, LOG_ERR, "cannot build %s: its staging directory kept "
+			"disappearing (%d attempts)", b->path, STAGING_ATTEMPTS);
+		return MD_ERR_SYSTEM;
+	}
+	if (mkdirat(sg->sfd, sg->id, 0700) < 0)
+		return sys_error(b, "cannot create a temporary directory beside", NULL);
+	sg->top = openat(sg->sfd, sg->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sg->top >= 0 && fstat(sg->top, &sg->st) < 0) {
+		r = sys_error(b, "cannot inspect the temporary directory for", NULL);
+		close(sg->top);
+		sg->top = -1; /* unstage() removes it by name: still empty */
+		return r;
+	}
+	if (sg->top < 0 || fchmod(sg->top, 0700) < 0)
+		return sys_error(b, "cannot open the temporary directory for", NULL);
+	return MD_OK;
 }
 
 /*
- * Builds components sp->comp[first..] under a temporary name in pfd and
- * renames the top into place.  Returns MD_OK, an error, or (via *lost) the
- * news that a concurrent login renamed its tree into place first.
+ * Undoes what stage() did and the build did not hand over: the tree is torn
+ * down through the descriptor held on it, and only while its name in the
+ * staging directory is still that tree.
  */
-static enum md_result build_tree(const struct build *shared, int pfd, const struct path *sp,
-				 size_t first, ssize_t home_idx, bool *lost)
+static void unstage(const struct build *b, int pfd, struct staged *sg)
 {
-	struct build priv = *shared;
-	const struct build *b = &priv;
+	bool left = false;
+
+	if (!sg->placed && sg->sfd >= 0 && sg->top >= 0 && same_entry(sg->sfd, sg->id, &sg->st) &&
+	    (empty_dir(sg->top, sg->st.st_dev, 0) < 0 || !same_entry(sg->sfd, sg->id, &sg->st) ||
+	     unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0)) {
+		md_logf(b->log, LOG_WARNING, "could not remove temporary %s in the staging "
+			"directory beside %s: %s (a later login will)", sg->id, b->path,
+			strerror(errno));
+		left = true;
+	} else if (!sg->placed && sg->sfd >= 0 && sg->top < 0 &&
+		   unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		left = true; /* empty: never opened */
+	}
+	if (sg->top >= 0)
+		close(sg->top);
+	/* A tree left behind keeps its lock file, so that a later sweep finds
+	 * it once the lock is released (now) and STALE_SECONDS have passed. */
+	if (sg->lock >= 0 && left)
+		close(sg->lock);
+	else if (sg->sfd >= 0 && sg->lock >= 0)
+		drop_lock(sg->sfd, sg->id, sg->lock);
+	if (sg->sfd >= 0) {
+		drop_staging(b, pfd, sg);
+		close(sg->sfd);
+	}
+}
+
+/* Creates components sp->comp[first + 1..] inside top and fills them. */
+static enum md_result fill(const struct build *b, int top, const struct path *sp,
+			   size_t first, ssize_t home_idx)
+{
 	enum md_result r = MD_OK;
-	char tmpname[64];
-	struct stat st;
-	bool have_st = false;
-	int top, cur, skel = -1, lock = -1;
+	int cur = top, skel = -1;
 	size_t i;
 
-	*lost = false;
-	if (!b->o->no_sweep)
-		remove_stale(b, pfd);
-	random_name(tmpname, sizeof tmpname);
-	if (mkdirat(pfd, tmpname, 0700) < 0)
-		return sys_error(b, "cannot create a temporary directory beside", NULL);
-	top = openat(pfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (top >= 0 && fstat(top, &st) == 0)
-		have_st = true;
-	if (have_st && st.st_uid == geteuid() && fchmod(top, 0700) == 0)
-		lock = openat(top, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			      0600);
-	priv.private = true;
-	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
-		r = sys_error(b, "cannot open the temporary directory for", NULL);
-		goto fail;
-	}
 	if (b->o->skel != NULL && b->o->createhome && home_idx >= (ssize_t)first &&
 	    (r = open_skel(b, &skel)) != MD_OK)
-		goto fail;
-
-	cur = top;
+		return r;
 	for (i = first; r == MD_OK && i < sp->n; i++) {
 		enum role role = role_of(i, home_idx);
 		int fd = cur;
@@ -1471,50 +1711,50 @@ static enum md_result build_tree(const struct build *shared, int pfd, const stru
 	}
 	if (cur != top && cur >= 0)
 		close(cur);
-	if (r != MD_OK)
-		goto fail;
-	/* The lock file goes before the tree is handed over; the lock itself
-	 * lasts until the rename is done. */
-	if (unlinkat(top, LOCK_NAME, 0) < 0) {
-		r = sys_error(b, "cannot remove the build lock beside", NULL);
-		goto fail;
-	}
-	if ((r = finish_dir(b, top, role_of(first, home_idx))) != MD_OK)
-		goto fail;
-	if (renameat(pfd, tmpname, pfd, sp->comp[first]) < 0) {
+	if (skel >= 0)
+		close(skel);
+	return r;
+}
+
+/*
+ * Builds components sp->comp[first..] in pfd's staging directory and renames
+ * the top into place.  Returns MD_OK, an error, or (via *lost) the news that
+ * the tree did not end up in place as built (a concurrent login was first,
+ * or it was taken away): walk again.
+ */
+static enum md_result build_tree(const struct build *shared, int pfd, const struct path *sp,
+				 size_t first, ssize_t home_idx, bool *lost)
+{
+	struct build priv = *shared;
+	struct staged sg = { .sfd = -1, .lock = -1, .top = -1 };
+	enum md_result r;
+
+	*lost = false;
+	priv.private = true;
+	r = stage(&priv, pfd, &sg);
+	if (r == MD_OK)
+		r = fill(&priv, sg.top, sp, first, home_idx);
+	if (r == MD_OK)
+		r = finish_dir(&priv, sg.top, role_of(first, home_idx));
+	if (r == MD_OK && renameat(sg.sfd, sg.id, pfd, sp->comp[first]) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY || errno == ENOENT) {
+			md_logf(priv.log, LOG_DEBUG, "maildir %s: rename into place: %s",
+				priv.path, strerror(errno));
 			*lost = true;
-			r = MD_OK;
 		} else {
-			r = sys_error(b, "cannot rename the new tree into place for", NULL);
+			r = sys_error(&priv, "cannot rename the new tree into place for", NULL);
 		}
-		goto fail;
-	}
-	/* Once handed over, the owner could have swapped the temporary name
-	 * for something else before the rename: then walk again and judge. */
-	if (!same_entry(pfd, sp->comp[first], &st))
+	} else if (r == MD_OK) {
+		sg.placed = true;
+		/* Once in place, the owner may already have swapped it. */
+		*lost = !same_entry(pfd, sp->comp[first], &sg.st);
+	} else if (sg.top >= 0 && !same_entry(sg.sfd, sg.id, &sg.st)) {
+		/* Taken away under us (a cleanup on a host that does not share
+		 * our lock thought it stale): not an error, another attempt. */
 		*lost = true;
-	if (skel >= 0)
-		close(skel);
-	close(lock);
-	close(top);
-	return MD_OK;
-fail:
-	if (skel >= 0)
-		close(skel);
-	if (lock >= 0)
-		close(lock);
-	if (top >= 0)
-		close(top);
-	/* Taken away under us (a cleanup on another host thought it stale):
-	 * not an error, just another attempt. */
-	if (r != MD_OK && have_st && !same_entry(pfd, tmpname, &st)) {
-		*lost = true;
-		return MD_OK;
+		r = MD_OK;
 	}
-	if (remove_tree(pfd, tmpname, 0, 0, 0) < 0 && errno != ENOENT)
-		md_logf(b->log, LOG_WARNING, "could not remove temporary %s beside %s: %s",
-			tmpname, b->path, strerror(errno));
+	unstage(&priv, pfd, &sg);
 	return r;
 }
 
@@ -2036,14 +2276,15 @@ static enum md_result run_creator(const struct build *b, const struct md_context
 /* ------------------------------------------------------------------ */
 /* The walk                                                            */
 
-/* Index of the home's last component in sp, or -1 when sp is not inside it. */
+/* Index of the home's last component in sp, or -1 when sp is neither the
+ * home nor inside it (maildir=%h is the home). */
 static ssize_t home_index(const struct md_account *a, const struct path *sp)
 {
 	struct path hp;
 	const char *why;
 	size_t i;
 
-	if (a->home == NULL || !split_path(a->home, &hp, &why) || hp.n >= sp->n)
+	if (a->home == NULL || !split_path(a->home, &hp, &why) || hp.n == 0 || hp.n > sp->n)
 		return -1;
 	for (i = 0; i < hp.n; i++)
 		if (strcmp(hp.comp[i], sp->comp[i]) != 0)
@@ -2129,6 +2370,17 @@ static enum md_result create_missing(const struct build *b, int fd, const struct
 	enum md_result r;
 
 	*lost = false;
+	if (b->a->home != NULL && strcmp(b->a->home, "/") == 0) {
+		md_logf(b->log, LOG_ERR, "cannot create %s: the home of %s is /: refused",
+			b->path, b->a->user);
+		return MD_ERR_REFUSED;
+	}
+	/* Directories above a home are root's (0755), as /home is. */
+	if (home_idx > 0 && (ssize_t)missing < home_idx && geteuid() != 0) {
+		md_logf(b->log, LOG_ERR, "cannot create %s: directories above the home %s are "
+			"missing and only root may make them", b->path, b->a->home);
+		return MD_ERR_SYSTEM;
+	}
 	/* A creator may make the home itself, as the original authmkhome's did. */
 	if (home_idx >= 0 && (ssize_t)missing <= home_idx && !b->o->createhome &&
 	    b->o->creator == NULL) {

@@ -3,7 +3,7 @@
 # real libpam (bench/pamloop), on a private tmpfs and on the disk.
 #
 #   bench/run.sh [-r RUNS] [-b BULK] [-m LOOP] [-S SESSIONS] [-f "tmpfs disk"]
-#                [-s "every first bulk cost"] [-o FILE]
+#                [-s "every first siblings bulk cost"] [-o FILE]
 #
 #   -r RUNS      runs of every measurement; the table shows their median (5)
 #   -b BULK      maildirs per bulk run (5000; the issue's figure is 100000)
@@ -11,7 +11,9 @@
 #   -S SESSIONS  sessions of the RSS measurement (100000)
 #   -f FS        filesystems: tmpfs (a private tmpfs mount) and/or disk
 #                (a directory under /var/tmp)
-#   -s SECTIONS  every (every login), first (first login), bulk, cost; and
+#   -s SECTIONS  every (every login), first (first login), siblings (a first
+#                login in an empty parent and beside 100,000 entries, tmpfs
+#                only), bulk, cost; and
 #                profile (callgrind and strace -c of the module's paths, kept
 #                in $BENCH_PROFILE_DIR)
 #   -o FILE      also write the table to FILE
@@ -34,12 +36,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 RUNS=5 BULK=5000 LOOP=200 SESSIONS=100000 FSLIST="tmpfs disk" JOBS="1 2"
-SECTIONS="every first bulk cost" OUT=
+SECTIONS="every first siblings bulk cost" OUT=
 while getopts r:b:m:S:f:s:o:J:h c; do
 	case $c in
 	r) RUNS=$OPTARG ;; b) BULK=$OPTARG ;; m) LOOP=$OPTARG ;; S) SESSIONS=$OPTARG ;;
 	f) FSLIST=$OPTARG ;; s) SECTIONS=$OPTARG ;; o) OUT=$OPTARG ;; J) JOBS=$OPTARG ;;
-	*) sed -n '2,21p' "$0"; exit 2 ;;
+	*) sed -n '2,23p' "$0"; exit 2 ;;
 	esac
 done
 [ -n "$OUT" ] && case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
@@ -131,6 +133,8 @@ chmod 0755 "$work/bin/exec-maildirmake.sh"
 NE=200          # every-login users e0..e199, complete maildirs
 NF=200          # first-login users f0..f199 per run (script paths: NFX)
 NFX=60
+NS=200          # first-login users s0..s199 per run, homes in $ROOT/.sib (siblings)
+NSIB=100000     # entries beside them in the big-parent run
 NEX=200         # every-login cycles of the pam_exec path per run
 NEI=2000        # every-login cycles of the in-process paths per run
 VMAIL_UID=5100
@@ -139,6 +143,7 @@ gen_passwd() { # ROOTDIR
 	echo "root:x:0:0:root:/root:/bin/sh"
 	for ((i = 0; i < NE; i++)); do echo "e$i:x:$((20000 + i)):100::$1/e$i:/bin/sh"; done
 	for ((i = 0; i < NF; i++)); do echo "f$i:x:$((30000 + i)):100::$1/f$i:/bin/sh"; done
+	for ((i = 0; i < NS; i++)); do echo "s$i:x:$((40000 + i)):100::$1/.sib/s$i:/bin/sh"; done
 	echo "vmail:x:$VMAIL_UID:$VMAIL_UID::$1/.vmail:/usr/sbin/nologin"
 }
 printf 'root:x:0:\nusers:x:100:\nvmail:x:%s:\n' $VMAIL_UID >"$work/etc/group.nss"
@@ -177,7 +182,7 @@ loop() { # FS SERVICE ARGS... ; prints pamloop's line
 }
 field() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p"; }
 clean_first() { # ROOT
-	find "$1" -mindepth 1 -maxdepth 1 \( -name 'f*' -o -name '.mkmaildir-tmp.*' \) \
+	find "$1" -mindepth 1 -maxdepth 1 \( -name 'f*' -o -name '.mkmaildir-tmp*' \) \
 		-exec rm -rf {} +
 }
 complete_tree() { # DIR: the tree every method must make
@@ -369,6 +374,26 @@ profile() { # FS: where the time goes (not part of the default sections)
 	say "bench: profiles in $pdir"
 }
 
+# A first login's cost must not grow with the entries beside the new home
+# (issue 12): s0..s199 in $ROOT/.sib, empty, then beside NSIB directories.
+sib_one() { # FS RUN KEY
+	local fs=$1 r=$2 key=$3 line
+	find "$ROOT/.sib" -mindepth 1 -maxdepth 1 \( -name 's*' -o -name '.mkmaildir-tmp*' \) -exec rm -rf {} +
+	sync
+	line=$(loop "$fs" mkmaildir -p s -n "$NS" -x) || { say "bench: $key failed on $fs: $line"; exit 1; }
+	complete_tree "$ROOT/.sib/s$((NS - 1))" || { say "bench: $key made an incomplete tree"; exit 1; }
+	rec "$fs" "sib.$key" "$r" "$(field mean_ns <<<"$line")"
+}
+siblings() { # FS RUN
+	local fs=$1 r=$2
+	[ "$fs" = tmpfs ] || return 0
+	rm -rf "$ROOT/.sib"; mkdir -m 0755 "$ROOT/.sib"
+	sib_one "$fs" "$r" empty
+	(cd "$ROOT/.sib" && seq -f 'z%.0f' 1 "$NSIB" | xargs mkdir)
+	sib_one "$fs" "$r" big
+	rm -rf "$ROOT/.sib"
+}
+
 # ---- run ------------------------------------------------------------------
 start=$(date +%s)
 for fs in $FSLIST; do
@@ -377,6 +402,7 @@ for fs in $FSLIST; do
 	for ((r = 1; r <= RUNS; r++)); do
 		if has every; then say "bench: $fs: every login, run $r/$RUNS"; every_login "$fs" "$r"; fi
 		if has first; then say "bench: $fs: first login, run $r/$RUNS"; first_login "$fs" "$r"; fi
+		if has siblings && [ "$fs" = tmpfs ]; then say "bench: $fs: siblings, run $r/$RUNS"; siblings "$fs" "$r"; fi
 		if has bulk; then say "bench: $fs: bulk ($BULK maildirs), run $r/$RUNS"; bulk "$fs" "$r"; fi
 	done
 	if has cost; then say "bench: $fs: cost (syscalls, heap, RSS)"; cost "$fs"; fi
@@ -445,6 +471,15 @@ table() {
 			echo
 		done
 		echo "  (-permit: the login's cost above the pam_permit session cycle; x floor: that cost over the floor)"
+		echo
+	fi
+	if has siblings && [[ " $FSLIST " == *" tmpfs "* ]]; then
+		local e b
+		e=$(med tmpfs sib.empty) b=$(med tmpfs sib.big)
+		echo "2b. First login (pam_mkmaildir built-in) by the size of the home's parent, tmpfs: mean us per login"
+		printf '  %-38s%10s\n' "empty parent" "$(us "$e")"
+		printf '  %-38s%10s\n' "beside $NSIB entries" "$(us "$b")"
+		printf '  %-38s%10s\n' "ratio (goal: within 1.10)" "$(ratio "$b" "$e")"
 		echo
 	fi
 	if has bulk; then

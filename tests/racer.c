@@ -16,7 +16,7 @@
  *    user, then restored;
  *  - maildirfolder and maildirsize are replaced by the hard link;
  *  - tmp (or the whole maildir) is removed so that the module repairs (or
- *    rebuilds) it, and any .mkmaildir-tmp.* directory of a build in
+ *    rebuilds) it, and the staging directory .mkmaildir-tmp of builds in
  *    progress is taken away and replaced by a symlink to a TARGET.
  * Whatever it leaves in the way goes to HOME/trash.  It prints the number of
  * rounds and of attack operations that succeeded.
@@ -167,7 +167,7 @@ static void steal_temporaries(const char *dir)
 		return;
 	struct dirent *de;
 	while ((de = readdir(dh))) {
-		if (strncmp(de->d_name, ".mkmaildir-tmp.", 15) != 0)
+		if (strncmp(de->d_name, ".mkmaildir-tmp", 14) != 0)
 			continue;
 		char rel[8192];
 		snprintf(rel, sizeof rel, "%s/%s", dir, de->d_name);

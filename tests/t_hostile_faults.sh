@@ -7,10 +7,10 @@
 # that call.  Every run must end with PAM_SYSTEM_ERR and a LOG_ERR line of
 # the module naming the maildir (or with success and a complete maildir, for
 # a fault the module can do without); the next login must complete the
-# maildir; and nothing of root's may remain in the user's tree.  Temporary
-# trees of killed builds are removed once they are STALE_SECONDS (10 s) old,
-# so their mtime is set back before the next login, and their removal is
-# asserted.
+# maildir; and nothing of root's may remain in the user's tree.  Trees of
+# killed builds (in the staging directory .mkmaildir-tmp, with their lock
+# files) are removed once they are STALE_SECONDS (10 s) old, so their mtime
+# is set back before the next login, and their removal is asserted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nss.sh"
 t_setup
@@ -92,13 +92,15 @@ sweep() {
 			fi
 			# Root's leftovers of a build that died: stale once 10 s old.
 			local stale
-			stale=$(find "$(dirname "$h")" -maxdepth 3 -name '.mkmaildir-tmp.*' 2>/dev/null)
+			stale=$(find "$(dirname "$h")" -maxdepth 3 -path '*/.mkmaildir-tmp/*' -prune 2>/dev/null)
 			[ -n "$stale" ] && touch -h -d '1 minute ago' $stale
 			login "$svc" "$user"
 			[ "$code" = 0 ] || why="$why; next login: PAM code $code ($errs)"
 			$complete || why="$why; next login left an incomplete maildir"
 			local left
-			left=$(find "$(dirname "$h")" -maxdepth 1 -name '.mkmaildir-tmp*' | head -n 2 | tr '\n' ' ')
+			# A tree; a lock file whose own unlink failed may wait for the next build.
+			left=$(find "$(dirname "$h")" -maxdepth 2 \( -name '.mkmaildir-tmp?*' -o \
+				-path '*/.mkmaildir-tmp/*' -type d \) | head -n 2 | tr '\n' ' ')
 			[ -z "$left" ] || why="$why; temporary tree left after the next login: $left"
 			local rootly
 			rootly=$(find "$h" -user root 2>/dev/null | head -n 3 | tr '\n' ' ')
@@ -135,4 +137,4 @@ printf '%s\n' "${bad[@]}" >"$T_WORK/faults.bad"
 check "faults: injected failures were seen ($faults)" test "$faults" -gt 50
 check "faults: kills happened ($kills)" test "$kills" -gt 20
 logged "faults: the removal of a killed build's temporary tree is logged" "$m" \
-	"pam_mkmaildir.*removing \.mkmaildir-tmp\.[0-9a-f]* left by an interrupted build"
+	"pam_mkmaildir.*removing the tree of an interrupted build \([0-9a-f]{16}\) from the staging directory"

@@ -94,25 +94,28 @@ pr rep alice -a account
 expect "repair once more: succeeds" "$PAM_SUCCESS"
 logged "repair: logged as completing the maildir, with its path" "$m" "pam_mkmaildir.*complet.*$M"
 
-# --- temporary trees of killed builds: old ones are removed on the next
-# creation beside them, recent ones (a build in progress) are left alone,
-# and removing one never follows what a user planted inside ---
+# --- trees of killed builds in the staging directory: old ones are removed
+# on the next creation beside them, recent ones (a build in progress) are
+# left alone, and removing one never follows what was planted inside ---
 mkhome erin
 E=$(home_of erin)
 TGT=$T_BASE/target
 mkdir -p "$TGT/sub"; printf 'precious\n' >"$TGT/sub/file"
-stale=$E/.mkmaildir-tmp.00000000deadbeef
-fresh=$E/.mkmaildir-tmp.00000000cafef00d
+G=$E/.mkmaildir-tmp
+stale=$G/00000000deadbeef
+fresh=$G/00000000cafef00d
+mkdir -p -m 0700 "$G"
 mkdir -p "$stale/Maildir/cur" "$fresh/Maildir"
+: >"$stale.lock"; : >"$fresh.lock"
 chown -R erin:erin "$stale/Maildir"; chmod 0700 "$stale" "$fresh"
 ln -s "$TGT" "$stale/Maildir/cur/link"; chown -h erin:erin "$stale/Maildir/cur/link"
 ln -s "$TGT/sub/file" "$stale/Maildir/filelink"; chown -h erin:erin "$stale/Maildir/filelink"
-touch -h -d '1 hour ago' "$stale/Maildir/cur/link" "$stale/Maildir/filelink" "$stale/Maildir/cur" "$stale/Maildir" "$stale"
+touch -h -d '1 hour ago' "$stale/Maildir/cur/link" "$stale/Maildir/filelink" "$stale/Maildir/cur" "$stale/Maildir" "$stale" "$stale.lock"
 tgt_before=$(snap "$TGT")
 pr plain erin -a account
 expect "beside temporary trees: succeeds" "$PAM_SUCCESS"
 check "beside temporary trees: maildir complete" is_maildir "$E/Maildir"
 check "a temporary tree untouched for an hour is removed" test ! -e "$stale"
-check "no claimed copy of it is left either" test -z "$(find "$E" -maxdepth 1 -name '.mkmaildir-tmp.*' ! -name "${fresh##*/}")"
+check "no claimed copy of it or its lock is left either" test "$(ls -A "$G" | tr '\n' ' ')" = "${fresh##*/} ${fresh##*/}.lock "
 check "a recent temporary tree is left alone" test -d "$fresh/Maildir"
 same "removing the old tree followed no symlink planted in it" "$tgt_before" "$(snap "$TGT")"

@@ -56,12 +56,13 @@ success_means_maildir() { # LABEL DIR
 	fi
 }
 
-# --- the temporary directory is swapped for a symlink just before it is renamed into place ---
+# --- the staging directory is swapped for a symlink just before the tree is renamed into place ---
 mkhome alice 0700
-attack "temp swapped before rename" plain rename before '.mkmaildir-tmp*' \
-	"cd $A && t=\$(ls -A | grep '^\.mkmaildir-tmp' | head -n 1) && $ALICE sh -c \"mv \$t stolen && ln -s $T \$t\""
-success_means_maildir "temp swapped before rename" "$M"
-check "temp swapped before rename: nothing created in root's directory" test "$(ls -A "$T")" = keep
+attack "staging swapped before rename" plain rename before '*' \
+	"cd $A && $ALICE sh -c 'mv .mkmaildir-tmp stolen && ln -s $T .mkmaildir-tmp'"
+success_means_maildir "staging swapped before rename" "$M"
+check "staging swapped before rename: nothing created in root's directory" test "$(ls -A "$T")" = keep
+check "staging swapped before rename: the symlink put in its place is left alone" test -L "$A/.mkmaildir-tmp"
 
 # --- a directory on the way (maildir=Mail/box) becomes a symlink once the temporary is made in it ---
 mkhome alice 0700

@@ -418,9 +418,9 @@ verify() {
 		fi
 	done
 	# Nothing left behind: no temporary names anywhere on the storage.
-	left=$( { find "$d1" -name '.mkmaildir-tmp.*' -print; [ -n "$db" ] &&
-		find "$db" -path "$db/.glusterfs" -prune -o -name '.mkmaildir-tmp.*' -print; } 2>/dev/null | wc -l)
-	check "cluster $label: no .mkmaildir-tmp.* left (volume and brick)" test "$left" = 0
+	left=$( { find "$d1" -name '.mkmaildir-tmp*' -print; [ -n "$db" ] &&
+		find "$db" -path "$db/.glusterfs" -prune -o -name '.mkmaildir-tmp*' -print; } 2>/dev/null | wc -l)
+	check "cluster $label: no .mkmaildir-tmp* left (volume and brick)" test "$left" = 0
 	# The module's own account: exactly one creation per user, nothing else.
 	created=$(cat "$OUT/$label".log[12] | grep -c 'created maildir')
 	other=$(cat "$OUT/$label".log[12] | grep 'pam_mkmaildir' | grep -vc 'created maildir')
@@ -515,52 +515,53 @@ for s in sgluster slocal; do
 done
 lap "single first logins, volume and disk"
 
-# Leftovers of builds killed on a frontend: an old, unlocked temporary tree
-# beside a new maildir is removed by the next first login there, from the
-# other frontend; an old one whose lock file a process on the first frontend
-# still holds locked (flock on .mkmaildir-lock inside the tree, as a live
-# build does: GlusterFS shares locks on files, not on directories) is left
-# alone.
-stale_tree() { # NAME
-	local t=${ROOT[fe1]}/srv/gluster/home/$1
+# Leftovers of builds killed on a frontend, in the staging directory of the
+# parent (root's 0700 .mkmaildir-tmp: a tree ID/ and its lock file ID.lock):
+# an old, unlocked tree beside a new maildir is removed by the next first
+# login there, from the other frontend; an old one whose lock file a process
+# on the first frontend still holds locked (as a live build does: GlusterFS
+# shares locks on files, not on directories) is left alone.
+SG=/srv/gluster/home/.mkmaildir-tmp
+stale_tree() { # ID
+	local t=${ROOT[fe1]}$SG/$1
 	mkdir -m 0700 "$t" "$t/Maildir" "$t/Maildir/cur" "$t/Maildir/new" "$t/Maildir/tmp" &&
-		touch -d '2 minutes ago' "$t"
+		: >"$t.lock" && touch -d '2 minutes ago' "$t" "$t.lock"
 }
-stale_tree .mkmaildir-tmp.00000000000dead1 && stale_tree .mkmaildir-tmp.00000000000dead2 ||
+mkdir -m 0700 "${ROOT[fe1]}$SG" && stale_tree 00000000000dead1 && stale_tree 00000000000dead2 ||
 	fail "cluster stale: setup" "cannot make the temporary trees"
 : >"${ROOT[fe1]}/srv/gluster/home/lockprobe"
-: >"${ROOT[fe1]}/srv/gluster/home/.mkmaildir-tmp.00000000000dead2/.mkmaildir-lock"
-on fe1 flock /srv/gluster/home/.mkmaildir-tmp.00000000000dead2/.mkmaildir-lock \
+on fe1 flock $SG/00000000000dead2.lock \
 	flock /srv/gluster/home/lockprobe sleep 6 &
 holder=$!
 sleep 1
 # What fe2 sees of fe1's locks: 99 = the lock is seen (conflict), 0 = not seen.
-on fe2 flock -n -E 99 /srv/gluster/home/.mkmaildir-tmp.00000000000dead2 true; dirlock=$?
+on fe2 flock -n -E 99 $SG/00000000000dead2 true; dirlock=$?
 on fe2 flock -n -E 99 /srv/gluster/home/lockprobe true; filelock=$?
 on fe1 flock -n -E 99 /srv/gluster/home/lockprobe true; samelock=$?
 say "flock held on fe1, tried with LOCK_NB: from fe2 on the directory -> $dirlock, from fe2 on a file -> $filelock, from fe1 on the file -> $samelock (99: conflict seen, 0: lock not seen)"
 echo "$dirlock $filelock $samelock" >"$OUT/flock.probe"
-touch -d '2 minutes ago' "${ROOT[fe1]}/srv/gluster/home/.mkmaildir-tmp.00000000000dead2"
+touch -d '2 minutes ago' "${ROOT[fe1]}$SG/00000000000dead2" "${ROOT[fe1]}$SG/00000000000dead2.lock"
 set -- $(marks)
 printf 'x0001\n' >"${ROOT[fe2]}/tmp/users.stale"
 yes 0 | on fe2 race -d /etc/cluster-pam -s home -a session -u /tmp/users.stale -w 1 \
 	-m /srv/gluster/home/%u/Maildir -F "$FOLDERS" >"$OUT/stale.out" 2>&1
 logs_since stale "$1" "$2"
-if grep -q '^R x0001 0 1 ' "$OUT/stale.out" && [ ! -e "${ROOT[fe1]}/srv/gluster/home/.mkmaildir-tmp.00000000000dead1" ] &&
-   grep -q 'removing .mkmaildir-tmp.00000000000dead1 left by an interrupted build' "$OUT/stale.log2"; then
+if grep -q '^R x0001 0 1 ' "$OUT/stale.out" && [ ! -e "${ROOT[fe1]}$SG/00000000000dead1" ] &&
+   [ ! -e "${ROOT[fe1]}$SG/00000000000dead1.lock" ] &&
+   grep -q 'removing the tree of an interrupted build (00000000000dead1)' "$OUT/stale.log2"; then
 	pass "cluster stale: an unlocked old temporary tree is removed by a login on the other frontend"
 else
 	fail "cluster stale: an unlocked old temporary tree is removed by a login on the other frontend" \
-		"$(tr '\n' ';' <"$OUT/stale.out") $(ls -a "${ROOT[fe1]}/srv/gluster/home" | grep mkmaildir | tr '\n' ' ')"
+		"$(tr '\n' ';' <"$OUT/stale.out") $(ls -a "${ROOT[fe1]}$SG" 2>&1 | tr '\n' ' ')"
 fi
-if [ -d "${ROOT[fe1]}/srv/gluster/home/.mkmaildir-tmp.00000000000dead2/Maildir/cur" ]; then
+if [ -d "${ROOT[fe1]}$SG/00000000000dead2/Maildir/cur" ]; then
 	pass "cluster stale: a temporary tree locked on fe1 is left alone by fe2 (flock across GlusterFS clients)"
 else
 	fail "cluster stale: a temporary tree locked on fe1 is left alone by fe2 (flock across GlusterFS clients)" \
 		"it was removed (flock probe from fe2: directory $dirlock, file $filelock; from fe1: file $samelock; 99 = lock seen): $(grep -h pam_mkmaildir "$OUT"/stale.log[12] | grep dead2 | tr '\n' ';')"
 fi
 wait "$holder" 2>/dev/null
-rm -rf "${ROOT[fe1]}/srv/gluster/home/.mkmaildir-tmp.00000000000dead2" "${ROOT[fe1]}/srv/gluster/home/lockprobe"
+rm -rf "${ROOT[fe1]}$SG" "${ROOT[fe1]}/srv/gluster/home/lockprobe"
 
 # A user unknown to LDAP is refused, not given a maildir.
 printf 'nosuchuser\n' >"${ROOT[fe1]}/tmp/users.nouser"

@@ -1,0 +1,153 @@
+# Issue 12, items 1, 1b and 2: in a group-writable parent (root:mailgrp 0770,
+# maildir=$P/%u, alice the group member and attacker), nothing the module did
+# not make is ever removed: not a foreign directory under a temporary-looking
+# name (the old .mkmaildir-tmp.* naming or the staging name), not what a
+# swap at the rename into place leaves at a temporary name.  Trees of builds
+# that really died are still removed by the next first login in the parent;
+# a locked (live) one is not.  maildir=%h is the home: createhome, skel and
+# homemode apply, and missing directories above it are made root's 0755.
+# tests/swapshim.c plays the attacker (or kills the build) at an exact call.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nss.sh"
+t_setup
+t_need_root
+
+SHIM=$T_WORK/swapshim.so
+if [ ! -f "$SHIM" ] || [ "$T_TOP/tests/swapshim.c" -nt "$SHIM" ]; then
+	cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$SHIM" "$T_TOP/tests/swapshim.c" -ldl || {
+		fail "$T_NAME: build swapshim.so" "cc failed"; exit 0; }
+fi
+
+P=$T_BASE/mail
+G=$P/.mkmaildir-tmp
+ALICE="setpriv --reuid=$(id -u alice) --regid=$(id -g alice) --groups=5200 --"
+svc2 shared "maildir=$P/%u"
+fresh_parent() { rm -rf "$P"; mkdir -m 0770 "$P"; chown root:mailgrp "$P"; }
+# bob's maildir with mail in it; its snapshot is what must survive.
+bob_with_mail() {
+	pr shared bob -a account
+	printf 'Subject: keep\n\nmail\n' >"$P/bob/cur/1.keep:2,S"; chown bob:bob "$P/bob/cur/1.keep:2,S"
+}
+bob_mail_at() { [ "$(cat "$1/cur/1.keep:2,S" 2>/dev/null)" = "$(printf 'Subject: keep\n\nmail')" ] && is_maildir "$1"; }
+# swap LABEL SERVICE USER CALL WHEN NAME COMMAND: one login with COMMAND fired
+# (as root; the attacker's steps use $ALICE) at the first CALL of NAME.
+swap() {
+	local label=$1 service=$2 user=$3 call=$4 when=$5 name=$6 cmd=$7 mark=$T_BASE/swap.mark
+	rm -f "$mark" "$T_BASE/swap.ok"
+	LD_PRELOAD="$SHIM $T_NSSLIB" T_SWAP_CALL=$call T_SWAP_WHEN=$when T_SWAP_NAME=$name \
+		T_SWAP_MARK=$mark T_SWAP_CMD="$cmd && : >$T_BASE/swap.ok" pr "$service" "$user" -a account
+	if [ -e "$T_BASE/swap.ok" ]; then pass "$label: the swap ran ($(cut -d' ' -f1,2 "$mark"))"
+	else fail "$label: the swap ran" "$(cat "$mark" 2>/dev/null || echo "never fired"): update this test"; fi
+}
+
+# --- 1: bob's idle maildir renamed by alice to an old-style temporary name ---
+fresh_parent; bob_with_mail
+old=$P/.mkmaildir-tmp.00000000000000u2
+$ALICE mv "$P/bob" "$old"
+touch -d '1 hour ago' "$old"
+m=$(log_mark)
+pr shared alice -a account
+expect "old-style name: alice's first login succeeds" "$PAM_SUCCESS"
+check "old-style name: bob's maildir and mail are intact" bob_mail_at "$old"
+not_logged "old-style name: nothing is removed (nor logged as removed)" "$m" "pam_mkmaildir.*removing"
+check "old-style name: the parent was not swept (nothing else changed)" \
+	test "$(ls -A "$P" | tr '\n' ' ')" = ".mkmaildir-tmp.00000000000000u2 alice "
+
+# --- 1: bob's maildir renamed to the staging name, with a lock-like file ---
+fresh_parent; bob_with_mail
+$ALICE mv "$P/bob" "$G"
+printf 'x\n' >"$G/cur/0123456789abcdef.lock"; chown bob:bob "$G/cur/0123456789abcdef.lock"
+touch -d '1 hour ago' "$G" "$G/cur" "$G/cur/0123456789abcdef.lock"
+before=$(snap "$G")
+m=$(log_mark)
+pr shared alice -a account
+expect_fail "staging name taken by bob's maildir: alice's login is refused"
+same "staging name taken by bob's maildir: nothing in it changed" "$before" "$(snap "$G")"
+logged "staging name taken: refused with a clear line" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid 5002 .*refused"
+
+# --- 1: alice's own directory at the staging name, shaped like a stale build ---
+fresh_parent
+$ALICE mkdir -m 0700 "$G" "$G/0123456789abcdef"
+$ALICE sh -c ": >'$G/0123456789abcdef.lock' && : >'$G/0123456789abcdef/keep'"
+touch -d '1 hour ago' "$G"/* "$G"
+before=$(snap "$G")
+pr shared carol -a account
+expect_fail "forged staging directory: carol's login is refused"
+same "forged staging directory: its contents are not removed" "$before" "$(snap "$G")"
+
+# --- 1': a build killed just before its rename into place is stale later ---
+fresh_parent
+swap "killed build" shared alice rename before '*' 'kill -KILL $PPID'
+check "killed build: the login died" test "$rc" = 137
+tree=$(find "$G" -mindepth 1 -maxdepth 1 -type d -name '[0-9a-f]???????????????' 2>/dev/null | head -n 1)
+check "killed build: its tree and lock file are in the staging directory" \
+	test -n "$tree" -a -f "$tree.lock" -a "$(stat -c '%U %a' "$G" 2>&1)" = "root 700"
+touch -h -d '1 minute ago' "$G"/*
+# Locked (a live build elsewhere): left alone.
+exec 9<"$tree.lock"; flock -x 9
+m=$(log_mark)
+pr shared carol -a account
+expect "live build: carol's login beside it succeeds" "$PAM_SUCCESS"
+check "live build: the locked tree is left alone" test -d "$tree/cur"
+not_logged "live build: nothing removed" "$m" "pam_mkmaildir.*removing"
+exec 9<&-
+# Unlocked and old: removed by the next first login in the parent.
+m=$(log_mark)
+pr shared dave -a account
+expect "stale build: dave's login beside it succeeds" "$PAM_SUCCESS"
+check "stale build: the tree and its lock are removed, the staging directory too" test ! -e "$G"
+logged "stale build: its removal is logged" "$m" \
+	"pam_mkmaildir.*removing the tree of an interrupted build \([0-9a-f]{16}\) from the staging directory beside $P/dave"
+pr shared alice -a account
+expect "stale build: alice's next login succeeds" "$PAM_SUCCESS"
+check "stale build: alice's maildir is complete" is_maildir "$P/alice"
+check "stale build: nothing but the maildirs is left in the parent" test "$(ls -A "$P" | tr '\n' ' ')" = "alice carol dave "
+
+# --- 1': killed after the rename: the maildir is in place, the lock file alone is stale ---
+fresh_parent
+swap "killed after the rename" shared erin rename after '*' 'kill -KILL $PPID'
+check "killed after the rename: erin's maildir is in place" is_maildir "$P/erin"
+touch -h -d '1 minute ago' "$G"/*
+pr shared frank -a account
+expect "orphan lock: frank's login succeeds" "$PAM_SUCCESS"
+check "orphan lock: removed with the staging directory" test ! -e "$G"
+
+# --- 1b: at the rename into place, alice puts bob's maildir at the temporary
+# name and a non-empty directory of hers at her maildir's name ---
+fresh_parent; bob_with_mail
+m=$(log_mark)
+swap "swap at the rename" shared alice rename before '*' \
+	"cd $P && t=\$(ls -A | grep '^\.mkmaildir-tmp' | head -n 1) && $ALICE sh -c \"mv \$t aside && mv bob \$t && mkdir -p alice/x\""
+moved=$(ls -A "$P" | grep '^\.mkmaildir-tmp' | head -n 1)
+check "swap at the rename: bob's maildir and mail survive intact (at $moved)" bob_mail_at "$P/$moved"
+if [ "$rc" = 0 ]; then pass "swap at the rename: PAM code 0 (alice's own directory completed)"
+else expect_fail "swap at the rename: the login fails cleanly"; fi
+logged "swap at the rename: a warning or error names the swap" "$m" \
+	"pam_mkmaildir.*(staging directory .*replaced while in use|refused)"
+
+# --- 2: maildir=%h, the home and a directory above it missing ---
+mkdir -p "$T_BASE/skel"; printf 'p\n' >"$T_BASE/skel/.profile"
+svc2 homeh "maildir=%h createhome homemode=0750 skel=$T_BASE/skel"
+svc2 homeh_nocreate "maildir=%h"
+GH=$(home_of grace)
+rm -rf "$T_HOMES/deep"
+pr homeh_nocreate grace -a account
+expect_fail "maildir=%h without createhome: a missing home is not created"
+check "maildir=%h without createhome: nothing made" test ! -e "$T_HOMES/deep"
+pr homeh grace -a account
+expect "maildir=%h createhome: succeeds" "$PAM_SUCCESS"
+stat_is "maildir=%h: the missing parent deep is root 755" "$T_HOMES/deep" "root 755"
+stat_is "maildir=%h: the missing parent deep/er is root 755" "$T_HOMES/deep/er" "root 755"
+stat_is "maildir=%h: the home is grace's with homemode" "$GH" "grace 750"
+check "maildir=%h: skel copied into the home" test "$(cat "$GH/.profile" 2>&1)" = p
+check "maildir=%h: the home is the maildir" is_maildir "$GH"
+# A directory above a home that another user owns is refused, never used
+# (one of the owner's own is accepted: virtual users sharing vmail's uid).
+rm -rf "$T_HOMES/deep"; mkdir -p "$T_HOMES/deep/er"; chown bob:bob "$T_HOMES/deep"
+m=$(log_mark)
+pr homeh grace -a account
+expect_fail "user-owned directory above the home: refused"
+check "user-owned directory above the home: nothing made" test ! -e "$GH"
+logged "user-owned directory above the home: logged" "$m" "pam_mkmaildir.*\"deep\" is owned by uid 5002, not by root or uid 5013: refused"
+rm -rf "$T_HOMES/deep"
