@@ -1583,20 +1583,38 @@ static void sweep(const struct build *b, int sfd, const struct stat *sst)
 		reclaim(b, sfd, sst, names[i]);
 }
 
+/*
+ * Whether someone besides the parent's owner can rename entries in it: a
+ * group- or world-writable directory without the sticky bit.
+ */
+static bool others_rename_in(int pfd)
+{
+	struct stat pst;
+
+	if (fstat(pfd, &pst) < 0)
+		return true;
+	return (pst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pst.st_mode & S_ISVTX) == 0;
+}
+
 /* The staging directory goes when it is empty, so that none is left in a
  * user's home; one still in use by a concurrent build stays (ENOTEMPTY).
+ * In a parent where others can rename entries it stays for good: between
+ * the identity check and rmdir(2) by name a member could put an empty
+ * directory that is not ours at that name, and rmdir would remove it.
  * Something else at its name means that someone who can write the parent
  * moved it while we worked: say so, touch neither. */
 static void drop_staging(const struct build *b, int pfd, const struct staged *sg)
 {
 	struct stat st;
 
-	if (same_entry(pfd, STAGING_NAME, &sg->sst))
-		unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
-	else if (fstatat(pfd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (same_entry(pfd, STAGING_NAME, &sg->sst)) {
+		if (!others_rename_in(pfd))
+			unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
+	} else if (fstatat(pfd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
 			"was replaced while in use (by uid %lu, or someone who can write the "
 			"parent): both left alone", b->path, (unsigned long)st.st_uid);
+	}
 }
 
 /* A new, empty, locked tree in pfd's staging directory. */

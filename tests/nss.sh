@@ -190,7 +190,8 @@ tree_is() {
 }
 
 # leftovers DIR: temporary names the module left behind.
-leftovers() { find "$1" -name '.mkmaildir-tmp*' 2>/dev/null; }
+# An empty staging directory may stay in a shared parent; anything in one, or an old-style name, is a leftover.
+leftovers() { find "$1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) 2>/dev/null; }
 
 
 # t_build NAME [CC ARGS...]: tests/NAME.c built once per run into $T_WORK/bin

@@ -26,6 +26,7 @@ fresh_parent() { rm -rf "$P"; mkdir -m 0770 "$P"; chown root:mailgrp "$P"; }
 # bob's maildir with mail in it; its snapshot is what must survive.
 bob_with_mail() {
 	pr shared bob -a account
+	rmdir "$G" # what stays in a shared parent; the cases below set it up themselves
 	printf 'Subject: keep\n\nmail\n' >"$P/bob/cur/1.keep:2,S"; chown bob:bob "$P/bob/cur/1.keep:2,S"
 }
 bob_mail_at() { [ "$(cat "$1/cur/1.keep:2,S" 2>/dev/null)" = "$(printf 'Subject: keep\n\nmail')" ] && is_maildir "$1"; }
@@ -51,7 +52,7 @@ expect "old-style name: alice's first login succeeds" "$PAM_SUCCESS"
 check "old-style name: bob's maildir and mail are intact" bob_mail_at "$old"
 not_logged "old-style name: nothing is removed (nor logged as removed)" "$m" "pam_mkmaildir.*removing"
 check "old-style name: the parent was not swept (nothing else changed)" \
-	test "$(ls -A "$P" | tr '\n' ' ')" = ".mkmaildir-tmp.00000000000000u2 alice "
+	test "$(ls -A "$P" | tr '\n' ' ')" = ".mkmaildir-tmp .mkmaildir-tmp.00000000000000u2 alice "
 
 # --- 1: bob's maildir renamed to the staging name, with a lock-like file ---
 fresh_parent; bob_with_mail
@@ -96,13 +97,18 @@ exec 9<&-
 m=$(log_mark)
 pr shared dave -a account
 expect "stale build: dave's login beside it succeeds" "$PAM_SUCCESS"
-check "stale build: the tree and its lock are removed, the staging directory too" test ! -e "$G"
+check "stale build: the tree and its lock are removed" test -z "$(ls -A "$G" 2>&1)"
+# In a parent where others can rename entries, the staging directory stays
+# (rmdir by name could remove an empty directory a member put there).
+check "stale build: the staging directory of a shared parent stays, root's 0700" \
+	test "$(stat -c '%U %a %h' "$G" 2>&1)" = "root 700 2"
 logged "stale build: its removal is logged" "$m" \
 	"pam_mkmaildir.*removing the tree of an interrupted build \([0-9a-f]{16}\) from the staging directory beside $P/dave"
 pr shared alice -a account
 expect "stale build: alice's next login succeeds" "$PAM_SUCCESS"
 check "stale build: alice's maildir is complete" is_maildir "$P/alice"
-check "stale build: nothing but the maildirs is left in the parent" test "$(ls -A "$P" | tr '\n' ' ')" = "alice carol dave "
+check "stale build: nothing but the maildirs and the staging directory is in the parent" \
+	test "$(ls -A "$P" | tr '\n' ' ')" = ".mkmaildir-tmp alice carol dave "
 
 # --- 1': killed after the rename: the maildir is in place, the lock file alone is stale ---
 fresh_parent
@@ -111,7 +117,12 @@ check "killed after the rename: erin's maildir is in place" is_maildir "$P/erin"
 touch -h -d '1 minute ago' "$G"/*
 pr shared frank -a account
 expect "orphan lock: frank's login succeeds" "$PAM_SUCCESS"
-check "orphan lock: removed with the staging directory" test ! -e "$G"
+check "orphan lock: removed" test -z "$(ls -A "$G" 2>&1)"
+# In a parent nobody else can write, the empty staging directory goes.
+rm -rf "$P"; mkdir -m 0755 "$P"
+pr shared frank -a account
+expect "private parent: frank's login succeeds" "$PAM_SUCCESS"
+check "private parent: no staging directory is left" test ! -e "$G" -a -d "$P/frank/cur"
 
 # --- 1b: at the rename into place, alice puts bob's maildir at the temporary
 # name and a non-empty directory of hers at her maildir's name ---

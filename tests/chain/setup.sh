@@ -73,7 +73,7 @@ loginpid() { sed -n 's/^start pid=//p' "$OUT/login" 2>/dev/null | head -n1; }
 loglines() { log_since "$1" | grep 'authmkhome\['; }
 
 snap() { find "$@" -printf '%p %y %m %u %g %s %T@ %C@\n' 2>/dev/null | LC_ALL=C sort; }
-leftovers() { find "$1" -name '.mkmaildir-tmp*' -o -name '.authmkhome-creator*' 2>/dev/null; }
+leftovers() { find "$1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' -o -name '.authmkhome-creator*' \) 2>/dev/null; }
 
 # mkprog NAME: a root-owned 0755 program $BIN/NAME whose body is read from stdin.
 mkprog() { cat >"$BIN/$1"; chmod 0755 "$BIN/$1"; }

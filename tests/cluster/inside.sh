@@ -418,8 +418,8 @@ verify() {
 		fi
 	done
 	# Nothing left behind: no temporary names anywhere on the storage.
-	left=$( { find "$d1" -name '.mkmaildir-tmp*' -print; [ -n "$db" ] &&
-		find "$db" -path "$db/.glusterfs" -prune -o -name '.mkmaildir-tmp*' -print; } 2>/dev/null | wc -l)
+	left=$( { find "$d1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; [ -n "$db" ] &&
+		find "$db" -path "$db/.glusterfs" -prune -o \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; } 2>/dev/null | wc -l)
 	check "cluster $label: no .mkmaildir-tmp* left (volume and brick)" test "$left" = 0
 	# The module's own account: exactly one creation per user, nothing else.
 	created=$(cat "$OUT/$label".log[12] | grep -c 'created maildir')
