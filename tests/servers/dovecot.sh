@@ -145,7 +145,9 @@ check dovecot-quota-getquotaroot grep -Eq '^QUOTA-LINE .*\(STORAGE 0 976[56] MES
 out=$(inr doveadm -c "$conf" quota get -u dave 2>&1)
 say "doveadm quota get: $(oneline "$out")"
 check dovecot-quota-doveadm-limits bash -c 'grep -Eq "STORAGE +0 +976[56] " <<<"$1" && grep -Eq "MESSAGE +0 +1000 " <<<"$1"' _ "$out"
-say "maildirsize after the lookups: $(head -n1 "$R/home/dave/Maildir/maildirsize" 2>/dev/null)"
+# With the same limits in Dovecot's settings (2.4) or none (2.3), Dovecot
+# leaves the module's header alone.
+check dovecot-quota-maildirsize-kept test "$(head -n1 "$R/home/dave/Maildir/maildirsize" 2>/dev/null)" = 10000000S,1000C
 lap "dovecot: quota"
 
 # --- a creator that works -----------------------------------------------------------
