@@ -179,19 +179,33 @@ lap "dovecot: 24 concurrent first logins"
 
 # --- virtual users ------------------------------------------------------------------
 stop_dovecot
-inr useradd --system --user-group --no-create-home --home-dir /var/vmail --shell /usr/sbin/nologin vmail
+# The recipe of conf/pam.d/dovecot-virtual, its commands taken from it:
+# step 1 (vmail, /var/vmail owned by root: vmail itself, and so Dovecot,
+# cannot create a domain or a user there; only pam_mkmaildir, as root,
+# can), and step 2's db5.3_load and chmod, on an input file in the format
+# it describes (the hashes by sha512_crypt: the root has no openssl).
+recipe=$T_TOP/conf/pam.d/dovecot-virtual
+# recipe_cmds REGEX: the recipe's command lines (comment lines indented 8
+# spaces, continuations joined) matching REGEX.
+recipe_cmds() {
+	sed -n 's/^#        //p' "$recipe" | sed -e ':a' -e '/\\$/{N;s/\\\n *//;ba' -e '}' | grep -E -- "$1"
+}
+step1=$(recipe_cmds '^(useradd|install) ')
+say "recipe step 1: $(tr '\n' ';' <<<"$step1")"
+need dovecot-virtual-recipe-step1 test "$(wc -l <<<"$step1")" = 2 || exit 0
+need dovecot-virtual-recipe-step1 inr sh -ec "$step1" || exit 0
 vu=$(uid_of vmail) vg=$(gid_of vmail)
-# /var/vmail belongs to root: vmail itself (and so Dovecot) cannot create a
-# domain or a user there; only pam_mkmaildir, running as root, can.
-mkdir -p "$R/var/vmail"; chown 0:0 "$R/var/vmail"; chmod 0755 "$R/var/vmail"
-cp "$T_TOP/conf/pam.d/dovecot-virtual" "$R/etc/pam.d/dovecot-virtual"
-# db5.3_load -T reads keys and values on alternate lines.
+check dovecot-virtual-recipe-vmail-root-owned test "$(stat -c %u:%a "$R/var/vmail")" = 0:755
+cp "$recipe" "$R/etc/pam.d/dovecot-virtual"
 {
 	printf 'alice@example.org\n%s\n' "$(sha512_crypt v-alice-1)"
 	printf 'bob@example.net\n%s\n' "$(sha512_crypt v-bob-1)"
-} >"$R/tmp/vusers.txt"
+} >"$R/root/vusers"
 mkdir -p "$R/etc/dovecot"
-inr db5.3_load -T -t hash -f /tmp/vusers.txt /etc/dovecot/virtual-users.db
+step2=$(recipe_cmds '^(db5\.3_load|chmod) ')
+say "recipe step 2: $(tr '\n' ';' <<<"$step2")"
+need dovecot-virtual-recipe-step2 test "$(wc -l <<<"$step2")" = 2 || exit 0
+need dovecot-virtual-recipe-step2 inr sh -ec "$step2" || exit 0
 need dovecot-virtual-userdb-built test -s "$R/etc/dovecot/virtual-users.db" || exit 0
 if ! need dovecot-virtual-started start_dovecot "$c_virtual"; then dlog | tail -n 20; exit 0; fi
 need dovecot-virtual-not-in-nss bash -c '! chroot "$1" getent passwd alice@example.org >/dev/null' _ "$R"
