@@ -5,7 +5,7 @@
 set -eu
 pkgs="gcc make libc6-dev libpam0g-dev libpam-runtime libnss-wrapper busybox
       python3 procps util-linux mount iproute2 mmdebstrap gpg debian-archive-keyring
-      groff-base mandoc file strace valgrind clang cppcheck clang-tidy"
+      groff-base mandoc file strace valgrind clang cppcheck clang-tidy bc"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -1,5 +1,8 @@
 # Courier-IMAP and courier-pop (authdaemond, authpam) with pam_mkmaildir in
-# the account stack: real daemons and clients in a throwaway Debian 12 root.
+# the account stack: real daemons and clients in throwaway Debian 12 and
+# Debian 13 roots (tests/servers/courier.sh, once per release).
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-run_servers courier courier courier.sh
+for release in $("$T_TOP/tests/servers/root.sh" releases); do
+	run_servers "courier/$release" courier courier.sh "$release"
+done

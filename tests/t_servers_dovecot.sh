@@ -1,5 +1,9 @@
 # Dovecot (imap, pop3, lda) with pam_mkmaildir in the session stack, system
-# and virtual users: real daemons and clients in a throwaway Debian 12 root.
+# and virtual users: real daemons and clients in throwaway Debian 12
+# (Dovecot 2.3) and Debian 13 (Dovecot 2.4) roots (tests/servers/dovecot.sh,
+# once per release, with that release's conf/ examples).
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-run_servers dovecot dovecot dovecot.sh
+for release in $("$T_TOP/tests/servers/root.sh" releases); do
+	run_servers "dovecot/$release" dovecot dovecot.sh "$release"
+done

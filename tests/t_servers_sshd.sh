@@ -1,5 +1,8 @@
 # OpenSSH with UsePAM and pam_mkmaildir in the session stack: a real sshd and
-# ssh client in a throwaway Debian 12 root (the one Dovecot's tests use).
+# ssh client in throwaway Debian 12 (OpenSSH 9.2) and Debian 13 (OpenSSH 10,
+# the session in sshd-session) roots, the ones Dovecot's tests use.
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-run_servers sshd dovecot sshd.sh
+for release in $("$T_TOP/tests/servers/root.sh" releases); do
+	run_servers "sshd/$release" dovecot sshd.sh "$release"
+done

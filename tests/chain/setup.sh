@@ -3,7 +3,10 @@
 #
 #   $T_BASE        the script's private directory (removed at exit)
 #   $BIN           root-owned 0755: login, authtest, server (tests/chain/*.c)
-#   $AMH           the authmkhome under test ($T_TOP/authmkhome)
+#   $AMH           the authmkhome under test ($T_TOP/authmkhome, or
+#                  $T_AUTHMKHOME), copied byte for byte into $BIN: the test
+#                  accounts run it, and the checkout may sit under a
+#                  directory they cannot enter (as /root, 0700)
 #   $OUT           1777: what the chain programs record (CHAIN_OUT)
 #   $USERS         the authtest accounts (CHAIN_USERS)
 #   $CONF          an empty configuration file (MKMAILDIR_CONFIG), so that
@@ -20,12 +23,13 @@
 T_NAME=$(basename "$0" .sh)
 T_BASE=$T_WORK/$T_NAME
 BIN=$T_BASE/bin OUT=$T_BASE/out USERS=$T_BASE/users CONF=$T_BASE/mkmaildir.conf
-AMH=${T_AUTHMKHOME:-$T_TOP/authmkhome}
+AMH_SRC=${T_AUTHMKHOME:-$T_TOP/authmkhome}
+AMH=$BIN/authmkhome
 trap 'rm -rf "$T_BASE"' EXIT
 trap 'exit 130' INT TERM
 
-if [ ! -x "$AMH" ]; then
-	fail "$T_NAME: authmkhome built" "$AMH does not exist (run make)"
+if [ ! -x "$AMH_SRC" ]; then
+	fail "$T_NAME: authmkhome built" "$AMH_SRC does not exist (run make)"
 	exit 0
 fi
 # authmkhome runs as the user, and the core opens every directory above a
@@ -39,6 +43,8 @@ for p in login authtest server; do
 	cc -std=c11 -Wall -Wextra -Werror -o "$BIN/$p" "$T_TOP/tests/chain/$p.c" || {
 		fail "$T_NAME: build tests/chain/$p.c" "cc failed"; exit 0; }
 done
+install -m 0755 "$AMH_SRC" "$AMH" && cmp -s "$AMH_SRC" "$AMH" || {
+	fail "$T_NAME: authmkhome copied into $BIN" "install failed"; exit 0; }
 : >"$USERS"; : >"$CONF"
 chmod 0644 "$USERS" "$CONF"
 

@@ -15,7 +15,7 @@ T_SYSLOG=${T_SYSLOG:-}
 
 for f in imapd pop3d; do sed -i 's/^ADDRESS=.*/ADDRESS=127.0.0.1/' "$R/etc/courier/$f"; done
 mkdir -p "$R/run/courier/authdaemon"
-inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/sbin/imapd start && /usr/sbin/pop3d start'
+inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/lib/courier/imapd start && /usr/lib/courier/pop3d start'
 wait_port 143 && wait_port 110 || { echo "courier did not start"; exit 1; }
 newuser erin 'erin-pw-1'
 inr maildirmake /home/erin/Maildir && inr chown -R erin: /home/erin/Maildir

@@ -55,11 +55,11 @@ vuser paul 'paul-pw-1'; vuser carol 'carol-pw-1'; vuser erin 'erin-pw-1'; vuser 
 
 start() {
 	mkdir -p "$R/run/courier/authdaemon"
-	inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/sbin/imapd start && /usr/sbin/pop3d start'
+	inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/lib/courier/imapd start && /usr/lib/courier/pop3d start'
 	need courier-userdb-started wait_port 143 && need courier-userdb-started wait_port 110
 }
 stop() {
-	inr sh -c '/usr/sbin/pop3d stop; /usr/sbin/imapd stop; /usr/sbin/authdaemond stop' >/dev/null 2>&1
+	inr sh -c '/usr/lib/courier/pop3d stop; /usr/lib/courier/imapd stop; /usr/sbin/authdaemond stop' >/dev/null 2>&1
 	local i
 	for i in $(seq 100); do
 		(exec 3<>/dev/tcp/127.0.0.1/143) 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/110) 2>/dev/null || return 0

@@ -28,7 +28,7 @@ done
 need courier-authpam grep -q '^authmodulelist="authpam"' "$R/etc/courier/authdaemonrc" || exit 0
 need courier-pam-files pam || exit 0
 mkdir -p "$R/run/courier/authdaemon"
-inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/sbin/imapd start && /usr/sbin/pop3d start'
+inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/lib/courier/imapd start && /usr/lib/courier/pop3d start'
 if ! need courier-started wait_port 143 || ! need courier-started wait_port 110; then
 	tail -n 20 "$T_SYSLOG"; exit 0
 fi
@@ -127,5 +127,5 @@ lap "courier: failing creator"
 storm_scenario courier
 lap "courier: 24 concurrent first logins"
 
-inr sh -c '/usr/sbin/pop3d stop; /usr/sbin/imapd stop; /usr/sbin/authdaemond stop' >/dev/null 2>&1
+inr sh -c '/usr/lib/courier/pop3d stop; /usr/lib/courier/imapd stop; /usr/sbin/authdaemond stop' >/dev/null 2>&1
 exit 0

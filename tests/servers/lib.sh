@@ -3,6 +3,37 @@
 
 PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+# The Debian release of the root (suite.sh exports it; bookworm when a
+# scenario is run by hand).  Every check a scenario records carries it:
+# "courier-first-pop3-login" is recorded as "courier/trixie: first-pop3-login",
+# so the results of the two releases never mix.
+T_RELEASE=${T_RELEASE:-bookworm}
+release_label() {
+	case $1 in
+	*-*) printf '%s/%s: %s' "${1%%-*}" "$T_RELEASE" "${1#*-}" ;;
+	*) printf '%s/%s' "$1" "$T_RELEASE" ;;
+	esac
+}
+if declare -F pass >/dev/null && ! declare -F _lib_pass >/dev/null; then
+	eval "_lib_pass() $(declare -f pass | tail -n +2)"
+	eval "_lib_fail() $(declare -f fail | tail -n +2)"
+	eval "_lib_skip() $(declare -f skip | tail -n +2)"
+	pass() { _lib_pass "$(release_label "$1")" "${@:2}"; }
+	fail() { _lib_fail "$(release_label "$1")" "${@:2}"; }
+	skip() { _lib_skip "$(release_label "$1")" "${@:2}"; }
+fi
+# dovecot_24: the root's Dovecot is 2.4 (Debian 13) rather than 2.3.
+dovecot_24() { [ "$T_RELEASE" != bookworm ]; }
+
+# sha512_crypt PASSWORD: a SHA-512 crypt(3) hash with a random salt, by
+# perl's crypt() (libcrypt): perl-base is in every Debian root, and
+# Python 3.13 (Debian 13) no longer has a crypt module.
+sha512_crypt() {
+	local salt
+	salt=$(tr -dc 'A-Za-z0-9./' </dev/urandom | head -c 16)
+	inr perl -e 'print crypt($ARGV[0], "\$6\$$ARGV[1]\$"), "\n"' "$1" "$salt"
+}
+
 # inr CMD...: runs CMD in the root with a clean environment, from /.
 inr() { (cd "$R" && chroot "$R" /usr/bin/env -i PATH="$PATH_IN_ROOT" HOME=/root LANG=C.UTF-8 "$@"); }
 
@@ -13,7 +44,7 @@ client() { inr python3 /t/servers/client.py "$@"; }
 _lap=$(date +%s.%N)
 lap() {
 	local now; now=$(date +%s.%N)
-	awk -v a="$_lap" -v b="$now" -v n="$1" 'BEGIN { printf "   [%-34s %5.1f s]\n", n, b - a }'
+	awk -v a="$_lap" -v b="$now" -v n="$T_RELEASE $1" 'BEGIN { printf "   [%-34s %5.1f s]\n", n, b - a }'
 	_lap=$now
 }
 

@@ -35,6 +35,10 @@ $u $(stat -c %a "$R/home/bob/Maildir/.Sent/maildirfolder" 2>/dev/null)"
 check_maildir sshd-maildir-complete /home/bob/Maildir "$u" "$g" $FOLDERS
 check sshd-subscriptions bash -c 'test -s "$1/courierimapsubscribed" -o -s "$1/subscriptions"' _ "$R/home/bob/Maildir"
 check sshd-module-logged-creation log_has "$mark" 'pam_mkmaildir.*created.*/home/bob/Maildir'
+# The session runs in sshd itself on OpenSSH 9 (Debian 12), in the
+# sshd-session program on OpenSSH 10 (Debian 13): the ident of the line.
+case $T_RELEASE in bookworm) ident=sshd ;; *) ident=sshd-session ;; esac
+check sshd-module-logged-by-$ident log_has "$mark" " $ident(\\[[0-9]+\\])?: pam_mkmaildir.*created.*/home/bob/Maildir"
 lap "sshd: first login (home, no Maildir)"
 
 # --- a user without a home, with createhome -----------------------------------
