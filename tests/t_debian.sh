@@ -509,7 +509,9 @@ inroot() {
 	local r=$1 task=$2 res=$b/results-$2 rc
 	shift 2
 	: >"$res"
-	T_RESULTS=$res T_REL=$rel T_MODULE=${mod:-$T_TOP/pam_mkmaildir.so} \
+	# T_RELEASE: the scenarios of tests/servers pick the release's server
+	# configuration by it (the upgraded root is a trixie one).
+	T_RESULTS=$res T_RELEASE=${relname:-$rel} T_MODULE=${mod:-$T_TOP/pam_mkmaildir.so} \
 		"$T_TOP/tests/servers/ns.sh" "$r" "$self" --in-root "$task" "$@"
 	rc=$?
 	sed -E "s/^(PASS|FAIL|SKIP) /\1 $rel: /" "$res" >>"$T_RESULTS"
@@ -686,7 +688,7 @@ upchroot() {
 # Debian 12 packages installed and enabled, apt-get full-upgrade to trixie,
 # then the first logins (it downloads and unpacks a whole release).
 upgrade_test() {
-	local b=$T_WORK/debian-bookworm u=$T_WORK/upgrade root rel=bookworm x mod
+	local b=$T_WORK/debian-bookworm u=$T_WORK/upgrade root rel=bookworm x mod relname
 	x=$b/extract
 	mod=$(find "$x" -path '*/security/pam_mkmaildir.so' | head -n1)
 	if ! ls "$b"/libpam-mkmaildir_*.deb "$b"/courier-authmkhome_*.deb >/dev/null 2>&1 || [ -z "$mod" ]; then
@@ -718,7 +720,7 @@ upgrade_test() {
 	say "upgrade: $(grep -E '^[0-9]+ upgraded' "$u/upgrade.log" | tail -n1)"
 	check "upgrade 12 to 13: apt-get full-upgrade succeeds" test "$rc" = 0
 	lap "upgrade: apt-get full-upgrade to trixie"
-	rel=upgrade
+	rel=upgrade relname=trixie
 	inroot "$u/root" upgraded "$u/root" "$x"
 	lap "upgrade: first logins in Debian 13"
 	rm -rf "$u"
