@@ -1,11 +1,24 @@
 # pam_mkmaildir - create a user's Maildir at login.
-# make, make check, make demo, make install [DESTDIR= PREFIX=], make clean.
+# make, make check, make demo, make install [DESTDIR= PREFIX= SECUREDIR=], make clean.
 
 CC       ?= cc
 PREFIX   ?= /usr
 DESTDIR  ?=
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
-SECUREDIR ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,/lib/security)
+MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+# The directory where this system's PAM keeps pam_unix.so, where libpam
+# looks for modules named without a path: on Debian the one libpam-modules
+# installs it in (Debian 12: /lib/<multiarch>/security; Debian 13, after
+# the /usr merge: /usr/lib/<multiarch>/security), elsewhere the first of
+# the usual directories that holds pam_unix.so, else /lib/<multiarch>/security.
+# make print-securedir shows the choice; SECUREDIR= overrides it.
+ifeq ($(origin SECUREDIR),undefined)
+SECUREDIR := $(patsubst %/pam_unix.so,%,$(firstword \
+	$(shell dpkg-query -L libpam-modules 2>/dev/null | grep '$(if $(MULTIARCH),/$(MULTIARCH))/security/pam_unix\.so$$') \
+	$(wildcard $(if $(MULTIARCH),/usr/lib/$(MULTIARCH)/security/pam_unix.so /lib/$(MULTIARCH)/security/pam_unix.so) \
+		/usr/lib64/security/pam_unix.so /lib64/security/pam_unix.so \
+		/usr/lib/security/pam_unix.so /lib/security/pam_unix.so) \
+	$(if $(MULTIARCH),/lib/$(MULTIARCH)/security,/lib/security)/pam_unix.so))
+endif
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 STD_CREATOR ?= /usr/sbin/authmkhome-creator
@@ -83,6 +96,9 @@ install: all
 	install -m 0755 authmkhome mkmaildir $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 
+print-securedir:
+	@echo $(SECUREDIR)
+
 uninstall:
 	rm -f $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so $(DESTDIR)$(SBINDIR)/authmkhome \
 		$(DESTDIR)$(SBINDIR)/mkmaildir
@@ -91,4 +107,4 @@ uninstall:
 clean:
 	rm -f *.o $(PROGRAMS) tests/pamrun
 
-.PHONY: all deps check demo sanitize fuzz bench cluster-check install uninstall clean
+.PHONY: print-securedir all deps check demo sanitize fuzz bench cluster-check install uninstall clean

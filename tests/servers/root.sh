@@ -34,6 +34,13 @@ mark_courier="usr/bin/imapd usr/sbin/pop3d usr/sbin/authdaemond usr/bin/curl usr
 pkgs_dovecot="dovecot-imapd dovecot-pop3d dovecot-lmtpd openssh-server openssh-client passwd libpam-modules db5.3-util curl python3 busybox"
 mark_dovecot="usr/sbin/dovecot usr/lib/dovecot/dovecot-lda usr/sbin/sshd usr/bin/ssh usr/bin/db5.3_load usr/bin/curl usr/bin/python3 bin/busybox usr/sbin/useradd"
 
+# The Debian packages are built and lintian-checked in the release's own
+# build root (tests/t_debian.sh), so each release's debhelper, libpam and
+# lintian judge them; libnss-wrapper, bc and python3 serve the part of the
+# suite the build runs.
+pkgs_build="build-essential debhelper libpam0g-dev libnss-wrapper lintian dpkg-dev passwd libpam-modules bc python3 busybox"
+mark_build="usr/bin/dpkg-buildpackage usr/bin/dh usr/bin/lintian usr/bin/gcc usr/include/security/pam_appl.h usr/bin/python3 bin/busybox"
+
 die77() { printf '%s\n' "$*" >&2; exit 77; }
 
 # The first Debian mirror of the machine's own apt sources.
@@ -132,7 +139,7 @@ path() { # NAME
 case "${1:-}" in
 path) [ $# = 2 ] || [ $# = 3 ] || { echo "usage: $0 path NAME [RELEASE]" >&2; exit 2; }
 	suite=${3:-bookworm}; path "$2" ;;
-list) echo "courier dovecot" ;;
+list) echo "courier dovecot build" ;;
 releases) echo "$releases" ;;
 mirror) mirror ;;
 *) echo "usage: $0 path NAME [RELEASE] | list | releases | mirror" >&2; exit 2 ;;
