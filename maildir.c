@@ -1207,6 +1207,16 @@ static enum md_result write_atomic(const struct build *b, int mdfd, const char *
 	return r;
 }
 
+/* The same, replacing what is there (only maildirsize, whose content is ours to set). */
+static enum md_result replace_atomic(const struct build *b, int mdfd, const char *name,
+				     const char *data, size_t len)
+{
+	struct build priv = *b;
+
+	priv.private = true; /* a rename, which replaces */
+	return write_atomic(&priv, mdfd, name, data, len);
+}
+
 /*
  * Next folder of the comma-separated list, as ".Name" in buf (FOLDER_BUF
  * bytes at least) in the server's form on disk.  The options were checked,
@@ -1287,23 +1297,61 @@ static bool has_content(const struct md_options *o)
 }
 
 /*
+ * The size lines of a maildirsize someone else wrote (a delivery agent's or
+ * the server's, whose header carries no or other limits), appended at
+ * buf[n..cap): they account for the mail already there.  Returns the new
+ * length, or n when there is no such file or nothing usable in it.
+ */
+static size_t old_size_lines(int mdfd, char *buf, size_t n, size_t cap)
+{
+	char old[8192];
+	ssize_t got;
+	const char *nl;
+	int fd = openat(mdfd, "maildirsize", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return n;
+	got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, old, sizeof old - 1) : -1;
+	close(fd);
+	if (got <= 0 || (size_t)got == sizeof old - 1)
+		return n; /* unreadable or too big: the servers recalculate it */
+	old[got] = '\0';
+	nl = strchr(old, '\n');
+	if (nl == NULL || nl[1] == '\0' || strlen(nl + 1) >= cap - n ||
+	    strspn(nl + 1, "0123456789- \n") != strlen(nl + 1))
+		return n;
+	memcpy(buf + n, nl + 1, strlen(nl + 1));
+	return n + strlen(nl + 1);
+}
+
+/*
  * maildirsize as Courier's maildirmake -q writes it: the limits, then one
  * size line of an empty maildir (Maildir++ wants two lines or more).  No
- * file for a quota without limits (0S,0C), as with maildirmake.
+ * file for a quota without limits (0S,0C), as with maildirmake.  In a
+ * maildir someone else made first, a maildirsize already there (Dovecot's
+ * delivery agent writes one with no limits) gets our limits over its own
+ * size lines.
  */
 static enum md_result write_quota(const struct build *b, int mdfd)
 {
-	char quota[128];
+	char quota[8192 + 128];
+	size_t len;
 	int n;
 
 	if (!b->o->quota_file)
 		return MD_OK;
-	n = snprintf(quota, sizeof quota, "%s\n%12d %12d\n", b->o->quota, 0, 0);
-	if (n < 0 || (size_t)n >= sizeof quota) {
+	n = snprintf(quota, sizeof quota, "%s\n", b->o->quota);
+	if (n < 0 || (size_t)n >= 128) {
 		md_logf(b->log, LOG_ERR, "quota specification too long");
 		return MD_ERR_CONFIG;
 	}
-	return write_atomic(b, mdfd, "maildirsize", quota, (size_t)n);
+	len = b->private ? (size_t)n : old_size_lines(mdfd, quota, (size_t)n, sizeof quota);
+	if (len == (size_t)n)
+		len += (size_t)snprintf(quota + n, sizeof quota - (size_t)n, "%12d %12d\n", 0, 0);
+	if (b->private)
+		return write_atomic(b, mdfd, "maildirsize", quota, len);
+	return replace_atomic(b, mdfd, "maildirsize", quota, len);
 }
 
 static const char populated_text[] =

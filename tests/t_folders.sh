@@ -31,6 +31,20 @@ is "utf7: courierimapsubscribed: INBOX and INBOX.<name on disk>" "$(cat "$M/cour
 is "utf7: subscriptions as doveadm mailbox create -s writes them" "$(cat "$M/subscriptions")" \
 	"$(printf 'V\t2\n\nINBOX\nEntw&APw-rfe\nQ&-A\nArchive\t2024\nSent')"
 
+# Each on its own, in ASCII (so that no other refusal hides it).
+mkhome alice
+svc2 d2 "folders=Q&A"
+pr d2 alice -a account
+check "D2 alone: Q&A is .Q&-A on disk by default" test -d "$M/.Q&-A" -a ! -e "$M/.Q&A"
+mkhome alice
+svc2 d7 "folders=INBOX.Sent,inbox.Archive.2024"
+pr d7 alice -a account
+is "D7 alone: INBOX. is the namespace prefix" "$(folders_of "$M")" "$(printf '%s\n' .Archive.2024 .Sent)"
+mkhome alice
+svc2 d6 "folders=Sent subscribe"
+pr d6 alice -a account
+check "D6 alone: courierimapsubscribed lists INBOX" grep -qx INBOX "$M/courierimapsubscribed"
+
 # --- D1: utf8 ------------------------------------------------------------------
 mkhome alice
 svc2 u8 "folders=Entw${U}rfe,Q&A,INBOX.Sent subscribe utf8"
@@ -153,6 +167,20 @@ printf 'V\t2\n\nINBOX\nOwn\n' >"$M/subscriptions"; chown alice: "$M/subscription
 pr d8 alice -a session
 is "D8: an existing subscriptions file is left as it was" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nOwn')"
 check "D8: folders still made" is_maildir "$M/.Sent"
+
+# A delivery agent's maildirsize (Dovecot's lda writes one without limits)
+# gets our limits over its own size lines, which account for the mail there.
+predeliver
+printf '0S\n         500            1\n' >"$M/maildirsize"; chown alice: "$M/maildirsize"
+pr d8 alice -a session
+is "D8: an existing maildirsize gets the limits, keeps its size lines" "$(cat "$M/maildirsize")" \
+	"$(printf '1000000S,1000C\n         500            1')"
+stat_is "D8: the rewritten maildirsize is alice 600" "$M/maildirsize" "alice 600"
+predeliver
+printf '0S\n' >"$M/maildirsize"; chown alice: "$M/maildirsize"
+pr d8 alice -a session
+is "D8: a header-only maildirsize gets the limits and an empty size line" "$(cat "$M/maildirsize")" \
+	"$(printf '1000000S,1000C\n           0            0')"
 
 # Without anything to populate, no marker is needed and none is written.
 mkhome alice

@@ -213,13 +213,13 @@ dovecot() {
 			"$(printf '%s\n' INBOX "Entw${U}rfe" 'Q&A' Archive.2024 Sent | LC_ALL=C sort)"
 		msg "$p"
 		for f in "Entw${U}rfe" 'Q&A' Archive.2024; do
-			as "$p" "doveadm -c $c save -m '$f' </tmp/$p.msg"
+			as "$p" "doveadm -c $c save -m '$f' </tmp/$p.msg 2>/dev/null"
 			n=$(dadm "$p" "$c" -f flow mailbox status messages "'$f'")
 			check "dovecot-folders-$mode-save-into-$f" test "$n" = "$f messages=1"
 		done
 		# The same folders made by Dovecot itself.
 		newuser "${p}own" "${p}own-pw-1"
-		as "${p}own" "doveadm -c $c mailbox subscribe INBOX && doveadm -c $c mailbox create -s 'Entw${U}rfe' 'Q&A' Archive.2024 Sent"
+		as "${p}own" "doveadm -c $c mailbox subscribe INBOX && doveadm -c $c mailbox create -s 'Entw${U}rfe' 'Q&A' Archive.2024 Sent" 2>/dev/null
 		same_text "dovecot-folders-$mode-list-as-for-dovecots-own" "$(LC_ALL=C sort <<<"$list")" \
 			"$(dadm "${p}own" "$c" mailbox list | LC_ALL=C sort)"
 		same_text "dovecot-folders-$mode-dirs-as-dovecot-makes-them" "$(dotdirs "/home/${p}own/Maildir")" "$(dotdirs "/home/$p/Maildir" )"
@@ -251,7 +251,7 @@ dovecot() {
 	dpam "folders=$NAMES subscribe quota=1000000S,100C"
 	newuser dd 'dd-pw-1'
 	msg dd
-	as dd "/usr/lib/dovecot/dovecot-lda -c $conf -f a@example.net </tmp/dd.msg"
+	as dd "/usr/lib/dovecot/dovecot-lda -c $conf -f a@example.net </tmp/dd.msg 2>/dev/null"
 	need dovecot-d8-lda-made-the-maildir test -d "$R/home/dd/Maildir/new" || return
 	need dovecot-d8-no-folders-yet test -z "$(dotdirs /home/dd/Maildir)"
 	login dd dd-pw-1
@@ -263,6 +263,10 @@ dovecot() {
 	check dovecot-folders-d8-subscribed grep -qx 'Q&A' <<<"$out"
 	check dovecot-folders-d8-inbox-kept-its-message test "$(dadm dd "$conf" -f flow mailbox status messages INBOX)" = "INBOX messages=1"
 	check dovecot-folders-d8-maildirsize test "$(head -n 1 "$R/home/dd/Maildir/maildirsize")" = 1000000S,100C
+	if [ "$T_RELEASE" = bookworm ]; then
+		out=$(dadm dd "$conf" quota get)
+		check dovecot-folders-d8-quota-counts-the-delivered-message grep -Eq '^User quota +MESSAGE +1 +100 ' <<<"$out"
+	fi
 	dadm dd "$conf" mailbox delete Sent >/dev/null
 	login dd dd-pw-1
 	out=$(dadm dd "$conf" mailbox list)
