@@ -187,13 +187,22 @@ dovecot() {
 	need dovecot-folders-pam-file dpam "folders=$NAMES subscribe" || return
 	inr /usr/sbin/dovecot -c "$conf"
 	need dovecot-folders-started wait_port 143 || { tail -n 20 "$T_OUT/dovecot.log"; return; }
-	chmod 0666 "$T_OUT/dovecot.log"   # dovecot-lda runs as the user and logs there
+	chmod 0666 "$T_OUT/dovecot.log"   # doveadm and dovecot-lda run as the user and log there
 	# login USER PASS: the whole PAM path of a Dovecot login (auth, account,
 	# session) through Dovecot's auth service.
 	login() { inr doveadm -c "$conf" auth login "$1" "$2" >/dev/null 2>&1; }
-	# dadm USER CONF ARGS...: doveadm as USER (its stderr: Dovecot's stats
-	# socket is root's; only the answers are judged).
-	dadm() { local u=$1 c=$2; shift 2; as "$u" "doveadm -c $c $* 2>/dev/null"; }
+	# dadm USER CONF "CMD" ARGS...: doveadm CMD for USER (a userdb lookup
+	# through Dovecot's auth service; doveadm then runs as the user); only
+	# the answers are judged.  dstat: the same in flow format.
+	dadm() {
+		local u=$1 c=$2 cmd=$3; shift 3
+		inr sh -c "doveadm -c $c $cmd -u $u $* 2>/dev/null"
+	}
+	dstat() {
+		local u=$1 c=$2 cmd=$3; shift 3
+		inr sh -c "doveadm -c $c -f flow $cmd -u $u $* 2>/dev/null"
+	}
+	dlist() { cat; }
 
 	for mode in utf7 utf8; do
 		local c=$conf opt= p=d7
@@ -201,27 +210,27 @@ dovecot() {
 		dpam "folders=$NAMES subscribe $opt"
 		newuser "$p" "$p-pw-1"
 		need "dovecot-folders-$mode-login" login "$p" "$p-pw-1" || tail -n 5 "$T_OUT/dovecot.log"
-		out=$(dadm "$p" "$c" mailbox list)
+		out=$(dadm "$p" "$c" "mailbox list" | dlist)
 		say "doveadm mailbox list ($mode): $(oneline "$out")"
 		for f in INBOX "Entw${U}rfe" 'Q&A' Archive.2024 Sent; do
 			check "dovecot-folders-$mode-list-$f" grep -qx "$f" <<<"$out"
 		done
 		list=$out
-		out=$(dadm "$p" "$c" mailbox list -s)
+		out=$(dadm "$p" "$c" "mailbox list" -s | dlist)
 		say "doveadm mailbox list -s ($mode): $(oneline "$out")"
 		same_text "dovecot-folders-$mode-subscribed" "$(LC_ALL=C sort <<<"$out")" \
 			"$(printf '%s\n' INBOX "Entw${U}rfe" 'Q&A' Archive.2024 Sent | LC_ALL=C sort)"
 		msg "$p"
 		for f in "Entw${U}rfe" 'Q&A' Archive.2024; do
-			as "$p" "doveadm -c $c save -m '$f' </tmp/$p.msg 2>/dev/null"
-			n=$(dadm "$p" "$c" -f flow mailbox status messages "'$f'")
+			inr sh -c "doveadm -c $c save -u $p -m '$f' </tmp/$p.msg 2>/dev/null"
+			n=$(dstat "$p" "$c" "mailbox status" messages "'$f'")
 			check "dovecot-folders-$mode-save-into-$f" test "$n" = "$f messages=1"
 		done
 		# The same folders made by Dovecot itself.
 		newuser "${p}own" "${p}own-pw-1"
-		as "${p}own" "doveadm -c $c mailbox subscribe INBOX && doveadm -c $c mailbox create -s 'Entw${U}rfe' 'Q&A' Archive.2024 Sent" 2>/dev/null
+		inr sh -c "doveadm -c $c mailbox subscribe -u ${p}own INBOX && doveadm -c $c mailbox create -u ${p}own -s 'Entw${U}rfe' 'Q&A' Archive.2024 Sent" 2>/dev/null
 		same_text "dovecot-folders-$mode-list-as-for-dovecots-own" "$(LC_ALL=C sort <<<"$list")" \
-			"$(dadm "${p}own" "$c" mailbox list | LC_ALL=C sort)"
+			"$(dadm "${p}own" "$c" "mailbox list" | dlist | LC_ALL=C sort)"
 		same_text "dovecot-folders-$mode-dirs-as-dovecot-makes-them" "$(dotdirs "/home/${p}own/Maildir")" "$(dotdirs "/home/$p/Maildir" )"
 		same_text "dovecot-folders-$mode-subscriptions-as-dovecot-writes-them" \
 			"$(cat "$R/home/${p}own/Maildir/subscriptions")" "$(cat "$R/home/$p/Maildir/subscriptions")"
@@ -231,10 +240,10 @@ dovecot() {
 	dpam "quota=1000000S,100C"
 	newuser dq 'dq-pw-1'
 	login dq dq-pw-1
-	out=$(dadm dq "$conf" quota get)
-	say "doveadm quota get: $(oneline "$out")"
 	check dovecot-folders-quota-maildirsize-two-lines test "$(cat "$R/home/dq/Maildir/maildirsize")" = \
 		"$(printf '1000000S,100C\n           0            0')"
+	out=$(inr sh -c "doveadm -c $conf quota get -u dq 2>/dev/null")
+	say "doveadm quota get: $(oneline "$out")"
 	if [ "$T_RELEASE" = bookworm ]; then
 		check dovecot-folders-quota-get-storage grep -Eq '^User quota +STORAGE +0 +97[67] ' <<<"$out"
 		check dovecot-folders-quota-get-messages grep -Eq '^User quota +MESSAGE +0 +100 ' <<<"$out"
@@ -251,25 +260,25 @@ dovecot() {
 	dpam "folders=$NAMES subscribe quota=1000000S,100C"
 	newuser dd 'dd-pw-1'
 	msg dd
-	as dd "/usr/lib/dovecot/dovecot-lda -c $conf -f a@example.net </tmp/dd.msg 2>/dev/null"
+	inr sh -c "/usr/lib/dovecot/dovecot-lda -c $conf -d dd -f a@example.net </tmp/dd.msg 2>/dev/null"
 	need dovecot-d8-lda-made-the-maildir test -d "$R/home/dd/Maildir/new" || return
 	need dovecot-d8-no-folders-yet test -z "$(dotdirs /home/dd/Maildir)"
 	login dd dd-pw-1
-	out=$(dadm dd "$conf" mailbox list)
+	out=$(dadm dd "$conf" "mailbox list" | dlist)
 	say "after lda and a login: $(oneline "$out")"
 	for f in "Entw${U}rfe" 'Q&A' Archive.2024 Sent; do check "dovecot-folders-d8-list-$f" grep -qx "$f" <<<"$out"; done
 	check dovecot-folders-d8-marker-not-a-mailbox bash -c '! grep -qi populated <<<"$1"' _ "$out"
-	out=$(dadm dd "$conf" mailbox list -s)
+	out=$(dadm dd "$conf" "mailbox list" -s | dlist)
 	check dovecot-folders-d8-subscribed grep -qx 'Q&A' <<<"$out"
-	check dovecot-folders-d8-inbox-kept-its-message test "$(dadm dd "$conf" -f flow mailbox status messages INBOX)" = "INBOX messages=1"
+	check dovecot-folders-d8-inbox-kept-its-message test "$(dstat dd "$conf" "mailbox status" messages INBOX)" = "INBOX messages=1"
 	check dovecot-folders-d8-maildirsize test "$(head -n 1 "$R/home/dd/Maildir/maildirsize")" = 1000000S,100C
 	if [ "$T_RELEASE" = bookworm ]; then
-		out=$(dadm dd "$conf" quota get)
+		out=$(inr sh -c "doveadm -c $conf quota get -u dd 2>/dev/null")
 		check dovecot-folders-d8-quota-counts-the-delivered-message grep -Eq '^User quota +MESSAGE +1 +100 ' <<<"$out"
 	fi
-	dadm dd "$conf" mailbox delete Sent >/dev/null
+	dadm dd "$conf" "mailbox delete" Sent >/dev/null
 	login dd dd-pw-1
-	out=$(dadm dd "$conf" mailbox list)
+	out=$(dadm dd "$conf" "mailbox list" | dlist)
 	check dovecot-folders-d8-deleted-stays-deleted bash -c '! grep -qx Sent <<<"$1" && grep -qx "Q&A" <<<"$1"' _ "$out"
 	lap "dovecot: folders"
 }
