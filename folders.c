@@ -151,6 +151,24 @@ static void encode_utf7(struct out *o, const unsigned char *s, size_t len)
 		end_shift(o, bits, nbits);
 }
 
+const char *fold_fs_path(char *enc)
+{
+	char *level = enc, *p;
+
+	for (p = enc;; p++) {
+		if (*p != '.' && *p != '\0')
+			continue;
+		if ((p - level == 3) && (strncmp(level, "cur", 3) == 0 ||
+					 strncmp(level, "new", 3) == 0 ||
+					 strncmp(level, "tmp", 3) == 0))
+			return "cur, new and tmp are parts of a maildir (reserved in the fs layout)";
+		if (*p == '\0')
+			return NULL;
+		*p = '/';
+		level = p + 1;
+	}
+}
+
 const char *fold_encode(const char *name, size_t len, enum fold_encoding enc,
 			char *out, size_t outlen)
 {

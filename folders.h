@@ -33,4 +33,13 @@ enum fold_encoding {
 const char *fold_encode(const char *name, size_t len, enum fold_encoding enc,
 			char *out, size_t outlen);
 
+/*
+ * Dovecot's fs layout: turns an encoded name (from fold_encode) into the
+ * relative path of its directory in place, one directory per level
+ * ("Archive.2024" becomes "Archive/2024").  Returns NULL, or why the name
+ * cannot be a folder there (a level named cur, new or tmp: Dovecot's
+ * "reserved name", it would be a part of the maildir above it).
+ */
+const char *fold_fs_path(char *enc);
+
 #endif

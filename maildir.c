@@ -335,7 +335,7 @@ static enum fold_encoding folder_encoding(const struct md_options *o)
  * two may land on the same directory.  On a refusal *bad points at the name
  * and *badlen is its length.
  */
-static const char *check_folder_list(const char *list, enum fold_encoding enc,
+static const char *check_folder_list(const char *list, enum fold_encoding enc, bool fs,
 				     const char **bad, size_t *badlen)
 {
 	char (*seen)[FOLD_NAME_MAX + 1] = malloc(MAX_FOLDERS * sizeof *seen);
@@ -354,6 +354,8 @@ static const char *check_folder_list(const char *list, enum fold_encoding enc,
 			break;
 		}
 		why = fold_encode(p, *badlen, enc, seen[count], sizeof seen[count]);
+		if (why == NULL && fs)
+			why = fold_fs_path(seen[count]);
 		for (i = 0; why == NULL && i < count; i++)
 			if (strcmp(seen[i], seen[count]) == 0)
 				why = "listed twice (INBOX. is the namespace prefix)";
@@ -456,7 +458,7 @@ static const struct opt_def opt_defs[] = {
 	{ "config", OPT_STRING },    { "subscribe", OPT_FLAG },
 	{ "createhome", OPT_FLAG },  { "creator_root", OPT_FLAG },
 	{ "debug", OPT_FLAG },       { "quiet", OPT_FLAG },
-	{ "utf8", OPT_FLAG },
+	{ "utf8", OPT_FLAG },        { "layout", OPT_STRING },
 };
 
 static enum md_result bad_value(const struct md_log *log, const char *name,
@@ -494,9 +496,14 @@ static enum md_result set_string(struct md_options *o, const char *name,
 		size_t badlen;
 		/* The form on disk is known once every option is: utf8 may come
 		 * later.  Here what neither form can hold; the rest at check. */
-		if (*v != '\0' && (why = check_folder_list(v, FOLD_UTF8, &bad, &badlen)) != NULL)
+		if (*v != '\0' &&
+		    (why = check_folder_list(v, FOLD_UTF8, false, &bad, &badlen)) != NULL)
 			return bad_folder(log, bad, badlen, why);
 		o->folders = *v != '\0' ? v : NULL;
+	} else if (strcmp(name, "layout") == 0) {
+		if (strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0)
+			return bad_value(log, name, v, "maildir++ (the default) or fs expected");
+		o->layout_fs = v[0] == 'f';
 	} else if (strcmp(name, "quota") == 0) {
 		if ((why = check_quota(v, &o->quota_file)) != NULL)
 			return bad_value(log, name, v, why);
@@ -696,7 +703,8 @@ enum md_result md_options_check(const struct md_options *o,
 	size_t badlen;
 
 	if (o->folders != NULL &&
-	    (why = check_folder_list(o->folders, folder_encoding(o), &bad, &badlen)) != NULL)
+	    (why = check_folder_list(o->folders, folder_encoding(o), o->layout_fs, &bad,
+				     &badlen)) != NULL)
 		return bad_folder(log, bad, badlen, why);
 	if (o->skel != NULL && !o->createhome)
 		md_logf(log, LOG_WARNING, "skel=%s has no effect without createhome",
@@ -1218,19 +1226,22 @@ static enum md_result replace_atomic(const struct build *b, int mdfd, const char
 }
 
 /*
- * Next folder of the comma-separated list, as ".Name" in buf (FOLDER_BUF
- * bytes at least) in the server's form on disk.  The options were checked,
- * so every name encodes; one that did not would be skipped, never end the
- * list early.
+ * Next folder of the comma-separated list, in the server's form on disk, in
+ * buf (FOLDER_BUF bytes at least): ".Name" in the Maildir++ layout, the
+ * relative path "Archive/2024" in the fs layout (then at buf + 1).  The
+ * options were checked, so every name encodes; one that did not would be
+ * skipped, never end the list early.
  */
-static const char *next_folder(const struct md_options *o, const char **list, char *buf)
+static char *next_folder(const struct md_options *o, const char **list, char *buf)
 {
 	while (*list != NULL && **list != '\0') {
 		size_t len = strcspn(*list, ",");
 		const char *why = fold_encode(*list, len, folder_encoding(o), buf + 1,
 					      FOLDER_BUF - 1);
 		*list += len + ((*list)[len] == ',');
-		if (why == NULL) {
+		if (why == NULL && o->layout_fs && fold_fs_path(buf + 1) == NULL)
+			return buf + 1;
+		if (why == NULL && !o->layout_fs) {
 			buf[0] = '.';
 			return buf;
 		}
@@ -1238,15 +1249,54 @@ static const char *next_folder(const struct md_options *o, const char **list, ch
 	return NULL;
 }
 
+/*
+ * The fs layout: each level but the last a plain directory (as Dovecot
+ * makes them), walked one component at a time without following symlinks.
+ * Returns the directory that holds the last level (mdfd itself or a new fd)
+ * and its name through *last.
+ */
+static int fs_parent(const struct build *b, int mdfd, char *path, const char **last,
+		     enum md_result *r)
+{
+	int dfd = mdfd;
+	char *slash;
+
+	*last = path;
+	while ((slash = strchr(*last, '/')) != NULL) {
+		int fd;
+		*slash = '\0';
+		fd = make_dir(b, dfd, *last, b->o->mode, true, r);
+		*slash = '/';
+		if (dfd != mdfd)
+			close(dfd);
+		if (fd < 0)
+			return -1;
+		dfd = fd;
+		*last = slash + 1;
+	}
+	return dfd;
+}
+
 static enum md_result make_folder(const struct build *b, int mdfd, const char *dir)
 {
 	enum md_result r = MD_OK;
-	int fd = make_dir(b, mdfd, dir, b->o->mode, true, &r);
+	char path[FOLDER_BUF];
+	const char *name = dir;
+	int dfd = mdfd, fd;
 
+	if (b->o->layout_fs) {
+		snprintf(path, sizeof path, "%s", dir);
+		if ((dfd = fs_parent(b, mdfd, path, &name, &r)) < 0)
+			return r;
+	}
+	fd = make_dir(b, dfd, name, b->o->mode, true, &r);
+	if (dfd != mdfd)
+		close(dfd);
 	if (fd < 0)
 		return r;
 	r = make_subdirs(b, fd);
-	if (r == MD_OK)
+	/* maildirfolder marks a Maildir++ folder; the fs layout has none. */
+	if (r == MD_OK && !b->o->layout_fs)
 		r = write_new(b, fd, "maildirfolder", "", 0);
 	close(fd);
 	return r;
@@ -1278,11 +1328,12 @@ static enum md_result write_subscriptions(const struct build *b, int mdfd)
 	nd = (size_t)snprintf(dovecot, cap, "V\t2\n\nINBOX\n");
 	while ((f = next_folder(b->o, &list, dir)) != NULL) {
 		nc += (size_t)snprintf(courier + nc, cap - nc, "INBOX%s\n", f);
-		for (f++; *f != '\0'; f++)
-			dovecot[nd++] = *f == '.' ? '\t' : *f;
+		for (f += *f == '.'; *f != '\0'; f++)
+			dovecot[nd++] = *f == '.' || *f == '/' ? '\t' : *f;
 		dovecot[nd++] = '\n';
 	}
-	r = write_atomic(b, mdfd, "courierimapsubscribed", courier, nc);
+	/* Courier knows no fs layout: only Dovecot's file there. */
+	r = b->o->layout_fs ? MD_OK : write_atomic(b, mdfd, "courierimapsubscribed", courier, nc);
 	if (r == MD_OK)
 		r = write_atomic(b, mdfd, "subscriptions", dovecot, nd);
 	free(courier);
@@ -1726,25 +1777,27 @@ static bool is_populated(int mdfd)
 }
 
 /*
- * One configured folder (".Name" in buf, FOLDER_BUF + 16 bytes) is complete,
- * or gone (the user deleted it).
+ * One configured folder (its name from next_folder at dir, with room for
+ * 16 more bytes) is complete, or gone (the user deleted it).
  */
-static bool folder_ok(const struct build *b, int mdfd, char *buf)
+static bool folder_ok(const struct build *b, int mdfd, char *dir)
 {
-	size_t i, len = strlen(buf);
+	size_t i, len = strlen(dir);
 	struct stat st;
 
 	for (i = 0; i < 3; i++) {
-		snprintf(buf + len, FOLDER_BUF + 16 - len, "/%s", maildir_subdirs[i]);
-		if (is_owned_dir(b, mdfd, buf))
+		snprintf(dir + len, 16, "/%s", maildir_subdirs[i]);
+		if (is_owned_dir(b, mdfd, dir))
 			continue;
-		buf[len] = '\0';
+		dir[len] = '\0';
 		/* A folder the user deleted is not created again. */
 		return i == 0 && errno == ENOENT &&
-		       fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+		       fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
 	}
-	snprintf(buf + len, FOLDER_BUF + 16 - len, "/maildirfolder");
-	return fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	if (b->o->layout_fs)
+		return true;
+	snprintf(dir + len, 16, "/maildirfolder");
+	return fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
 /*
@@ -1754,7 +1807,7 @@ static bool folder_ok(const struct build *b, int mdfd, char *buf)
 static bool looks_complete(const struct build *b, int mdfd)
 {
 	const char *list = b->o->folders;
-	char buf[FOLDER_BUF + 16];
+	char buf[FOLDER_BUF + 16], *dir;
 	size_t i;
 
 	for (i = 0; i < 3; i++)
@@ -1762,8 +1815,8 @@ static bool looks_complete(const struct build *b, int mdfd)
 			return false;
 	if (has_content(b->o) && !is_populated(mdfd))
 		return false;
-	while (next_folder(b->o, &list, buf) != NULL)
-		if (!folder_ok(b, mdfd, buf))
+	while ((dir = next_folder(b->o, &list, buf)) != NULL)
+		if (!folder_ok(b, mdfd, dir))
 			return false;
 	return true;
 }
@@ -1815,7 +1868,7 @@ static enum md_result repair(const struct build *b, int mdfd)
 static void report_missing(const struct build *b, int mdfd)
 {
 	const char *list = b->o->folders;
-	char buf[FOLDER_BUF + 16];
+	char buf[FOLDER_BUF + 16], *dir;
 	size_t i;
 
 	for (i = 0; i < 3; i++)
@@ -1827,10 +1880,10 @@ static void report_missing(const struct build *b, int mdfd)
 			"subscriptions and quota file are missing", b->path, POPULATED_NAME);
 		return;
 	}
-	while (next_folder(b->o, &list, buf) != NULL) {
+	while ((dir = next_folder(b->o, &list, buf)) != NULL) {
 		char name[FOLDER_BUF];
-		memcpy(name, buf, FOLDER_BUF);
-		if (!folder_ok(b, mdfd, buf))
+		snprintf(name, sizeof name, "%s", dir);
+		if (!folder_ok(b, mdfd, dir))
 			md_logf(b->log, LOG_ERR, "folder %s/%s is incomplete", b->path, name);
 	}
 }

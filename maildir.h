@@ -53,6 +53,7 @@ struct md_options {
 	unsigned timeout;     /* seconds the creator may run */
 	bool subscribe;
 	bool utf8;            /* folder names in UTF-8 on disk, not modified UTF-7 */
+	bool layout_fs;       /* Dovecot's fs layout: Maildir/Archive/2024/cur */
 	bool createhome;
 	bool creator_root;
 	bool debug;

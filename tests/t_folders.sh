@@ -189,6 +189,32 @@ pr plain alice -a session
 expect "plain: succeeds" "$PAM_SUCCESS"
 check "plain: no marker without folders= or quota=" test ! -e "$M/pam_mkmaildir.populated"
 
+# --- layout=fs: Dovecot's fs layout ---------------------------------------------
+mkhome alice
+svc2 fs "layout=fs folders=Entw${U}rfe,INBOX.Archive.2024,Sent subscribe"
+pr fs alice -a account
+expect "layout=fs: login succeeds" "$PAM_SUCCESS"
+is "layout=fs: one directory per level, as Dovecot makes them" \
+	"$(cd "$M" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" \
+	"./Archive ./Archive/2024 ./Archive/2024/cur ./Archive/2024/new ./Archive/2024/tmp ./Entw&APw-rfe ./Entw&APw-rfe/cur ./Entw&APw-rfe/new ./Entw&APw-rfe/tmp ./Sent ./Sent/cur ./Sent/new ./Sent/tmp ./cur ./new ./pam_mkmaildir.populated ./subscriptions ./tmp "
+tree_is "layout=fs: every directory is alice 700" "$M" "alice 700"
+is "layout=fs: Dovecot's subscriptions" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nEntw&APw-rfe\nArchive\t2024\nSent')"
+rmdir "$M/Archive/2024/new"; rm -rf "$M/Sent"
+pr fs alice -a account
+check "layout=fs: a missing part of a nested folder is repaired" test -d "$M/Archive/2024/new"
+check "layout=fs: a deleted folder stays deleted" test ! -e "$M/Sent"
+mkhome alice
+ln -s /tmp "$A/evil"
+predeliver
+ln -s "$T_BASE" "$M/Archive"
+pr fs alice -a account
+expect_fail "layout=fs: a symlink as a level is refused"
+check "layout=fs: nothing made through it" test ! -e "$T_BASE/2024"
+bad "layout=bogus" "layout" "layout=bogus"
+bad "layout=fs, a level named new" "reserved" "layout=fs folders=Archive.new"
+bad "layout=fs, a folder named cur" "reserved" "folders=cur layout=fs"
+ok "Maildir++: a folder named cur is .cur" "folders=cur"
+
 # --- D8 through mkmaildir: -n reports, mkmaildir populates -------------------------
 MK=${T_MKMAILDIR:-$T_TOP/mkmaildir}
 CONF=$T_BASE/mk.conf

@@ -192,6 +192,24 @@ int main(void)
 		run(lens[i].name, lens[i].in, FOLD_UTF7, lens[i].utf7);
 		run(lens[i].name, lens[i].in, FOLD_UTF8, lens[i].utf8);
 	}
+	/* Dovecot's fs layout: levels become directories; cur, new, tmp refused. */
+	{
+		static const struct { const char *in, *want; } fs[] = {
+			{ "Sent", "Sent" }, { "Archive.2024", "Archive/2024" },
+			{ "a.b.c", "a/b/c" }, { "Q&-A.Entw&APw-rfe", "Q&-A/Entw&APw-rfe" },
+			{ "curly.newer.tmpx", "curly/newer/tmpx" }, { "cur", NULL },
+			{ "Archive.new", NULL }, { "tmp.x", NULL }, { "a.cur.b", NULL },
+		};
+		for (i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+			char buf[64], why[128];
+			const char *r;
+			snprintf(buf, sizeof buf, "%s", fs[i].in);
+			r = fold_fs_path(buf);
+			snprintf(why, sizeof why, "%s -> %s", fs[i].in, r != NULL ? r : buf);
+			result(fs[i].in, "fs layout",
+			       fs[i].want == NULL ? r != NULL : r == NULL && strcmp(buf, fs[i].want) == 0, why);
+		}
+	}
 	/* A NUL inside the given length is a control character, not the end. */
 	{
 		char out[FOLD_NAME_MAX + 1];
