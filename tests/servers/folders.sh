@@ -21,6 +21,8 @@ as() { local u=$1; shift; inr su -s /bin/sh "$u" -c "cd && $*"; }
 msg() { printf "$MSG" "$1-$$-$RANDOM" >"$R/tmp/$1.msg"; chmod 0644 "$R/tmp/$1.msg"; }
 # dotdirs DIR: the folders (dot directories) of the maildir DIR in the root.
 dotdirs() { (cd "$R$1" && find . -mindepth 1 -maxdepth 1 -type d -name '.*' -printf '%P\n' | LC_ALL=C sort); }
+# alldirs DIR: every directory below the maildir DIR (Dovecot's own aside).
+alldirs() { (cd "$R$1" && find . -mindepth 1 -type d ! -name 'dovecot*' -printf '%P\n' | LC_ALL=C sort); }
 same_text() { # NAME A B
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | grep '^[<>]' | head -n 6 | tr '\n' ' ')"; fi
 }
@@ -123,8 +125,8 @@ courier() {
 dovecot() {
 	local conf=/etc/dovecot-test/dovecot.conf conf8=/etc/dovecot-test/utf8.conf
 	mkdir -p "$R/etc/dovecot-test"
-	# dconf UTF8: a stand-alone configuration for the release; UTF8=yes keeps
-	# folder names in UTF-8 on disk.
+	# dconf UTF8 [fs]: a stand-alone configuration for the release; UTF8=yes
+	# keeps folder names in UTF-8 on disk; fs selects the fs layout.
 	dconf() {
 		if [ "$T_RELEASE" = bookworm ]; then
 			cat <<-EOF
@@ -143,7 +145,7 @@ dovecot() {
 			userdb {
 			  driver = passwd
 			}
-			mail_location = maildir:~/Maildir$([ "$1" = yes ] && echo :UTF-8)
+			mail_location = maildir:~/Maildir$([ "$1" = yes ] && echo :UTF-8)$([ "${2:-}" = fs ] && echo :LAYOUT=fs)
 			mail_plugins = \$mail_plugins quota
 			plugin {
 			  quota = maildir:User quota
@@ -171,6 +173,7 @@ dovecot() {
 			mail_path = ~/Maildir
 			mail_inbox_path = ~/Maildir
 			mailbox_list_utf8 = $1
+			$([ "${2:-}" = fs ] && echo "mailbox_list_layout = fs")
 			mail_plugins {
 			  quota = yes
 			}
@@ -180,9 +183,11 @@ dovecot() {
 			EOF
 		fi
 	}
+	local conffs=/etc/dovecot-test/fs.conf
 	dconf no >"$R$conf"
 	dconf yes >"$R$conf8"
-	chmod 0644 "$R$conf" "$R$conf8"
+	dconf no fs >"$R$conffs"
+	chmod 0644 "$R$conf" "$R$conf8" "$R$conffs"
 	dpam() { pam_with_options "$T_TOP/conf/pam.d/dovecot" /etc/pam.d/dovecot "$@"; }
 	need dovecot-folders-pam-file dpam "folders=$NAMES subscribe" || return
 	inr /usr/sbin/dovecot -c "$conf"
@@ -204,34 +209,35 @@ dovecot() {
 	}
 	dlist() { cat; }
 
-	for mode in utf7 utf8; do
-		local c=$conf opt= p=d7
+	for mode in utf7 utf8 fs; do
+		local c=$conf opt= p=d7 sep=.
 		[ $mode = utf8 ] && c=$conf8 opt=utf8 p=d8u
+		[ $mode = fs ] && c=$conffs opt=layout=fs p=dfs sep=/
 		dpam "folders=$NAMES subscribe $opt"
 		newuser "$p" "$p-pw-1"
 		need "dovecot-folders-$mode-login" login "$p" "$p-pw-1" || tail -n 5 "$T_OUT/dovecot.log"
 		out=$(dadm "$p" "$c" "mailbox list" | dlist)
 		say "doveadm mailbox list ($mode): $(oneline "$out")"
-		for f in INBOX "Entw${U}rfe" 'Q&A' Archive.2024 Sent; do
+		for f in INBOX "Entw${U}rfe" 'Q&A' "Archive${sep}2024" Sent; do
 			check "dovecot-folders-$mode-list-$f" grep -qx "$f" <<<"$out"
 		done
 		list=$out
 		out=$(dadm "$p" "$c" "mailbox list" -s | dlist)
 		say "doveadm mailbox list -s ($mode): $(oneline "$out")"
 		same_text "dovecot-folders-$mode-subscribed" "$(LC_ALL=C sort <<<"$out")" \
-			"$(printf '%s\n' INBOX "Entw${U}rfe" 'Q&A' Archive.2024 Sent | LC_ALL=C sort)"
+			"$(printf '%s\n' INBOX "Entw${U}rfe" 'Q&A' "Archive${sep}2024" Sent | LC_ALL=C sort)"
 		msg "$p"
-		for f in "Entw${U}rfe" 'Q&A' Archive.2024; do
+		for f in "Entw${U}rfe" 'Q&A' "Archive${sep}2024"; do
 			inr sh -c "doveadm -c $c save -u $p -m '$f' </tmp/$p.msg 2>/dev/null"
 			n=$(dstat "$p" "$c" "mailbox status" messages "'$f'")
 			check "dovecot-folders-$mode-save-into-$f" test "$n" = "$f messages=1"
 		done
 		# The same folders made by Dovecot itself.
 		newuser "${p}own" "${p}own-pw-1"
-		inr sh -c "doveadm -c $c mailbox subscribe -u ${p}own INBOX && doveadm -c $c mailbox create -u ${p}own -s 'Entw${U}rfe' 'Q&A' Archive.2024 Sent" 2>/dev/null
+		inr sh -c "doveadm -c $c mailbox subscribe -u ${p}own INBOX && doveadm -c $c mailbox create -u ${p}own -s 'Entw${U}rfe' 'Q&A' Archive${sep}2024 Sent" 2>/dev/null
 		same_text "dovecot-folders-$mode-list-as-for-dovecots-own" "$(LC_ALL=C sort <<<"$list")" \
 			"$(dadm "${p}own" "$c" "mailbox list" | dlist | LC_ALL=C sort)"
-		same_text "dovecot-folders-$mode-dirs-as-dovecot-makes-them" "$(dotdirs "/home/${p}own/Maildir")" "$(dotdirs "/home/$p/Maildir" )"
+		same_text "dovecot-folders-$mode-dirs-as-dovecot-makes-them" "$(alldirs "/home/${p}own/Maildir")" "$(alldirs "/home/$p/Maildir" )"
 		same_text "dovecot-folders-$mode-subscriptions-as-dovecot-writes-them" \
 			"$(cat "$R/home/${p}own/Maildir/subscriptions")" "$(cat "$R/home/$p/Maildir/subscriptions")"
 	done
