@@ -1358,7 +1358,8 @@ static size_t old_size_lines(int mdfd, char *buf, size_t n, size_t cap)
 	char old[8192];
 	ssize_t got;
 	const char *nl;
-	int fd = openat(mdfd, "maildirsize", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int fd = openat(mdfd, "maildirsize",
+			O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 
 	if (fd < 0)
