@@ -39,20 +39,23 @@ MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
 
 all: $(PROGRAMS)
 
-maildir.o: maildir.c maildir.h
+maildir.o: maildir.c maildir.h folders.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ maildir.c
 
-pam_mkmaildir.so: pam_mkmaildir.c maildir.o maildir.h
+folders.o: folders.c folders.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ folders.c
+
+pam_mkmaildir.so: pam_mkmaildir.c maildir.o folders.o maildir.h
 # -z nodelete: libpam dlopen()s and dlclose()s the module on every login;
 # kept loaded, a login does not pay for loading and binding it again.
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -Wl,--no-undefined -Wl,-z,nodelete $(LDFLAGS) \
-		-o $@ pam_mkmaildir.c maildir.o -lpam
+		-o $@ pam_mkmaildir.c maildir.o folders.o -lpam
 
-authmkhome: authmkhome.c maildir.o maildir.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ authmkhome.c maildir.o
+authmkhome: authmkhome.c maildir.o folders.o maildir.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ authmkhome.c maildir.o folders.o
 
-mkmaildir: mkmaildir.c maildir.o maildir.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ mkmaildir.c maildir.o -lpthread
+mkmaildir: mkmaildir.c maildir.o folders.o maildir.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ mkmaildir.c maildir.o folders.o -lpthread
 
 tests/pamrun: tests/pamrun.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam

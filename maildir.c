@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "maildir.h"
+#include "folders.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -47,6 +48,15 @@
 #define MAX_CREATOR_LINES 64
 #define BUILD_ATTEMPTS 8
 #define STALE_SECONDS 10
+/*
+ * Left in a maildir once its folders, subscriptions and quota file are made,
+ * so that a maildir someone else made first (a delivery agent, the server)
+ * still gets them, and a folder the user deleted later is not made again.
+ * Not a dot name: Dovecot takes every dot entry for a folder; Courier lists
+ * only directories.
+ */
+#define POPULATED_NAME "pam_mkmaildir.populated"
+#define FOLDER_BUF (FOLD_NAME_MAX + 2)   /* ".name" and its NUL */
 
 static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
 
@@ -313,65 +323,121 @@ static bool valid_template(const char *t)
 	return true;
 }
 
-/*
- * A Maildir++ folder name as the administrator writes it: '.' separates
- * hierarchy levels, no level is empty, and nothing in it could leave the
- * maildir or confuse an IMAP server.
- */
-static bool valid_folder(const char *name, size_t len)
+static enum fold_encoding folder_encoding(const struct md_options *o)
 {
-	size_t i;
+	return o->utf8 ? FOLD_UTF8 : FOLD_UTF7;
+}
 
-	if (len == 0 || len > MAX_VALUE || name[0] == '.' || name[len - 1] == '.')
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c < 0x20 || c > 0x7e || strchr("/\\*%\"~", c) != NULL)
-			return false;
-		if (c == '.' && name[i + 1] == '.')
-			return false;
+/*
+ * Every name of the comma-separated list must encode (folders.c), and no
+ * two may land on the same directory.  On a refusal *bad points at the name
+ * and *badlen is its length.
+ */
+static const char *check_folder_list(const char *list, enum fold_encoding enc, bool fs,
+				     const char **bad, size_t *badlen)
+{
+	char (*seen)[FOLD_NAME_MAX + 1] = malloc(MAX_FOLDERS * sizeof *seen);
+	const char *p = list, *why = NULL;
+	unsigned count = 0, i;
+
+	*bad = p;
+	*badlen = strcspn(p, ",");
+	if (seen == NULL)
+		return "out of memory";
+	for (;; p += *badlen + 1) {
+		*bad = p;
+		*badlen = strcspn(p, ",");
+		if (count == MAX_FOLDERS) {
+			why = "more than 64 folders";
+			break;
+		}
+		why = fold_encode(p, *badlen, enc, seen[count], sizeof seen[count]);
+		if (why == NULL && fs)
+			why = fold_fs_path(seen[count]);
+		for (i = 0; why == NULL && i < count; i++)
+			if (strcmp(seen[i], seen[count]) == 0)
+				why = "listed twice (INBOX. is the namespace prefix)";
+		if (why != NULL || p[*badlen] == '\0')
+			break;
+		count++;
 	}
+	free(seen);
+	return why;
+}
+
+static enum md_result bad_folder(const struct md_log *log, const char *name, size_t len,
+				 const char *why)
+{
+	char copy[FOLD_INPUT_MAX + 1], buf[128];
+
+	if (len > FOLD_INPUT_MAX)
+		len = FOLD_INPUT_MAX;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	md_logf(log, LOG_ERR, "option folders: invalid folder name \"%s\": %s",
+		printable(copy, buf, sizeof buf), why);
+	return MD_ERR_CONFIG;
+}
+
+/*
+ * One limit of a Maildir++ quota.  Courier reads the byte count as a signed
+ * 64-bit number and the message count as an int: anything larger wraps and
+ * then refuses every delivery, so it is refused here.
+ */
+static bool parse_limit(const char **q, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!isdigit((unsigned char)**q))
+		return false;
+	for (; isdigit((unsigned char)**q); (*q)++) {
+		unsigned d = (unsigned)(**q - '0');
+		if (v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
 	return true;
 }
 
-static bool valid_folder_list(const char *list)
-{
-	unsigned count = 0;
-	const char *p = list;
-
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		if (!valid_folder(p, len) || ++count > MAX_FOLDERS)
-			return false;
-		if (p[len] == '\0')
-			return true;
-		p += len + 1;
-	}
-}
-
-/* Maildir++ quota: "<n>S", "<n>C" or both, comma-separated. */
-static bool valid_quota(const char *q)
+/*
+ * Maildir++ quota: "<n>S", "<n>C" or both, comma-separated.  *nonzero says
+ * whether any limit is set: "0S,0C" is no quota, and maildirmake -q writes
+ * no file for it.
+ */
+static const char *check_quota(const char *q, bool *nonzero)
 {
 	bool seen_s = false, seen_c = false;
 
+	*nonzero = false;
 	while (*q != '\0') {
-		if (!isdigit((unsigned char)*q))
-			return false;
-		while (isdigit((unsigned char)*q))
-			q++;
+		const char *start = q;
+		uint64_t v;
+		bool ok = parse_limit(&q, INT64_MAX, &v);
+		if (ok && *q == 'C') {
+			q = start;
+			ok = parse_limit(&q, INT32_MAX, &v);
+			if (!ok)
+				return "a message count above 2147483647 (2^31-1)";
+		}
+		if (!ok)
+			return isdigit((unsigned char)*start) ?
+			       "a byte count above 9223372036854775807 (2^63-1)" :
+			       "expected e.g. 1073741824S,10000C";
 		if (*q == 'S' && !seen_s)
 			seen_s = true;
 		else if (*q == 'C' && !seen_c)
 			seen_c = true;
 		else
-			return false;
+			return "expected e.g. 1073741824S,10000C";
+		*nonzero |= v != 0;
 		q++;
 		if (*q == ',' && q[1] != '\0')
 			q++;
 		else if (*q != '\0')
-			return false;
+			return "expected e.g. 1073741824S,10000C";
 	}
-	return seen_s || seen_c;
+	return seen_s || seen_c ? NULL : "expected e.g. 1073741824S,10000C";
 }
 
 enum opt_kind { OPT_FLAG, OPT_STRING };
@@ -390,6 +456,7 @@ static const struct opt_def opt_defs[] = {
 	{ "config", OPT_STRING },    { "subscribe", OPT_FLAG },
 	{ "createhome", OPT_FLAG },  { "creator_root", OPT_FLAG },
 	{ "debug", OPT_FLAG },       { "quiet", OPT_FLAG },
+	{ "utf8", OPT_FLAG },        { "layout", OPT_STRING },
 };
 
 static enum md_result bad_value(const struct md_log *log, const char *name,
@@ -423,14 +490,21 @@ static enum md_result set_string(struct md_options *o, const char *name,
 					 "an octal mode with u=rwx, no group or other write, "
 					 "no setuid/setgid bit is required");
 	} else if (strcmp(name, "folders") == 0) {
-		if (*v != '\0' && !valid_folder_list(v))
-			return bad_value(log, name, v,
-					 "comma-separated folder names without / \\ * % \" ~, "
-					 "control characters or empty levels");
+		const char *bad;
+		size_t badlen;
+		/* The form on disk is known once every option is: utf8 may come
+		 * later.  Here what neither form can hold; the rest at check. */
+		if (*v != '\0' &&
+		    (why = check_folder_list(v, FOLD_UTF8, false, &bad, &badlen)) != NULL)
+			return bad_folder(log, bad, badlen, why);
 		o->folders = *v != '\0' ? v : NULL;
+	} else if (strcmp(name, "layout") == 0) {
+		if (strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0)
+			return bad_value(log, name, v, "maildir++ (the default) or fs expected");
+		o->layout_fs = v[0] == 'f';
 	} else if (strcmp(name, "quota") == 0) {
-		if (!valid_quota(v))
-			return bad_value(log, name, v, "expected e.g. 1073741824S,10000C");
+		if ((why = check_quota(v, &o->quota_file)) != NULL)
+			return bad_value(log, name, v, why);
 		o->quota = v;
 	} else if (strcmp(name, "skel") == 0 || strcmp(name, "creator") == 0) {
 		if (v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX)
@@ -460,6 +534,8 @@ static void set_flag(struct md_options *o, const char *name)
 		o->debug = true;
 	else if (strcmp(name, "quiet") == 0)
 		o->quiet = true;
+	else if (strcmp(name, "utf8") == 0)
+		o->utf8 = true;
 }
 
 /*
@@ -621,6 +697,13 @@ enum md_result md_options_parse(struct md_options *o, int argc,
 enum md_result md_options_check(const struct md_options *o,
 				const struct md_log *log)
 {
+	const char *bad, *why;
+	size_t badlen;
+
+	if (o->folders != NULL &&
+	    (why = check_folder_list(o->folders, folder_encoding(o), o->layout_fs, &bad,
+				     &badlen)) != NULL)
+		return bad_folder(log, bad, badlen, why);
 	if (o->skel != NULL && !o->createhome)
 		md_logf(log, LOG_WARNING, "skel=%s has no effect without createhome",
 			o->skel);
@@ -1107,8 +1190,11 @@ static enum md_result write_new(const struct build *b, int dfd, const char *name
 }
 
 /*
- * A file that readers must see whole: written in tmp/ and renamed into
- * place, as Maildir++ requires of maildirsize.
+ * A file that readers must see whole: written in tmp/ and moved into place,
+ * as Maildir++ requires of maildirsize.  A file already there is left alone
+ * (a server's own subscriptions or quota file in a maildir it made): inside
+ * our private tree nothing can be there, so a rename does; elsewhere a link
+ * that fails on an existing name.
  */
 static enum md_result write_atomic(const struct build *b, int mdfd, const char *name,
 				   const char *data, size_t len)
@@ -1122,57 +1208,129 @@ static enum md_result write_atomic(const struct build *b, int mdfd, const char *
 		return sys_error(b, "cannot open", "tmp");
 	snprintf(tmpname, sizeof tmpname, "%s.%ld.mkmaildir", name, (long)getpid());
 	r = write_new(b, tfd, tmpname, data, len);
-	if (r == MD_OK && renameat(tfd, tmpname, mdfd, name) < 0) {
-		r = sys_error(b, "cannot rename into place", name);
+	if (r != MD_OK) {
+		close(tfd);
+		return r;
+	}
+	if (b->private) {
+		if (renameat(tfd, tmpname, mdfd, name) < 0) {
+			r = sys_error(b, "cannot rename into place", name);
+			unlinkat(tfd, tmpname, 0);
+		}
+	} else {
+		if (linkat(tfd, tmpname, mdfd, name, 0) == 0)
+			;
+		else if (errno == EEXIST)
+			md_logf(b->log, LOG_DEBUG, "%s/%s exists: left as it is", b->path, name);
+		else
+			r = sys_error(b, "cannot link into place", name);
 		unlinkat(tfd, tmpname, 0);
 	}
 	close(tfd);
 	return r;
 }
 
-/* Next folder of the comma-separated list, as ".Name" in buf. */
-static const char *next_folder(const char **list, char *buf, size_t buflen)
+/* The same, replacing what is there (only maildirsize, whose content is ours to set). */
+static enum md_result replace_atomic(const struct build *b, int mdfd, const char *name,
+				     const char *data, size_t len)
 {
-	size_t len;
+	struct build priv = *b;
 
-	if (*list == NULL || **list == '\0')
-		return NULL;
-	len = strcspn(*list, ",");
-	if (len + 2 > buflen)
-		return NULL;
-	buf[0] = '.';
-	memcpy(buf + 1, *list, len);
-	buf[len + 1] = '\0';
-	*list += len + ((*list)[len] == ',');
-	return buf;
+	priv.private = true; /* a rename, which replaces */
+	return write_atomic(&priv, mdfd, name, data, len);
+}
+
+/*
+ * Next folder of the comma-separated list, in the server's form on disk, in
+ * buf (FOLDER_BUF bytes at least): ".Name" in the Maildir++ layout, the
+ * relative path "Archive/2024" in the fs layout (then at buf + 1).  The
+ * options were checked, so every name encodes; one that did not would be
+ * skipped, never end the list early.
+ */
+static char *next_folder(const struct md_options *o, const char **list, char *buf)
+{
+	while (*list != NULL && **list != '\0') {
+		size_t len = strcspn(*list, ",");
+		const char *why = fold_encode(*list, len, folder_encoding(o), buf + 1,
+					      FOLDER_BUF - 1);
+		*list += len + ((*list)[len] == ',');
+		if (why == NULL && o->layout_fs && fold_fs_path(buf + 1) == NULL)
+			return buf + 1;
+		if (why == NULL && !o->layout_fs) {
+			buf[0] = '.';
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The fs layout: each level but the last a plain directory (as Dovecot
+ * makes them), walked one component at a time without following symlinks.
+ * Returns the directory that holds the last level (mdfd itself or a new fd)
+ * and its name through *last.
+ */
+static int fs_parent(const struct build *b, int mdfd, char *path, const char **last,
+		     enum md_result *r)
+{
+	int dfd = mdfd;
+	char *slash;
+
+	*last = path;
+	while ((slash = strchr(*last, '/')) != NULL) {
+		int fd;
+		*slash = '\0';
+		fd = make_dir(b, dfd, *last, b->o->mode, true, r);
+		*slash = '/';
+		if (dfd != mdfd)
+			close(dfd);
+		if (fd < 0)
+			return -1;
+		dfd = fd;
+		*last = slash + 1;
+	}
+	return dfd;
 }
 
 static enum md_result make_folder(const struct build *b, int mdfd, const char *dir)
 {
 	enum md_result r = MD_OK;
-	int fd = make_dir(b, mdfd, dir, b->o->mode, true, &r);
+	char path[FOLDER_BUF];
+	const char *name = dir;
+	int dfd = mdfd, fd;
 
+	if (b->o->layout_fs) {
+		snprintf(path, sizeof path, "%s", dir);
+		if ((dfd = fs_parent(b, mdfd, path, &name, &r)) < 0)
+			return r;
+	}
+	fd = make_dir(b, dfd, name, b->o->mode, true, &r);
+	if (dfd != mdfd)
+		close(dfd);
 	if (fd < 0)
 		return r;
 	r = make_subdirs(b, fd);
-	if (r == MD_OK)
+	/* maildirfolder marks a Maildir++ folder; the fs layout has none. */
+	if (r == MD_OK && !b->o->layout_fs)
 		r = write_new(b, fd, "maildirfolder", "", 0);
 	close(fd);
 	return r;
 }
 
 /*
- * Subscription files for both servers: Courier lists "INBOX.Name", Dovecot
- * 2.3 reads its version-2 format, where a tab separates hierarchy levels so
- * the file is right whatever separator the namespace uses.
+ * Subscription files for both servers, each name in the form on disk, as
+ * each server writes them itself: Courier lists "INBOX" and "INBOX.Name"
+ * (its own SUBSCRIBE writes the same), Dovecot 2.3 and 2.4 read the
+ * version-2 format, where a tab separates hierarchy levels so the file is
+ * right whatever separator the namespace uses.
  */
 static enum md_result write_subscriptions(const struct build *b, int mdfd)
 {
-	size_t cap = 64 + 2 * (strlen(b->o->folders) + MAX_FOLDERS * 8);
+	size_t cap = 32 + MAX_FOLDERS * (FOLDER_BUF + 8);
 	char *courier = malloc(cap), *dovecot = malloc(cap);
 	const char *list = b->o->folders, *f;
 	size_t nc = 0, nd = 0;
-	char dir[MAX_VALUE + 2];
+	char dir[FOLDER_BUF];
 	enum md_result r;
 
 	if (courier == NULL || dovecot == NULL) {
@@ -1181,14 +1339,16 @@ static enum md_result write_subscriptions(const struct build *b, int mdfd)
 		md_logf(b->log, LOG_ERR, "out of memory writing subscriptions");
 		return MD_ERR_SYSTEM;
 	}
+	nc = (size_t)snprintf(courier, cap, "INBOX\n");
 	nd = (size_t)snprintf(dovecot, cap, "V\t2\n\nINBOX\n");
-	while ((f = next_folder(&list, dir, sizeof dir)) != NULL) {
+	while ((f = next_folder(b->o, &list, dir)) != NULL) {
 		nc += (size_t)snprintf(courier + nc, cap - nc, "INBOX%s\n", f);
-		for (f++; *f != '\0'; f++)
-			dovecot[nd++] = *f == '.' ? '\t' : *f;
+		for (f += *f == '.'; *f != '\0'; f++)
+			dovecot[nd++] = *f == '.' || *f == '/' ? '\t' : *f;
 		dovecot[nd++] = '\n';
 	}
-	r = write_atomic(b, mdfd, "courierimapsubscribed", courier, nc);
+	/* Courier knows no fs layout: only Dovecot's file there. */
+	r = b->o->layout_fs ? MD_OK : write_atomic(b, mdfd, "courierimapsubscribed", courier, nc);
 	if (r == MD_OK)
 		r = write_atomic(b, mdfd, "subscriptions", dovecot, nd);
 	free(courier);
@@ -1196,30 +1356,106 @@ static enum md_result write_subscriptions(const struct build *b, int mdfd)
 	return r;
 }
 
-/* Everything inside a new maildir; mdfd is still private to us. */
-static enum md_result populate_maildir(const struct build *b, int mdfd)
+/* Whether the module has anything to put into a maildir besides cur/new/tmp. */
+static bool has_content(const struct md_options *o)
+{
+	return o->creator == NULL && (o->folders != NULL || o->quota_file);
+}
+
+/*
+ * The size lines of a maildirsize someone else wrote (a delivery agent's or
+ * the server's, whose header carries no or other limits), appended at
+ * buf[n..cap): they account for the mail already there.  Returns the new
+ * length, or n when there is no such file or nothing usable in it.
+ */
+static size_t old_size_lines(int mdfd, char *buf, size_t n, size_t cap)
+{
+	char old[8192];
+	ssize_t got;
+	const char *nl;
+	int fd = openat(mdfd, "maildirsize",
+			O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return n;
+	got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, old, sizeof old - 1) : -1;
+	close(fd);
+	if (got <= 0 || (size_t)got == sizeof old - 1)
+		return n; /* unreadable or too big: the servers recalculate it */
+	old[got] = '\0';
+	nl = strchr(old, '\n');
+	if (nl == NULL || nl[1] == '\0' || strlen(nl + 1) >= cap - n ||
+	    strspn(nl + 1, "0123456789- \n") != strlen(nl + 1))
+		return n;
+	memcpy(buf + n, nl + 1, strlen(nl + 1));
+	return n + strlen(nl + 1);
+}
+
+/*
+ * maildirsize as Courier's maildirmake -q writes it: the limits, then one
+ * size line of an empty maildir (Maildir++ wants two lines or more).  No
+ * file for a quota without limits (0S,0C), as with maildirmake.  In a
+ * maildir someone else made first, a maildirsize already there (Dovecot's
+ * delivery agent writes one with no limits) gets our limits over its own
+ * size lines.
+ */
+static enum md_result write_quota(const struct build *b, int mdfd)
+{
+	char quota[8192 + 128];
+	size_t len;
+	int n;
+
+	if (!b->o->quota_file)
+		return MD_OK;
+	n = snprintf(quota, sizeof quota, "%s\n", b->o->quota);
+	if (n < 0 || (size_t)n >= 128) {
+		md_logf(b->log, LOG_ERR, "quota specification too long");
+		return MD_ERR_CONFIG;
+	}
+	len = b->private ? (size_t)n : old_size_lines(mdfd, quota, (size_t)n, sizeof quota);
+	if (len == (size_t)n)
+		len += (size_t)snprintf(quota + n, sizeof quota - (size_t)n, "%12d %12d\n", 0, 0);
+	if (b->private)
+		return write_atomic(b, mdfd, "maildirsize", quota, len);
+	return replace_atomic(b, mdfd, "maildirsize", quota, len);
+}
+
+static const char populated_text[] =
+	"pam_mkmaildir made the folders, subscriptions and quota file of this maildir.\n"
+	"Remove this file to have the missing ones made again at the next login.\n";
+
+/*
+ * Folders, subscriptions, quota file and the marker, into a new maildir
+ * (mdfd still private to us) or one that someone else made first.
+ */
+static enum md_result populate_folders(const struct build *b, int mdfd)
 {
 	const char *list = b->o->folders, *dir;
-	char buf[MAX_VALUE + 2], quota[128];
-	enum md_result r;
+	char buf[FOLDER_BUF];
+	enum md_result r = MD_OK;
 
-	if ((r = make_subdirs(b, mdfd)) != MD_OK)
-		return r;
-	while ((dir = next_folder(&list, buf, sizeof buf)) != NULL)
+	if (!has_content(b->o))
+		return MD_OK;
+	while ((dir = next_folder(b->o, &list, buf)) != NULL)
 		if ((r = make_folder(b, mdfd, dir)) != MD_OK)
 			return r;
 	if (b->o->subscribe && b->o->folders != NULL &&
 	    (r = write_subscriptions(b, mdfd)) != MD_OK)
 		return r;
-	if (b->o->quota != NULL) {
-		int n = snprintf(quota, sizeof quota, "%s\n", b->o->quota);
-		if (n < 0 || (size_t)n >= sizeof quota) {
-			md_logf(b->log, LOG_ERR, "quota specification too long");
-			return MD_ERR_CONFIG;
-		}
-		r = write_atomic(b, mdfd, "maildirsize", quota, (size_t)n);
-	}
-	return r;
+	if ((r = write_quota(b, mdfd)) != MD_OK)
+		return r;
+	return write_new(b, mdfd, POPULATED_NAME, populated_text, sizeof populated_text - 1);
+}
+
+/* Everything inside a new maildir; mdfd is still private to us. */
+static enum md_result populate_maildir(const struct build *b, int mdfd)
+{
+	enum md_result r;
+
+	if ((r = make_subdirs(b, mdfd)) != MD_OK)
+		return r;
+	return populate_folders(b, mdfd);
 }
 
 /* Copies one regular file of the skel; special files are skipped. */
@@ -1790,6 +2026,39 @@ static bool is_owned_dir(const struct build *b, int dfd, const char *name)
 	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid;
 }
 
+/* The marker is there: the module populated this maildir before. */
+static bool is_populated(int mdfd)
+{
+	struct stat st;
+
+	return fstatat(mdfd, POPULATED_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+/*
+ * One configured folder (its name from next_folder at dir, with room for
+ * 16 more bytes) is complete, or gone (the user deleted it).
+ */
+static bool folder_ok(const struct build *b, int mdfd, char *dir)
+{
+	size_t i, len = strlen(dir);
+	struct stat st;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(dir + len, 16, "/%s", maildir_subdirs[i]);
+		if (is_owned_dir(b, mdfd, dir))
+			continue;
+		dir[len] = '\0';
+		/* A folder the user deleted is not created again. */
+		return i == 0 && errno == ENOENT &&
+		       fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+	}
+	if (b->o->layout_fs)
+		return true;
+	snprintf(dir + len, 16, "/maildirfolder");
+	return fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
 /*
  * The every-login check: a handful of fstatat calls.  It may be fooled only
  * into doing nothing; every change goes through the careful path below.
@@ -1797,51 +2066,44 @@ static bool is_owned_dir(const struct build *b, int dfd, const char *name)
 static bool looks_complete(const struct build *b, int mdfd)
 {
 	const char *list = b->o->folders;
-	char buf[MAX_VALUE + 16];
-	size_t i, len;
+	char buf[FOLDER_BUF + 16], *dir;
+	size_t i;
 
 	for (i = 0; i < 3; i++)
 		if (!is_owned_dir(b, mdfd, maildir_subdirs[i]))
 			return false;
-	while (next_folder(&list, buf, sizeof buf - 16) != NULL) {
-		struct stat st;
-		len = strlen(buf);
-		for (i = 0; i < 3; i++) {
-			snprintf(buf + len, sizeof buf - len, "/%s", maildir_subdirs[i]);
-			if (is_owned_dir(b, mdfd, buf))
-				continue;
-			buf[len] = '\0';
-			/* A folder the user deleted is not created again. */
-			if (i == 0 && errno == ENOENT &&
-			    fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-				break;
+	if (has_content(b->o) && !is_populated(mdfd))
+		return false;
+	while ((dir = next_folder(b->o, &list, buf)) != NULL)
+		if (!folder_ok(b, mdfd, dir))
 			return false;
-		}
-		if (i < 3)
-			continue;
-		snprintf(buf + len, sizeof buf - len, "/maildirfolder");
-		if (fstatat(mdfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-			return false;
-	}
 	return true;
 }
 
 /*
  * Completes an existing maildir in place, entry by entry, with the owner's
  * filesystem rights: what it makes in the owner's tree is the owner's from
- * the first instant, so no fault can leave anything of root's there.
+ * the first instant, so no fault can leave anything of root's there.  A
+ * maildir the module never populated (made by a delivery agent or the
+ * server) gets everything; one it did gets only its remaining folders
+ * completed.
  */
 static enum md_result repair_as_owner(const struct build *b, int mdfd)
 {
 	const char *list = b->o->folders, *dir;
-	char buf[MAX_VALUE + 2];
+	char buf[FOLDER_BUF];
 	enum md_result r;
 
 	md_logf(b->log, LOG_NOTICE, "completing maildir %s for %s (uid %lu)", b->path,
 		b->a->user, (unsigned long)b->a->uid);
 	if ((r = make_subdirs(b, mdfd)) != MD_OK)
 		return r;
-	while ((dir = next_folder(&list, buf, sizeof buf)) != NULL) {
+	if (has_content(b->o) && !is_populated(mdfd)) {
+		md_logf(b->log, LOG_NOTICE, "populating maildir %s: folders, subscriptions, quota",
+			b->path);
+		return populate_folders(b, mdfd);
+	}
+	while ((dir = next_folder(b->o, &list, buf)) != NULL) {
 		struct stat st;
 		if (fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
 			continue;
@@ -1864,12 +2126,25 @@ static enum md_result repair(const struct build *b, int mdfd)
 
 static void report_missing(const struct build *b, int mdfd)
 {
+	const char *list = b->o->folders;
+	char buf[FOLDER_BUF + 16], *dir;
 	size_t i;
 
 	for (i = 0; i < 3; i++)
 		if (!is_owned_dir(b, mdfd, maildir_subdirs[i]))
 			md_logf(b->log, LOG_ERR, "%s/%s is missing or not the owner's directory",
 				b->path, maildir_subdirs[i]);
+	if (has_content(b->o) && !is_populated(mdfd)) {
+		md_logf(b->log, LOG_ERR, "%s has not been populated (no %s): its folders, "
+			"subscriptions and quota file are missing", b->path, POPULATED_NAME);
+		return;
+	}
+	while ((dir = next_folder(b->o, &list, buf)) != NULL) {
+		char name[FOLDER_BUF];
+		snprintf(name, sizeof name, "%s", dir);
+		if (!folder_ok(b, mdfd, dir))
+			md_logf(b->log, LOG_ERR, "folder %s/%s is incomplete", b->path, name);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -45,12 +45,15 @@ struct md_options {
 	const char *group;    /* NULL: the owner's primary group */
 	const char *folders;  /* comma-separated Maildir++ folder names */
 	const char *quota;    /* first line of maildirsize */
+	bool quota_file;      /* quota has a limit that is not 0: write maildirsize */
 	const char *skel;     /* absolute directory copied into a new home */
 	const char *creator;  /* absolute path of the creator program */
 	mode_t mode;          /* directories of the maildir */
 	mode_t homemode;      /* a created home */
 	unsigned timeout;     /* seconds the creator may run */
 	bool subscribe;
+	bool utf8;            /* folder names in UTF-8 on disk, not modified UTF-7 */
+	bool layout_fs;       /* Dovecot's fs layout: Maildir/Archive/2024/cur */
 	bool createhome;
 	bool creator_root;
 	bool debug;

@@ -14,6 +14,6 @@ CC=${SAN_CC:-clang}
 F="-std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 D="-DSTD_CREATOR=\"/usr/sbin/authmkhome-creator\" -DCONFIG_FILE=\"/etc/security/mkmaildir.conf\""
 eval $CC $F $D -fPIC -fvisibility=hidden -shared -o "$out/pam_mkmaildir.so" \
-	"$top/pam_mkmaildir.c" "$top/maildir.c" -lpam
+	"$top/pam_mkmaildir.c" "$top/maildir.c" "$top/folders.c" -lpam
 $CC $F -o "$out/pamrun" "$top/tests/pamrun.c" -lpam
 $CC $F -o "$out/pamloop" "$top/tests/pamloop.c" -lpam -lpthread

@@ -65,13 +65,22 @@ mk -q alice
 rc_is "-q, complete: exit 0" 0
 out_is "-q, complete: nothing reported" ""
 
-# An existing maildir without a configured folder is complete, as at login
-# (the user may have deleted the folder).
+# An existing maildir the module never populated is missing its folders
+# (made before folders= was set, or by a delivery agent): -n says so and a
+# run populates it.  Once populated, a folder the user deleted is not
+# missing, as at login.
 mk -n -o folders=Sent alice
-out_is "-n, folders= on an existing maildir: ok (as at login)" "alice: ok"
+out_matches "-n, folders= on an unpopulated maildir: missing" "^alice: missing: .*not been populated"
 mk -o folders=Sent alice
-out_is "folders= on an existing maildir: ok" "alice: ok"
-check "folders= on an existing maildir: the folder is not made" test ! -e "$A/Maildir/.Sent"
+out_is "folders= on an unpopulated maildir: completed" "alice: completed"
+check "folders= on an unpopulated maildir: the folder is made" test -d "$A/Maildir/.Sent/cur"
+rm -rf "$A/Maildir/.Sent"
+mk -n -o folders=Sent alice
+out_is "-n, a folder deleted after population: ok (as at login)" "alice: ok"
+mk -o folders=Sent alice
+out_is "a folder deleted after population: ok" "alice: ok"
+check "a folder deleted after population: not made again" test ! -e "$A/Maildir/.Sent"
+rm -f "$A/Maildir/pam_mkmaildir.populated"
 
 if ! is_root; then
 	mkhome bob
@@ -164,7 +173,7 @@ out_matches "-h: usage on stdout" "^usage: mkmaildir"
 # --- the default configuration file (a build with CONFIG_FILE under $T_BASE) ---
 DEFMK=$T_BASE/mkmaildir-defconf
 if cc -std=c11 -D_GNU_SOURCE -DCONFIG_FILE="\"$T_BASE/default.conf\"" -I"$T_TOP" \
-	-o "$DEFMK" "$T_TOP/mkmaildir.c" "$T_TOP/maildir.o" -lpthread 2>"$T_BASE/cc.err"; then
+	-o "$DEFMK" "$T_TOP/mkmaildir.c" "$T_TOP/maildir.o" "$T_TOP/folders.o" -lpthread 2>"$T_BASE/cc.err"; then
 	printf 'folders=Junk\n' >"$T_BASE/default.conf"; chmod 0644 "$T_BASE/default.conf"
 	mkhome carol
 	out=$("$DEFMK" carol 2>&1); rc=$?
@@ -364,7 +373,7 @@ bad=$(find "$T_BASE/many" -mindepth 1 -printf '%P %U %G\n' |
 check "1000 users: every entry belongs to its user and group many" test -z "$bad"
 check "1000 users: homes are 711" test "$(find "$T_BASE/many" -mindepth 1 -maxdepth 1 -type d ! -perm 0711 | wc -l)" = 0
 check "1000 users: every maildirsize holds the quota" \
-	test "$(cat "$T_BASE"/many/u*/Maildir/maildirsize | sort | uniq -c | awk '{print $1, $2}')" = "$NMANY 100000S"
+	test "$(head -qn 1 "$T_BASE"/many/u*/Maildir/maildirsize | sort | uniq -c | awk '{print $1, $2}')" = "$NMANY 100000S"
 check "1000 users: no temporary leftovers" test -z "$(leftovers "$T_BASE/many")"
 awk -v a="$t0" -v b="$t1" -v n=$NMANY 'BEGIN { printf "        (1000 users created in %.2f s, %.0f users/s)\n", b - a, n / (b - a) }'
 before=$(snap "$T_BASE/many")

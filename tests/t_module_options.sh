@@ -29,8 +29,8 @@ check "full: no folder besides the configured ones" \
 check "full: maildirsize first line is the quota" test "$(head -n 1 "$M/maildirsize" 2>&1)" = "1000000S,1000C"
 check "full: maildirsize is a regular file" test -f "$M/maildirsize" -a ! -L "$M/maildirsize"
 stat_is "full: maildirsize is alice 600" "$M/maildirsize" "alice 600"
-want=$(printf 'INBOX.%s\n' Archive.2024 Drafts Sent Trash)
-check "full: courierimapsubscribed lists INBOX.<folder> for each folder" \
+want=$(printf 'INBOX\n'; printf 'INBOX.%s\n' Archive.2024 Drafts Sent Trash)
+check "full: courierimapsubscribed lists INBOX and INBOX.<folder> for each folder" \
 	test "$(LC_ALL=C sort "$M/courierimapsubscribed" 2>&1)" = "$want"
 stat_is "full: courierimapsubscribed is alice 600" "$M/courierimapsubscribed" "alice 600"
 # Dovecot's file: version 1 (one name a line) or version 2 (a "V<TAB>2" line, a

@@ -20,7 +20,7 @@ for d in "" /cur /new /tmp /.Sent /.Sent/cur /.Trash/tmp; do stat_is "virtual: b
 stat_is "virtual: maildirfolder is vmail 600" "$M/.Sent/maildirfolder" "vmail 600"
 stat_is "virtual: maildirsize is vmail 600" "$M/maildirsize" "vmail 600"
 check "virtual: maildirsize first line" test "$(head -n 1 "$M/maildirsize" 2>&1)" = 2000000S
-check "virtual: courierimapsubscribed" test "$(LC_ALL=C sort "$M/courierimapsubscribed" 2>&1)" = "$(printf 'INBOX.Sent\nINBOX.Trash')"
+check "virtual: courierimapsubscribed" test "$(LC_ALL=C sort "$M/courierimapsubscribed" 2>&1)" = "$(printf 'INBOX\nINBOX.Sent\nINBOX.Trash')"
 stat_is "virtual: vmail's own home is untouched" "$V" "vmail 750"
 check "virtual: no temporary leftovers" test -z "$(leftovers "$V")"
 logged "virtual: creation logged with the path" "$m" "pam_mkmaildir.*created.*$M"

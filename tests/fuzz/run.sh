@@ -27,11 +27,11 @@ build() { # NAME SOURCES...
 }
 for t in options expand fd3; do
 	case $t in
-	options) src="$here/fuzz_options.c $top/maildir.c" ;;
-	expand) src="$here/fuzz_expand.c $top/maildir.c" ;;
+	options) src="$here/fuzz_options.c $top/maildir.c $top/folders.c" ;;
+	expand) src="$here/fuzz_expand.c $top/maildir.c $top/folders.c" ;;
 	fd3)
 		if [ ! -f "$top/authmkhome.c" ]; then echo "fuzz fd3: pending (no authmkhome.c)"; continue; fi
-		src="$here/fuzz_fd3.c $top/maildir.c" ;;
+		src="$here/fuzz_fd3.c $top/maildir.c $top/folders.c" ;;
 	esac
 	# shellcheck disable=SC2086
 	build $t $src || { status=1; continue; }
