@@ -52,8 +52,26 @@
 
 static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
 
+/* Hands an already formatted line to the callback, which wants a va_list. */
+static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log->fn(log->arg, priority, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Every line is escaped here, whatever its arguments: a name, a path or a
+ * creator's output may carry C0 or C1 controls or invalid UTF-8 that would
+ * act on the terminal of whoever reads the log.
+ */
 void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
 {
+	char raw[2048], line[2048];
 	va_list ap;
 
 	if (log == NULL || log->fn == NULL)
@@ -61,8 +79,78 @@ void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
 	if (priority == LOG_DEBUG && !log->debug)
 		return;
 	va_start(ap, fmt);
-	log->fn(log->arg, priority, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	log_fixed(log, priority, "%s", md_escape(raw, line, sizeof line));
+}
+
+/*
+ * Code points that must never reach a log line or a path unescaped: the
+ * C1 controls (U+0080-U+009F, a CSI is U+009B), the line and paragraph
+ * separators and the bidirectional overrides that make text read other
+ * than it is.
+ */
+static bool unsafe_cp(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (1 to 4), its code point
+ * in *cp; 0 for a stray, overlong, surrogate or truncated sequence.
+ */
+static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, *cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, *cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, *cp = s[0] & 0x07;
+	else
+		return 0;
+	/* Overlong forms and surrogates are refused as well. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return n;
+}
+
+const char *md_escape(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	while (*s != '\0') {
+		unsigned long cp;
+		size_t n = utf8_seq(s, &cp);
+		bool safe = n > 1 ? !unsafe_cp(cp) : n == 1 && cp >= 0x20 && cp != 0x7f;
+		size_t need = safe ? n : 4;
+		if (o + need + 4 > outlen)
+			break;
+		if (safe)
+			memcpy(out + o, s, n);
+		else
+			snprintf(out + o, 5, "\\x%02x", *s);
+		o += need;
+		s += safe ? n : 1;
+	}
+	if (*s != '\0' && o + 4 <= outlen)
+		memcpy(out + o, "...", 3), o += 3;
+	out[o] = '\0';
+	return out;
 }
 
 /*
@@ -92,37 +180,34 @@ static const char *printable(const char *s, char *buf, size_t len)
 
 static bool valid_utf8(const unsigned char *s)
 {
-	while (*s != '\0') {
-		int n;
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			n = 1;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			n = 2;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			n = 3;
-		else
+	unsigned long cp;
+	size_t n;
+
+	for (; *s != '\0'; s += n)
+		if ((n = utf8_seq(s, &cp)) == 0)
 			return false;
-		/* Overlong forms and surrogates are refused as well. */
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return false;
-		for (s++; n > 0; n--, s++)
-			if ((*s & 0xc0) != 0x80)
-				return false;
-	}
 	return true;
 }
 
+/* C0, DEL, and (in valid UTF-8) the C1 controls and the other unsafe code
+ * points: nothing a path, a name or a creator's environment may carry. */
 static bool has_control(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n;
+
+	for (; *u != '\0'; u += n ? n : 1) {
+		n = utf8_seq(u, &cp);
+		if ((n == 1 && (cp < 0x20 || cp == 0x7f)) || (n > 1 && unsafe_cp(cp)))
 			return true;
+	}
 	return false;
+}
+
+bool md_valid_text(const char *s)
+{
+	return !has_control(s) && valid_utf8((const unsigned char *)s);
 }
 
 /*
@@ -141,11 +226,14 @@ static bool valid_name(const char *s, const char **why)
 	else if (strchr(s, '/') != NULL)
 		*why = "contains '/'";
 	else if (has_control(s))
-		*why = "contains a control character";
+		*why = "contains a control character (C0, C1 or a bidirectional override)";
 	else if (!valid_utf8((const unsigned char *)s))
 		*why = "is not valid UTF-8";
 	else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		*why = "is '.' or '..'";
+	else if (s[0] == '-')
+		/* creators and scripts would take it for an option */
+		*why = "starts with '-'";
 	return *why == NULL;
 }
 
