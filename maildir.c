@@ -292,14 +292,17 @@ static bool only_owner_writes(const struct stat *st)
 }
 
 /*
- * Opens a file that decides what runs and how (a config file, the
- * creator): no symlink anywhere on the path, and the file and every
- * directory above it root's and writable by nobody else, so that no user
- * can swap it.  final_flags open the file itself (O_PATH to only look);
- * its stat goes to *st.  Returns the fd, or -1 after logging why.
+ * Walks path from "/" through directories that are root's and writable by
+ * nobody else (no symlink anywhere), then looks at the last component with
+ * fstatat before opening it: only a regular file (want_dir false) or a
+ * directory (want_dir true) is ever opened, so a device, a FIFO or a socket
+ * named by the administrator is refused without being touched.  The opened
+ * object is checked again with fstat.  final_flags open the last component
+ * (O_PATH to only look); its stat goes to *st.  Returns the fd, or -1 after
+ * logging why.
  */
-static int open_trusted(const char *path, const char *what, int final_flags,
-			struct stat *st, const struct md_log *log)
+static int open_trusted_as(const char *path, const char *what, bool want_dir,
+			   int final_flags, struct stat *st, const struct md_log *log)
 {
 	struct path sp;
 	const char *why;
@@ -312,6 +315,7 @@ static int open_trusted(const char *path, const char *what, int final_flags,
 	}
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0; i++) {
+		bool last = i + 1 == sp.n;
 		if (fstat(fd, st) < 0 || !trusted_owner(st) || !only_owner_writes(st)) {
 			md_logf(log, LOG_ERR, "%s %s: %s is not owned by root or is writable by "
 				"others: refused", what, path, i == 0 ? "/" : sp.comp[i - 1]);
@@ -319,15 +323,23 @@ static int open_trusted(const char *path, const char *what, int final_flags,
 			return -1;
 		}
 		if (i == sp.n) {
-			if (S_ISREG(st->st_mode))
+			if (want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))
 				return fd;
-			md_logf(log, LOG_ERR, "%s %s is %s: refused", what, path,
-				S_ISLNK(st->st_mode) ? "a symlink" : "not a regular file");
+			md_logf(log, LOG_ERR, "%s %s changed while it was opened: refused", what,
+				path);
 			close(fd);
 			return -1;
 		}
-		next = openat(fd, sp.comp[i], O_NOFOLLOW | O_CLOEXEC |
-			      (i + 1 < sp.n ? O_PATH | O_DIRECTORY : final_flags));
+		if (last && fstatat(fd, sp.comp[i], st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !(want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))) {
+			md_logf(log, LOG_ERR, "%s %s is %s: refused", what, path,
+				S_ISLNK(st->st_mode) ? "a symlink" : want_dir ?
+				"not a directory" : "not a regular file");
+			close(fd);
+			return -1;
+		}
+		next = openat(fd, sp.comp[i], O_NOFOLLOW | O_CLOEXEC | (last ?
+			      final_flags | O_NONBLOCK | O_NOCTTY : O_PATH | O_DIRECTORY));
 		close(fd);
 		fd = next;
 	}
@@ -336,6 +348,13 @@ static int open_trusted(const char *path, const char *what, int final_flags,
 	else
 		md_logf(log, LOG_ERR, "%s cannot open %s: %s", what, path, strerror(errno));
 	return -1;
+}
+
+/* A file that decides what runs and how (a config file, the creator). */
+static int open_trusted(const char *path, const char *what, int final_flags,
+			struct stat *st, const struct md_log *log)
+{
+	return open_trusted_as(path, what, false, final_flags, st, log);
 }
 
 /* ------------------------------------------------------------------ */
@@ -938,22 +957,35 @@ struct fsids {
 	bool changed;
 };
 
-static void become_fs(struct fsids *saved, uid_t uid, gid_t gid)
-{
-	saved->changed = false;
-	if (geteuid() != 0 || uid == 0)
-		return;
-	saved->gid = (gid_t)setfsgid(gid);
-	saved->uid = (uid_t)setfsuid(uid);
-	saved->changed = true;
-}
-
 static void restore_fs(const struct fsids *saved)
 {
 	if (!saved->changed)
 		return;
 	setfsuid(saved->uid);
 	setfsgid(saved->gid);
+}
+
+/*
+ * setfsuid and setfsgid report no error: without CAP_SETUID/CAP_SETGID
+ * (a root host in a restricted capability set) they silently change
+ * nothing.  A second call returns the value in effect, as
+ * pam_modutil_drop_priv checks; when the change did not take, the old ids
+ * are put back and the caller must not act, or it would act as root.
+ */
+static bool __attribute__((warn_unused_result))
+become_fs(struct fsids *saved, uid_t uid, gid_t gid)
+{
+	saved->changed = false;
+	if (geteuid() != 0 || uid == 0)
+		return true;
+	saved->gid = (gid_t)setfsgid(gid);
+	saved->uid = (uid_t)setfsuid(uid);
+	saved->changed = true;
+	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid)
+		return true;
+	restore_fs(saved);
+	saved->changed = false;
+	return false;
 }
 
 /* A directory stream of its own on dfd's directory. */
@@ -994,7 +1026,10 @@ static int unlink_as(int dfd, const char *name, int flags, uid_t uid, gid_t gid)
 	struct fsids saved;
 	int rc, e;
 
-	become_fs(&saved, uid, gid);
+	if (!become_fs(&saved, uid, gid)) {
+		errno = EPERM;
+		return -1;
+	}
 	rc = unlinkat(dfd, name, flags);
 	e = errno;
 	restore_fs(&saved);
@@ -1302,11 +1337,18 @@ static enum md_result copy_file(const struct build *b, int sfd, int dfd,
 	char data[16384];
 	enum md_result r = MD_OK;
 	int in, out;
+	struct stat now;
 	ssize_t n;
 
 	in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (in < 0)
 		return sys_error(b, "cannot read skel file for", name);
+	if (fstat(in, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev ||
+	    !S_ISREG(now.st_mode)) {
+		close(in);
+		errno = ESTALE;
+		return sys_error(b, "skel file changed while copied for", name);
+	}
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
@@ -1346,6 +1388,11 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 		struct stat st;
 		if (fstatat(sfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = sys_error(b, "cannot read skel entry for", de->d_name);
+		} else if (!trusted_owner(&st)) {
+			/* Only root may say what a new home holds. */
+			md_logf(b->log, LOG_WARNING, "skel entry %s (uid %lu) is not root's: "
+				"not copied into %s", de->d_name, (unsigned long)st.st_uid,
+				b->path);
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_file(b, sfd, dfd, de->d_name, &st);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -1378,29 +1425,22 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 	return r;
 }
 
+/*
+ * The skel decides what every new home starts with (.profile, .ssh, ...),
+ * so it is held to the rules of config= and creator=: the directory and
+ * every directory above it root's and writable by nobody else, no symlink
+ * on the way.
+ */
 static enum md_result open_skel(const struct build *b, int *fd)
 {
-	struct path sp;
-	const char *why;
-	size_t i;
-	int dfd;
+	struct stat st;
+	int dfd = open_trusted_as(b->o->skel, "skel", true, O_RDONLY | O_DIRECTORY, &st,
+				  b->log);
 
-	if (!split_path(b->o->skel, &sp, &why)) {
-		md_logf(b->log, LOG_ERR, "skel %s %s", b->o->skel, why);
-		return MD_ERR_CONFIG;
-	}
-	dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (i = 0; dfd >= 0 && i < sp.n; i++) {
-		int next = openat(dfd, sp.comp[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(dfd);
-		dfd = next;
-	}
 	if (dfd < 0) {
-		int e = errno;
-		md_logf(b->log, LOG_ERR, "cannot open skel %s for %s: %s", b->o->skel, b->path,
-			strerror(e));
-		/* A skel that is not there is the configuration's fault. */
-		return e == ENOENT || e == ENOTDIR || e == ELOOP ? MD_ERR_CONFIG : MD_ERR_SYSTEM;
+		md_logf(b->log, LOG_ERR, "skel %s not copied into the home of %s: refused",
+			b->o->skel, b->a->user);
+		return MD_ERR_CONFIG;
 	}
 	*fd = dfd;
 	return MD_OK;
@@ -1686,7 +1726,12 @@ static enum md_result repair(const struct build *b, int mdfd)
 	struct fsids saved;
 	enum md_result r;
 
-	become_fs(&saved, b->a->uid, b->a->gid);
+	if (!become_fs(&saved, b->a->uid, b->a->gid)) {
+		md_logf(b->log, LOG_ERR, "maildir %s: cannot take the filesystem ids of uid %lu "
+			"(no CAP_SETUID/CAP_SETGID?): not repaired", b->path,
+			(unsigned long)b->a->uid);
+		return MD_ERR_SYSTEM;
+	}
 	r = repair_as_owner(b, mdfd);
 	restore_fs(&saved);
 	return r;
