@@ -1799,7 +1799,23 @@ struct spawn {
 	uid_t uid;
 	gid_t gid;
 	bool drop;
+	long long deadline; /* CLOCK_MONOTONIC ms: the supervisor ends it all */
 };
+
+/* What the supervisor reports instead of a wait status when the creator
+ * ran out of time (no wait status is -1). */
+#define CREATOR_TIMED_OUT (-1)
+/* How long after the deadline the host waits for the supervisor's report
+ * before it kills the supervisor itself. */
+#define SUPERVISOR_GRACE_MS 10000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /*
  * After the clone only raw system calls and async-signal-safe functions
@@ -1811,12 +1827,19 @@ static pid_t raw_clone(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
+/*
+ * s->out is above 2 (see above_stdio), so each dup2 below really copies and
+ * clears FD_CLOEXEC, whatever the host left on 0-2; /dev/null is opened
+ * without O_CLOEXEC, so it is right even where it lands on 0 itself.
+ */
 static void __attribute__((noreturn)) creator_exec(const struct spawn *s)
 {
 	int devnull = open("/dev/null", O_RDONLY);
+	sigset_t none;
 
+	sigemptyset(&none);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(s->out, 1) < 0 ||
-	    dup2(s->out, 2) < 0)
+	    dup2(s->out, 2) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		_exit(126);
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	if (s->drop && (syscall(SYS_setgroups, s->ngroups, s->groups) < 0 ||
@@ -1890,10 +1913,34 @@ static void kill_descendants(void)
 }
 
 /*
+ * Waits for the creator until the deadline; SIGCHLD is blocked, so it stays
+ * pending for sigtimedwait (the creator's, or an orphan's that died).
+ * Returns the wait status or CREATOR_TIMED_OUT.
+ */
+static int wait_creator(pid_t pid, long long deadline, const sigset_t *chld)
+{
+	int status = 126 << 8;
+
+	for (;;) {
+		long long left;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			return status;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return CREATOR_TIMED_OUT;
+		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
+		sigtimedwait(chld, NULL, &ts);
+	}
+}
+
+/*
  * The supervisor, a child of the host with no exit signal: it starts the
- * creator in a session of its own, waits for it with default signal
- * dispositions (whatever the host did to SIGCHLD), reports the wait status
- * through a pipe, and takes down what is left of the session, itself last.
+ * creator in a session of its own, waits for it until the deadline with
+ * default signal dispositions (whatever the host did to SIGCHLD), and takes
+ * down every process below it -- the creator on a timeout, and whatever
+ * escaped into a session of its own -- then reports through a pipe and
+ * ends its session, itself last.
  */
 static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 {
@@ -1905,15 +1952,16 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 		void *restorer;
 		unsigned long mask;
 	} dfl = { SIG_DFL, 0, NULL, 0 };
-	sigset_t none;
+	sigset_t chld;
 	int sig, status = 126 << 8;
 	pid_t pid;
 
 	for (sig = 1; sig <= 64; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
 	close_all_but(s->out, s->status);
 	setsid();
 	/* Orphans of the creator, even those in a session of their own, become
@@ -1923,8 +1971,11 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 	if (pid == 0)
 		creator_exec(s);
 	close(s->out);
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (pid > 0)
+		status = wait_creator(pid, s->deadline, &chld);
+	/* On a timeout nothing may outlive the report: the host returns at once. */
+	if (status == CREATOR_TIMED_OUT)
+		kill_descendants();
 	if (write(s->status, &status, sizeof status) < 0)
 		_exit(1);
 	kill_descendants();
@@ -1991,14 +2042,6 @@ static bool read_output(const struct build *b, int fd, struct output *out)
 	return true;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The owner's supplementary groups, read before the clone (NSS may lock). */
 static gid_t *owner_groups(const struct md_account *a, int *n)
 {
@@ -2024,6 +2067,25 @@ static gid_t *owner_groups(const struct md_account *a, int *n)
 }
 
 /*
+ * A host that closed 0, 1 or 2 gets its pipes there: both ends move above
+ * 2, so that the creator's stdin, stdout and stderr are always set by a
+ * real dup2 and the supervisor's close_all_but never closes a pipe.
+ */
+static bool above_stdio(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		int fd;
+		if (p[i] > 2)
+			continue;
+		if ((fd = fcntl(p[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			return false;
+		close(p[i]);
+		p[i] = fd;
+	}
+	return true;
+}
+
+/*
  * Runs the creator and waits for it alone.  The supervisor is cloned with
  * no exit signal, so the host's SIGCHLD handler never hears of it and the
  * host's waitpid(-1) cannot reap it; the creator's status arrives through a
@@ -2037,7 +2099,7 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 	char uidbuf[24], gidbuf[24];
 	struct output out = { .len = 0 };
 	char *argv[4] = { (char *)o->creator, (char *)a->user, (char *)b->path, NULL };
-	int outp[2], statp[2], status = 0;
+	int outp[2], statp[2] = { -1, -1 }, status = 0;
 	long long deadline = now_ms() + (long long)o->timeout * 1000;
 	struct child_env env = { .n = 0 };
 	struct spawn sp;
@@ -2062,13 +2124,19 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 
 	if (pipe2(outp, O_CLOEXEC) < 0)
 		return sys_error(b, "creator: cannot make a pipe for", NULL);
-	if (pipe2(statp, O_CLOEXEC) < 0) {
+	if (pipe2(statp, O_CLOEXEC) < 0 || !above_stdio(outp) || !above_stdio(statp)) {
+		int e = errno;
 		close(outp[0]);
 		close(outp[1]);
+		if (statp[0] >= 0) {
+			close(statp[0]);
+			close(statp[1]);
+		}
+		errno = e;
 		return sys_error(b, "creator: cannot make a pipe for", NULL);
 	}
 	sp = (struct spawn){ o->creator, argv, env.vars, outp[1], statp[1], groups,
-			     ngroups, a->uid, a->gid, drop };
+			     ngroups, a->uid, a->gid, drop, deadline };
 	pid = raw_clone(0);
 	if (pid == 0)
 		creator_supervisor(&sp);
@@ -2083,9 +2151,10 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 
 	while (slen < sizeof status) {
 		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { statp[0], POLLIN, 0 } };
-		long long left = deadline - now_ms();
+		long long left = deadline + SUPERVISOR_GRACE_MS - now_ms();
 		ssize_t got;
 		if (left <= 0) {
+			/* The supervisor should have ended it all long ago. */
 			timed_out = true;
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL); /* in case it had not reached setsid() yet */
@@ -2123,9 +2192,10 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
 
-	if (timed_out) {
-		md_logf(b->log, LOG_ERR, "creator %s for %s killed after %u s timeout",
-			o->creator, a->user, o->timeout);
+	if (timed_out || (slen == sizeof status && status == CREATOR_TIMED_OUT)) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s killed after %u s timeout%s",
+			o->creator, a->user, o->timeout, timed_out ?
+			" (its supervisor did not answer)" : ", with all its processes");
 		return MD_ERR_SYSTEM;
 	}
 	if (slen < sizeof status) {
