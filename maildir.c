@@ -878,6 +878,18 @@ static const char *escape_value(char c, const struct md_account *a,
 	}
 }
 
+/*
+ * A home a maildir may be made in: absolute, no controls, not "/" (the
+ * maildir would be /Maildir, owned by the user) and not /nonexistent,
+ * Debian's mark for an account that has no home (nobody, daemons), which
+ * createhome would otherwise make.
+ */
+static bool usable_home(const char *h)
+{
+	return h != NULL && h[0] == '/' && !has_control(h) && h[strspn(h, "/")] != '\0' &&
+	       strcmp(h, "/nonexistent") != 0 && strcmp(h, "/nonexistent/") != 0;
+}
+
 enum md_result md_expand(const struct md_options *o,
 			 const struct md_account *a, char *out, size_t outlen,
 			 const struct md_log *log)
@@ -889,7 +901,7 @@ enum md_result md_expand(const struct md_options *o,
 	out[0] = '\0';
 	if (t[0] != '/' && strncmp(t, "%h", 2) != 0) {
 		/* relative: under the home */
-		if (a->home == NULL || a->home[0] != '/')
+		if (!usable_home(a->home))
 			goto badhome;
 		if (!append(out, outlen, &n, a->home, strlen(a->home)) ||
 		    !append(out, outlen, &n, "/", 1))
@@ -904,7 +916,7 @@ enum md_result md_expand(const struct md_options *o,
 		}
 		t++;
 		if (*t == 'h') {
-			if (a->home == NULL || a->home[0] != '/' || has_control(a->home))
+			if (!usable_home(a->home))
 				goto badhome;
 			if (!append(out, outlen, &n, a->home, strlen(a->home)))
 				goto toolong;
@@ -933,7 +945,8 @@ enum md_result md_expand(const struct md_options *o,
 	}
 	return MD_OK;
 badhome:
-	md_logf(log, LOG_ERR, "home directory of %s is not an absolute path: refused",
+	md_logf(log, LOG_ERR, "home directory of %s is not an absolute path, or is / or "
+		"/nonexistent: refused",
 		printable(a->owner != NULL ? a->owner : a->user, pbuf, sizeof pbuf));
 	return MD_ERR_REFUSED;
 toolong:
