@@ -298,9 +298,12 @@ static bool only_owner_writes(const struct stat *st)
  * directory (want_dir true) is ever opened, so a device, a FIFO or a socket
  * named by the administrator is refused without being touched.  The opened
  * object is checked again with fstat.  final_flags open the last component
- * (O_PATH to only look); its stat goes to *st.  Returns the fd, or -1 after
- * logging why.
+ * (O_PATH to only look); its stat goes to *st.  Returns the fd, or after
+ * logging why TRUST_REFUSED (an unsafe or missing path: the configuration's
+ * fault) or TRUST_SYSERR (an I/O error, no memory, ...).
  */
+#define TRUST_REFUSED (-1)
+#define TRUST_SYSERR (-2)
 static int open_trusted_as(const char *path, const char *what, bool want_dir,
 			   int final_flags, struct stat *st, const struct md_log *log)
 {
@@ -311,16 +314,21 @@ static int open_trusted_as(const char *path, const char *what, bool want_dir,
 
 	if (!split_path(path, &sp, &why)) {
 		md_logf(log, LOG_ERR, "%s %s %s", what, path, why);
-		return -1;
+		return TRUST_REFUSED;
 	}
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0; i++) {
 		bool last = i + 1 == sp.n;
-		if (fstat(fd, st) < 0 || !trusted_owner(st) || !only_owner_writes(st)) {
+		if (fstat(fd, st) < 0) {
+			md_logf(log, LOG_ERR, "%s cannot look at %s: %s", what, path, strerror(errno));
+			close(fd);
+			return TRUST_SYSERR;
+		}
+		if (!trusted_owner(st) || !only_owner_writes(st)) {
 			md_logf(log, LOG_ERR, "%s %s: %s is not owned by root or is writable by "
 				"others: refused", what, path, i == 0 ? "/" : sp.comp[i - 1]);
 			close(fd);
-			return -1;
+			return TRUST_REFUSED;
 		}
 		if (i == sp.n) {
 			if (want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))
@@ -328,7 +336,7 @@ static int open_trusted_as(const char *path, const char *what, bool want_dir,
 			md_logf(log, LOG_ERR, "%s %s changed while it was opened: refused", what,
 				path);
 			close(fd);
-			return -1;
+			return TRUST_REFUSED;
 		}
 		if (last && fstatat(fd, sp.comp[i], st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !(want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))) {
@@ -336,18 +344,19 @@ static int open_trusted_as(const char *path, const char *what, bool want_dir,
 				S_ISLNK(st->st_mode) ? "a symlink" : want_dir ?
 				"not a directory" : "not a regular file");
 			close(fd);
-			return -1;
+			return TRUST_REFUSED;
 		}
 		next = openat(fd, sp.comp[i], O_NOFOLLOW | O_CLOEXEC | (last ?
 			      final_flags | O_NONBLOCK | O_NOCTTY : O_PATH | O_DIRECTORY));
 		close(fd);
 		fd = next;
 	}
-	if (errno == ELOOP || errno == ENOTDIR)
+	if (errno == ELOOP || errno == ENOTDIR) {
 		md_logf(log, LOG_ERR, "%s %s: a symlink or a file on its path: refused", what, path);
-	else
-		md_logf(log, LOG_ERR, "%s cannot open %s: %s", what, path, strerror(errno));
-	return -1;
+		return TRUST_REFUSED;
+	}
+	md_logf(log, LOG_ERR, "%s cannot open %s: %s", what, path, strerror(errno));
+	return errno == ENOENT ? TRUST_REFUSED : TRUST_SYSERR;
 }
 
 /* A file that decides what runs and how (a config file, the creator). */
@@ -1446,10 +1455,15 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
  */
 static enum md_result open_skel(const struct build *b, int *fd)
 {
+	char what[PATH_MAX + 16];
 	struct stat st;
-	int dfd = open_trusted_as(b->o->skel, "skel", true, O_RDONLY | O_DIRECTORY, &st,
-				  b->log);
+	int dfd;
 
+	snprintf(what, sizeof what, "skel for %s:", b->path);
+	dfd = open_trusted_as(b->o->skel, what, true, O_RDONLY | O_DIRECTORY, &st, b->log);
+
+	if (dfd == TRUST_SYSERR)
+		return MD_ERR_SYSTEM;
 	if (dfd < 0) {
 		md_logf(b->log, LOG_ERR, "skel %s not copied into the home of %s: refused",
 			b->o->skel, b->a->user);
