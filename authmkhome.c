@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "maildir.h"
@@ -45,6 +47,7 @@
 #define MAX_NAME 255         /* AUTHENTICATED */
 #define MAX_TEXT 4095        /* any other argument or variable */
 #define MAX_ARGS 64          /* AUTHARGC */
+#define RECORD_MS 60000      /* for the whole fd-3 record */
 
 static void to_syslog(void *arg, int priority, const char *fmt, va_list ap)
 {
@@ -53,6 +56,13 @@ static void to_syslog(void *arg, int priority, const char *fmt, va_list ap)
 }
 
 static struct md_log mlog = { to_syslog, NULL, false };
+
+/*
+ * Every line of our own goes through md_logf, which escapes control
+ * characters and invalid UTF-8 whatever the chain passed us.  errno is
+ * kept for %m.
+ */
+#define say(...) md_logf(&mlog, __VA_ARGS__)
 
 /*
  * Why text from the login chain is refused, or NULL.  Paths may not have a
@@ -70,6 +80,9 @@ static const char *bad_text(const char *s, size_t max, bool name)
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return "contains a control character";
+	/* The same rule as the module's and mkmaildir's for names and paths. */
+	if (!md_valid_text(s))
+		return "contains a C1 control, another unsafe character or invalid UTF-8";
 	if (name)
 		return strstr(s, "..") != NULL ? "contains \"..\"" :
 		       strchr(s, '/') != NULL ? "contains '/'" :
@@ -86,7 +99,7 @@ static bool ok_text(const char *what, const char *s, size_t max, bool name)
 	const char *why = bad_text(s, max, name);
 
 	if (why != NULL)
-		syslog(LOG_ERR, "%s %s: refused", what, why);
+		say(LOG_ERR, "%s %s: refused", what, why);
 	return why == NULL;
 }
 
@@ -96,7 +109,7 @@ static bool ok_program(const char *what, const char *s)
 	if (!ok_text(what, s, MAX_TEXT, false) || s == NULL)
 		return false;
 	if (s[0] != '/')
-		syslog(LOG_ERR, "%s \"%s\" is not an absolute path: refused", what, s);
+		say(LOG_ERR, "%s \"%s\" is not an absolute path: refused", what, s);
 	return s[0] == '/';
 }
 
@@ -116,7 +129,7 @@ static void __attribute__((noreturn)) fail_completely(void)
 		exit(1);
 	n = strtol(argc_s, &end, 10);
 	if (*end != '\0' || n < 1 || n > MAX_ARGS) {
-		syslog(LOG_ERR, "AUTHARGC \"%s\" is not a number from 1 to %d: refused",
+		say(LOG_ERR, "AUTHARGC \"%s\" is not a number from 1 to %d: refused",
 		       argc_s, MAX_ARGS);
 		exit(1);
 	}
@@ -128,8 +141,16 @@ static void __attribute__((noreturn)) fail_completely(void)
 	}
 	vec[n] = NULL;
 	execv(user, vec);
-	syslog(LOG_ERR, "cannot rerun the login program %s: %m", user);
+	say(LOG_ERR, "cannot rerun the login program %s: %m", user);
 	exit(1);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -145,24 +166,39 @@ static void __attribute__((noreturn)) pass_on(int argc, char **argv)
 	ssize_t n;
 	int p[2];
 
-	alarm(60); /* a login program that never closes its end */
-	while ((n = read(3, rec + len, sizeof rec - len)) != 0) {
+	/* A login program that never closes its end: poll and a monotonic
+	 * deadline, so that no inherited signal disposition or mask (SIGALRM
+	 * ignored or blocked) can make the wait endless. */
+	long long deadline = mono_ms() + RECORD_MS;
+	for (;;) {
+		struct pollfd pfd = { 3, POLLIN, 0 };
+		long long left = deadline - mono_ms();
+		int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			say(LOG_ERR, "not authenticated and the record on fd 3 did not end "
+			    "within %d s: login failed", RECORD_MS / 1000);
+			fail_completely();
+		}
+		n = ready < 0 ? -1 : read(3, rec + len, sizeof rec - len);
+		if (n == 0)
+			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			syslog(LOG_ERR, "not authenticated and no record on fd 3: %m");
+			say(LOG_ERR, "not authenticated and no record on fd 3: %m");
 			fail_completely();
 		}
 		len += (size_t)n;
 		if (len > MAX_RECORD) {
-			syslog(LOG_ERR, "authentication record on fd 3 is longer than "
+			say(LOG_ERR, "authentication record on fd 3 is longer than "
 			       "%d bytes: refused", MAX_RECORD);
 			fail_completely();
 		}
 	}
-	alarm(0);
 	if (argc < 2) {
-		syslog(LOG_NOTICE, "not authenticated and no module follows: login failed");
+		say(LOG_NOTICE, "not authenticated and no module follows: login failed");
 		fail_completely();
 	}
 	if (!ok_program("next module", argv[1]))
@@ -172,13 +208,13 @@ static void __attribute__((noreturn)) pass_on(int argc, char **argv)
 			fail_completely();
 	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], rec, len) != (ssize_t)len ||
 	    close(p[1]) < 0 || dup2(p[0], 3) < 0) {
-		syslog(LOG_ERR, "cannot pass the authentication record on: %m");
+		say(LOG_ERR, "cannot pass the authentication record on: %m");
 		fail_completely();
 	}
 	if (p[0] != 3)
 		close(p[0]);
 	execv(argv[1], argv + 1);
-	syslog(LOG_ERR, "cannot exec %s: %m", argv[1]);
+	say(LOG_ERR, "cannot exec %s: %m", argv[1]);
 	fail_completely();
 }
 
@@ -264,7 +300,7 @@ int main(int argc, char **argv)
 		pass_on(argc, argv);
 
 	if (argc < 2) {
-		syslog(LOG_ERR, "no program to start after the maildir check");
+		say(LOG_ERR, "no program to start after the maildir check");
 		return 1;
 	}
 	if (!ok_text("AUTHENTICATED", user, MAX_NAME, true) ||
@@ -278,17 +314,22 @@ int main(int argc, char **argv)
 	else if (!ok_text("MAILDIR", md, MAX_TEXT, false))
 		return 1;
 	if (geteuid() == 0 || getuid() != geteuid() || getgid() != getegid()) {
-		syslog(LOG_ERR, "running as uid %lu/euid %lu for %s: authmkhome must run "
+		say(LOG_ERR, "running as uid %lu/euid %lu for %s: authmkhome must run "
 		       "as the authenticated user, after the authentication module: refused",
 		       (unsigned long)getuid(), (unsigned long)geteuid(), user);
 		return 1;
 	}
 	if (getcwd(home, sizeof home) == NULL) {
-		syslog(LOG_ERR, "cannot tell the home directory of %s: %m", user);
+		say(LOG_ERR, "cannot tell the home directory of %s: %m", user);
+		return 1;
+	}
+	if (strspn(home, "/") == strlen(home)) {
+		/* An account whose home is "/" would get /Maildir. */
+		say(LOG_ERR, "the home directory of %s is \"/\": refused", user);
 		return 1;
 	}
 	if (!maildir_path(home, md, path, sizeof path)) {
-		syslog(LOG_ERR, "maildir path of %s is too long", user);
+		say(LOG_ERR, "maildir path of %s is too long", user);
 		return 1;
 	}
 	ctx.rhost = getenv("TCPREMOTEIP");
@@ -312,11 +353,11 @@ int main(int argc, char **argv)
 	}
 	md_options_free(&o);
 	if (r != MD_OK) {
-		syslog(LOG_ERR, "maildir %s of %s (uid %lu) is not complete: login refused, "
+		say(LOG_ERR, "maildir %s of %s (uid %lu) is not complete: login refused, "
 		       "%s not started", path, user, (unsigned long)a.uid, argv[1]);
 		return 1;
 	}
 	execv(argv[1], argv + 1);
-	syslog(LOG_ERR, "cannot exec %s for %s: %m", argv[1], user);
+	say(LOG_ERR, "cannot exec %s for %s: %m", argv[1], user);
 	return 1;
 }

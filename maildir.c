@@ -60,8 +60,26 @@
 
 static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
 
+/* Hands an already formatted line to the callback, which wants a va_list. */
+static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log->fn(log->arg, priority, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Every line is escaped here, whatever its arguments: a name, a path or a
+ * creator's output may carry C0 or C1 controls or invalid UTF-8 that would
+ * act on the terminal of whoever reads the log.
+ */
 void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
 {
+	char raw[2048], line[2048];
 	va_list ap;
 
 	if (log == NULL || log->fn == NULL)
@@ -69,8 +87,78 @@ void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
 	if (priority == LOG_DEBUG && !log->debug)
 		return;
 	va_start(ap, fmt);
-	log->fn(log->arg, priority, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	log_fixed(log, priority, "%s", md_escape(raw, line, sizeof line));
+}
+
+/*
+ * Code points that must never reach a log line or a path unescaped: the
+ * C1 controls (U+0080-U+009F, a CSI is U+009B), the line and paragraph
+ * separators and the bidirectional overrides that make text read other
+ * than it is.
+ */
+static bool unsafe_cp(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (1 to 4), its code point
+ * in *cp; 0 for a stray, overlong, surrogate or truncated sequence.
+ */
+static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, *cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, *cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, *cp = s[0] & 0x07;
+	else
+		return 0;
+	/* Overlong forms and surrogates are refused as well. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return n;
+}
+
+const char *md_escape(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	while (*s != '\0') {
+		unsigned long cp;
+		size_t n = utf8_seq(s, &cp);
+		bool safe = n > 1 ? !unsafe_cp(cp) : n == 1 && cp >= 0x20 && cp != 0x7f;
+		size_t need = safe ? n : 4;
+		if (o + need + 4 > outlen)
+			break;
+		if (safe)
+			memcpy(out + o, s, n);
+		else
+			snprintf(out + o, 5, "\\x%02x", *s);
+		o += need;
+		s += safe ? n : 1;
+	}
+	if (*s != '\0' && o + 4 <= outlen)
+		memcpy(out + o, "...", 3), o += 3;
+	out[o] = '\0';
+	return out;
 }
 
 /*
@@ -100,37 +188,34 @@ static const char *printable(const char *s, char *buf, size_t len)
 
 static bool valid_utf8(const unsigned char *s)
 {
-	while (*s != '\0') {
-		int n;
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			n = 1;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			n = 2;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			n = 3;
-		else
+	unsigned long cp;
+	size_t n;
+
+	for (; *s != '\0'; s += n)
+		if ((n = utf8_seq(s, &cp)) == 0)
 			return false;
-		/* Overlong forms and surrogates are refused as well. */
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return false;
-		for (s++; n > 0; n--, s++)
-			if ((*s & 0xc0) != 0x80)
-				return false;
-	}
 	return true;
 }
 
+/* C0, DEL, and (in valid UTF-8) the C1 controls and the other unsafe code
+ * points: nothing a path, a name or a creator's environment may carry. */
 static bool has_control(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n;
+
+	for (; *u != '\0'; u += n ? n : 1) {
+		n = utf8_seq(u, &cp);
+		if ((n == 1 && (cp < 0x20 || cp == 0x7f)) || (n > 1 && unsafe_cp(cp)))
 			return true;
+	}
 	return false;
+}
+
+bool md_valid_text(const char *s)
+{
+	return !has_control(s) && valid_utf8((const unsigned char *)s);
 }
 
 /*
@@ -149,11 +234,14 @@ static bool valid_name(const char *s, const char **why)
 	else if (strchr(s, '/') != NULL)
 		*why = "contains '/'";
 	else if (has_control(s))
-		*why = "contains a control character";
+		*why = "contains a control character (C0, C1 or a bidirectional override)";
 	else if (!valid_utf8((const unsigned char *)s))
 		*why = "is not valid UTF-8";
 	else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		*why = "is '.' or '..'";
+	else if (s[0] == '-')
+		/* creators and scripts would take it for an option */
+		*why = "starts with '-'";
 	return *why == NULL;
 }
 
@@ -212,14 +300,20 @@ static bool only_owner_writes(const struct stat *st)
 }
 
 /*
- * Opens a file that decides what runs and how (a config file, the
- * creator): no symlink anywhere on the path, and the file and every
- * directory above it root's and writable by nobody else, so that no user
- * can swap it.  final_flags open the file itself (O_PATH to only look);
- * its stat goes to *st.  Returns the fd, or -1 after logging why.
+ * Walks path from "/" through directories that are root's and writable by
+ * nobody else (no symlink anywhere), then looks at the last component with
+ * fstatat before opening it: only a regular file (want_dir false) or a
+ * directory (want_dir true) is ever opened, so a device, a FIFO or a socket
+ * named by the administrator is refused without being touched.  The opened
+ * object is checked again with fstat.  final_flags open the last component
+ * (O_PATH to only look); its stat goes to *st.  Returns the fd, or after
+ * logging why TRUST_REFUSED (an unsafe or missing path: the configuration's
+ * fault) or TRUST_SYSERR (an I/O error, no memory, ...).
  */
-static int open_trusted(const char *path, const char *what, int final_flags,
-			struct stat *st, const struct md_log *log)
+#define TRUST_REFUSED (-1)
+#define TRUST_SYSERR (-2)
+static int open_trusted_as(const char *path, const char *what, bool want_dir,
+			   int final_flags, struct stat *st, const struct md_log *log)
 {
 	struct path sp;
 	const char *why;
@@ -228,34 +322,56 @@ static int open_trusted(const char *path, const char *what, int final_flags,
 
 	if (!split_path(path, &sp, &why)) {
 		md_logf(log, LOG_ERR, "%s %s %s", what, path, why);
-		return -1;
+		return TRUST_REFUSED;
 	}
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0; i++) {
-		if (fstat(fd, st) < 0 || !trusted_owner(st) || !only_owner_writes(st)) {
+		bool last = i + 1 == sp.n;
+		if (fstat(fd, st) < 0) {
+			md_logf(log, LOG_ERR, "%s cannot look at %s: %s", what, path, strerror(errno));
+			close(fd);
+			return TRUST_SYSERR;
+		}
+		if (!trusted_owner(st) || !only_owner_writes(st)) {
 			md_logf(log, LOG_ERR, "%s %s: %s is not owned by root or is writable by "
 				"others: refused", what, path, i == 0 ? "/" : sp.comp[i - 1]);
 			close(fd);
-			return -1;
+			return TRUST_REFUSED;
 		}
 		if (i == sp.n) {
-			if (S_ISREG(st->st_mode))
+			if (want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))
 				return fd;
-			md_logf(log, LOG_ERR, "%s %s is %s: refused", what, path,
-				S_ISLNK(st->st_mode) ? "a symlink" : "not a regular file");
+			md_logf(log, LOG_ERR, "%s %s changed while it was opened: refused", what,
+				path);
 			close(fd);
-			return -1;
+			return TRUST_REFUSED;
 		}
-		next = openat(fd, sp.comp[i], O_NOFOLLOW | O_CLOEXEC |
-			      (i + 1 < sp.n ? O_PATH | O_DIRECTORY : final_flags));
+		if (last && fstatat(fd, sp.comp[i], st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !(want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))) {
+			md_logf(log, LOG_ERR, "%s %s is %s: refused", what, path,
+				S_ISLNK(st->st_mode) ? "a symlink" : want_dir ?
+				"not a directory" : "not a regular file");
+			close(fd);
+			return TRUST_REFUSED;
+		}
+		next = openat(fd, sp.comp[i], O_NOFOLLOW | O_CLOEXEC | (last ?
+			      final_flags | O_NONBLOCK | O_NOCTTY : O_PATH | O_DIRECTORY));
 		close(fd);
 		fd = next;
 	}
-	if (errno == ELOOP || errno == ENOTDIR)
+	if (errno == ELOOP || errno == ENOTDIR) {
 		md_logf(log, LOG_ERR, "%s %s: a symlink or a file on its path: refused", what, path);
-	else
-		md_logf(log, LOG_ERR, "%s cannot open %s: %s", what, path, strerror(errno));
-	return -1;
+		return TRUST_REFUSED;
+	}
+	md_logf(log, LOG_ERR, "%s cannot open %s: %s", what, path, strerror(errno));
+	return errno == ENOENT ? TRUST_REFUSED : TRUST_SYSERR;
+}
+
+/* A file that decides what runs and how (a config file, the creator). */
+static int open_trusted(const char *path, const char *what, int final_flags,
+			struct stat *st, const struct md_log *log)
+{
+	return open_trusted_as(path, what, false, final_flags, st, log);
 }
 
 /* ------------------------------------------------------------------ */
@@ -852,6 +968,18 @@ static const char *escape_value(char c, const struct md_account *a,
 	}
 }
 
+/*
+ * A home a maildir may be made in: absolute, no controls, not "/" (the
+ * maildir would be /Maildir, owned by the user) and not /nonexistent,
+ * Debian's mark for an account that has no home (nobody, daemons), which
+ * createhome would otherwise make.
+ */
+static bool usable_home(const char *h)
+{
+	return h != NULL && h[0] == '/' && !has_control(h) && h[strspn(h, "/")] != '\0' &&
+	       strcmp(h, "/nonexistent") != 0 && strcmp(h, "/nonexistent/") != 0;
+}
+
 enum md_result md_expand(const struct md_options *o,
 			 const struct md_account *a, char *out, size_t outlen,
 			 const struct md_log *log)
@@ -863,7 +991,7 @@ enum md_result md_expand(const struct md_options *o,
 	out[0] = '\0';
 	if (t[0] != '/' && strncmp(t, "%h", 2) != 0) {
 		/* relative: under the home */
-		if (a->home == NULL || a->home[0] != '/')
+		if (!usable_home(a->home))
 			goto badhome;
 		if (!append(out, outlen, &n, a->home, strlen(a->home)) ||
 		    !append(out, outlen, &n, "/", 1))
@@ -878,7 +1006,7 @@ enum md_result md_expand(const struct md_options *o,
 		}
 		t++;
 		if (*t == 'h') {
-			if (a->home == NULL || a->home[0] != '/' || has_control(a->home))
+			if (!usable_home(a->home))
 				goto badhome;
 			if (!append(out, outlen, &n, a->home, strlen(a->home)))
 				goto toolong;
@@ -907,7 +1035,8 @@ enum md_result md_expand(const struct md_options *o,
 	}
 	return MD_OK;
 badhome:
-	md_logf(log, LOG_ERR, "home directory of %s is not an absolute path: refused",
+	md_logf(log, LOG_ERR, "home directory of %s is not an absolute path, or is / or "
+		"/nonexistent: refused",
 		printable(a->owner != NULL ? a->owner : a->user, pbuf, sizeof pbuf));
 	return MD_ERR_REFUSED;
 toolong:
@@ -931,22 +1060,35 @@ struct fsids {
 	bool changed;
 };
 
-static void become_fs(struct fsids *saved, uid_t uid, gid_t gid)
-{
-	saved->changed = false;
-	if (geteuid() != 0 || uid == 0)
-		return;
-	saved->gid = (gid_t)setfsgid(gid);
-	saved->uid = (uid_t)setfsuid(uid);
-	saved->changed = true;
-}
-
 static void restore_fs(const struct fsids *saved)
 {
 	if (!saved->changed)
 		return;
 	setfsuid(saved->uid);
 	setfsgid(saved->gid);
+}
+
+/*
+ * setfsuid and setfsgid report no error: without CAP_SETUID/CAP_SETGID
+ * (a root host in a restricted capability set) they silently change
+ * nothing.  A second call returns the value in effect, as
+ * pam_modutil_drop_priv checks; when the change did not take, the old ids
+ * are put back and the caller must not act, or it would act as root.
+ */
+static bool __attribute__((warn_unused_result))
+become_fs(struct fsids *saved, uid_t uid, gid_t gid)
+{
+	saved->changed = false;
+	if (geteuid() != 0 || uid == 0)
+		return true;
+	saved->gid = (gid_t)setfsgid(gid);
+	saved->uid = (uid_t)setfsuid(uid);
+	saved->changed = true;
+	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid)
+		return true;
+	restore_fs(saved);
+	saved->changed = false;
+	return false;
 }
 
 /* A directory stream of its own on dfd's directory. */
@@ -988,7 +1130,10 @@ static int unlink_as(int dfd, const char *name, int flags, uid_t uid, gid_t gid)
 	struct fsids saved;
 	int rc, e;
 
-	become_fs(&saved, uid, gid);
+	if (!become_fs(&saved, uid, gid)) {
+		errno = EPERM;
+		return -1;
+	}
 	rc = unlinkat(dfd, name, flags);
 	e = errno;
 	restore_fs(&saved);
@@ -1465,11 +1610,18 @@ static enum md_result copy_file(const struct build *b, int sfd, int dfd,
 	char data[16384];
 	enum md_result r = MD_OK;
 	int in, out;
+	struct stat now;
 	ssize_t n;
 
 	in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (in < 0)
 		return sys_error(b, "cannot read skel file for", name);
+	if (fstat(in, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev ||
+	    !S_ISREG(now.st_mode)) {
+		close(in);
+		errno = ESTALE;
+		return sys_error(b, "skel file changed while copied for", name);
+	}
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
@@ -1509,6 +1661,11 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 		struct stat st;
 		if (fstatat(sfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = sys_error(b, "cannot read skel entry for", de->d_name);
+		} else if (!trusted_owner(&st)) {
+			/* Only root may say what a new home holds. */
+			md_logf(b->log, LOG_WARNING, "skel entry %s (uid %lu) is not root's: "
+				"not copied into %s", de->d_name, (unsigned long)st.st_uid,
+				b->path);
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_file(b, sfd, dfd, de->d_name, &st);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -1541,29 +1698,27 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 	return r;
 }
 
+/*
+ * The skel decides what every new home starts with (.profile, .ssh, ...),
+ * so it is held to the rules of config= and creator=: the directory and
+ * every directory above it root's and writable by nobody else, no symlink
+ * on the way.
+ */
 static enum md_result open_skel(const struct build *b, int *fd)
 {
-	struct path sp;
-	const char *why;
-	size_t i;
+	char what[PATH_MAX + 16];
+	struct stat st;
 	int dfd;
 
-	if (!split_path(b->o->skel, &sp, &why)) {
-		md_logf(b->log, LOG_ERR, "skel %s %s", b->o->skel, why);
-		return MD_ERR_CONFIG;
-	}
-	dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (i = 0; dfd >= 0 && i < sp.n; i++) {
-		int next = openat(dfd, sp.comp[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(dfd);
-		dfd = next;
-	}
+	snprintf(what, sizeof what, "skel for %s:", b->path);
+	dfd = open_trusted_as(b->o->skel, what, true, O_RDONLY | O_DIRECTORY, &st, b->log);
+
+	if (dfd == TRUST_SYSERR)
+		return MD_ERR_SYSTEM;
 	if (dfd < 0) {
-		int e = errno;
-		md_logf(b->log, LOG_ERR, "cannot open skel %s for %s: %s", b->o->skel, b->path,
-			strerror(e));
-		/* A skel that is not there is the configuration's fault. */
-		return e == ENOENT || e == ENOTDIR || e == ELOOP ? MD_ERR_CONFIG : MD_ERR_SYSTEM;
+		md_logf(b->log, LOG_ERR, "skel %s not copied into the home of %s: refused",
+			b->o->skel, b->a->user);
+		return MD_ERR_CONFIG;
 	}
 	*fd = dfd;
 	return MD_OK;
@@ -2118,7 +2273,12 @@ static enum md_result repair(const struct build *b, int mdfd)
 	struct fsids saved;
 	enum md_result r;
 
-	become_fs(&saved, b->a->uid, b->a->gid);
+	if (!become_fs(&saved, b->a->uid, b->a->gid)) {
+		md_logf(b->log, LOG_ERR, "maildir %s: cannot take the filesystem ids of uid %lu "
+			"(no CAP_SETUID/CAP_SETGID?): not repaired", b->path,
+			(unsigned long)b->a->uid);
+		return MD_ERR_SYSTEM;
+	}
 	r = repair_as_owner(b, mdfd);
 	restore_fs(&saved);
 	return r;
@@ -2199,7 +2359,23 @@ struct spawn {
 	uid_t uid;
 	gid_t gid;
 	bool drop;
+	long long deadline; /* CLOCK_MONOTONIC ms: the supervisor ends it all */
 };
+
+/* What the supervisor reports instead of a wait status when the creator
+ * ran out of time (no wait status is -1). */
+#define CREATOR_TIMED_OUT (-1)
+/* How long after the deadline the host waits for the supervisor's report
+ * before it kills the supervisor itself. */
+#define SUPERVISOR_GRACE_MS 10000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /*
  * After the clone only raw system calls and async-signal-safe functions
@@ -2211,12 +2387,19 @@ static pid_t raw_clone(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
+/*
+ * s->out is above 2 (see above_stdio), so each dup2 below really copies and
+ * clears FD_CLOEXEC, whatever the host left on 0-2; /dev/null is opened
+ * without O_CLOEXEC, so it is right even where it lands on 0 itself.
+ */
 static void __attribute__((noreturn)) creator_exec(const struct spawn *s)
 {
 	int devnull = open("/dev/null", O_RDONLY);
+	sigset_t none;
 
+	sigemptyset(&none);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(s->out, 1) < 0 ||
-	    dup2(s->out, 2) < 0)
+	    dup2(s->out, 2) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		_exit(126);
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	if (s->drop && (syscall(SYS_setgroups, s->ngroups, s->groups) < 0 ||
@@ -2290,10 +2473,34 @@ static void kill_descendants(void)
 }
 
 /*
+ * Waits for the creator until the deadline; SIGCHLD is blocked, so it stays
+ * pending for sigtimedwait (the creator's, or an orphan's that died).
+ * Returns the wait status or CREATOR_TIMED_OUT.
+ */
+static int wait_creator(pid_t pid, long long deadline, const sigset_t *chld)
+{
+	int status = 126 << 8;
+
+	for (;;) {
+		long long left;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			return status;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return CREATOR_TIMED_OUT;
+		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
+		sigtimedwait(chld, NULL, &ts);
+	}
+}
+
+/*
  * The supervisor, a child of the host with no exit signal: it starts the
- * creator in a session of its own, waits for it with default signal
- * dispositions (whatever the host did to SIGCHLD), reports the wait status
- * through a pipe, and takes down what is left of the session, itself last.
+ * creator in a session of its own, waits for it until the deadline with
+ * default signal dispositions (whatever the host did to SIGCHLD), and takes
+ * down every process below it -- the creator on a timeout, and whatever
+ * escaped into a session of its own -- then reports through a pipe and
+ * ends its session, itself last.
  */
 static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 {
@@ -2305,15 +2512,16 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 		void *restorer;
 		unsigned long mask;
 	} dfl = { SIG_DFL, 0, NULL, 0 };
-	sigset_t none;
+	sigset_t chld;
 	int sig, status = 126 << 8;
 	pid_t pid;
 
 	for (sig = 1; sig <= 64; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
 	close_all_but(s->out, s->status);
 	setsid();
 	/* Orphans of the creator, even those in a session of their own, become
@@ -2323,8 +2531,11 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 	if (pid == 0)
 		creator_exec(s);
 	close(s->out);
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (pid > 0)
+		status = wait_creator(pid, s->deadline, &chld);
+	/* On a timeout nothing may outlive the report: the host returns at once. */
+	if (status == CREATOR_TIMED_OUT)
+		kill_descendants();
 	if (write(s->status, &status, sizeof status) < 0)
 		_exit(1);
 	kill_descendants();
@@ -2391,14 +2602,6 @@ static bool read_output(const struct build *b, int fd, struct output *out)
 	return true;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The owner's supplementary groups, read before the clone (NSS may lock). */
 static gid_t *owner_groups(const struct md_account *a, int *n)
 {
@@ -2424,6 +2627,25 @@ static gid_t *owner_groups(const struct md_account *a, int *n)
 }
 
 /*
+ * A host that closed 0, 1 or 2 gets its pipes there: both ends move above
+ * 2, so that the creator's stdin, stdout and stderr are always set by a
+ * real dup2 and the supervisor's close_all_but never closes a pipe.
+ */
+static bool above_stdio(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		int fd;
+		if (p[i] > 2)
+			continue;
+		if ((fd = fcntl(p[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			return false;
+		close(p[i]);
+		p[i] = fd;
+	}
+	return true;
+}
+
+/*
  * Runs the creator and waits for it alone.  The supervisor is cloned with
  * no exit signal, so the host's SIGCHLD handler never hears of it and the
  * host's waitpid(-1) cannot reap it; the creator's status arrives through a
@@ -2437,7 +2659,7 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 	char uidbuf[24], gidbuf[24];
 	struct output out = { .len = 0 };
 	char *argv[4] = { (char *)o->creator, (char *)a->user, (char *)b->path, NULL };
-	int outp[2], statp[2], status = 0;
+	int outp[2], statp[2] = { -1, -1 }, status = 0;
 	long long deadline = now_ms() + (long long)o->timeout * 1000;
 	struct child_env env = { .n = 0 };
 	struct spawn sp;
@@ -2462,13 +2684,19 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 
 	if (pipe2(outp, O_CLOEXEC) < 0)
 		return sys_error(b, "creator: cannot make a pipe for", NULL);
-	if (pipe2(statp, O_CLOEXEC) < 0) {
+	if (pipe2(statp, O_CLOEXEC) < 0 || !above_stdio(outp) || !above_stdio(statp)) {
+		int e = errno;
 		close(outp[0]);
 		close(outp[1]);
+		if (statp[0] >= 0) {
+			close(statp[0]);
+			close(statp[1]);
+		}
+		errno = e;
 		return sys_error(b, "creator: cannot make a pipe for", NULL);
 	}
 	sp = (struct spawn){ o->creator, argv, env.vars, outp[1], statp[1], groups,
-			     ngroups, a->uid, a->gid, drop };
+			     ngroups, a->uid, a->gid, drop, deadline };
 	pid = raw_clone(0);
 	if (pid == 0)
 		creator_supervisor(&sp);
@@ -2483,9 +2711,10 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 
 	while (slen < sizeof status) {
 		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { statp[0], POLLIN, 0 } };
-		long long left = deadline - now_ms();
+		long long left = deadline + SUPERVISOR_GRACE_MS - now_ms();
 		ssize_t got;
 		if (left <= 0) {
+			/* The supervisor should have ended it all long ago. */
 			timed_out = true;
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL); /* in case it had not reached setsid() yet */
@@ -2523,9 +2752,10 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
 
-	if (timed_out) {
-		md_logf(b->log, LOG_ERR, "creator %s for %s killed after %u s timeout",
-			o->creator, a->user, o->timeout);
+	if (timed_out || (slen == sizeof status && status == CREATOR_TIMED_OUT)) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s killed after %u s timeout%s",
+			o->creator, a->user, o->timeout, timed_out ?
+			" (its supervisor did not answer)" : ", with all its processes");
 		return MD_ERR_SYSTEM;
 	}
 	if (slen < sizeof status) {

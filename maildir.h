@@ -35,6 +35,17 @@ struct md_log {
 void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A copy of in for a log or report line: printable ASCII and well-formed
+ * UTF-8 stay; C0 and C1 controls, DEL, bidirectional overrides, line
+ * separators and every byte of invalid UTF-8 become \xNN; cut with "...".
+ * md_logf applies it to every line.  Returns out.
+ */
+const char *md_escape(const char *in, char *out, size_t outlen);
+
+/* Text free of C0/C1 controls and other unsafe code points, valid UTF-8. */
+bool md_valid_text(const char *s);
+
 #define MD_DEFAULT_TEMPLATE "%h/Maildir"
 #define MD_DEFAULT_TIMEOUT 10
 #define MD_MAX_TIMEOUT 3600

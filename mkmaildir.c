@@ -168,19 +168,21 @@ static void err_line(struct run *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void err_line(struct run *r, const char *fmt, ...)
 {
-	char line[2048];
+	char raw[2048], line[2048];
 	va_list ap;
 	int len;
 
 	va_start(ap, fmt);
 	/* ap is started on the line above; clang-analyzer 14 loses track of
 	 * it through the fortified vsnprintf. */
-	len = vsnprintf(line, sizeof line - 1, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	len = vsnprintf(raw, sizeof raw, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
 	if (len < 0)
 		return;
-	if ((size_t)len >= sizeof line - 1)
-		len = (int)sizeof line - 2;
+	/* Whatever reached the line (a path from the command line, a byte of
+	 * an option), nothing unsafe gets to the terminal. */
+	md_escape(raw, line, sizeof line - 1);
+	len = (int)strlen(line);
 	line[len] = '\n';
 	line[len + 1] = '\0';
 	if (r != NULL) {
@@ -592,11 +594,11 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return fflush(stdout) == 0 ? EXIT_ALLOK : EXIT_USAGE;
 		case ':':
-			fprintf(stderr, PROG ": error: -%c needs an argument\n", optopt);
+			err_line(NULL, PROG ": error: -%c needs an argument", optopt);
 			usage(stderr);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, PROG ": error: unknown option -%c\n", optopt);
+			err_line(NULL, PROG ": error: unknown option -%c", optopt);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -616,8 +618,8 @@ int main(int argc, char **argv)
 				     md_options_load(&r.o, abs, &glog);
 		free(abs);
 		if (res != MD_OK) {
-			fprintf(stderr, PROG ": error: cannot use the configuration file %s\n",
-				config);
+			err_line(NULL, PROG ": error: cannot use the configuration file %s",
+				 config);
 			return EXIT_USAGE;
 		}
 	}

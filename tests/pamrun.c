@@ -2,7 +2,7 @@
  * pamrun: drive a PAM service through the real libpam, as a mail server would.
  *
  *   pamrun -d CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]
- *          [-a account|session|both] [-n COUNT] [-S] [-H] [-C handler|ignore|default]
+ *          [-a account|session|both] [-n COUNT] [-S] [-H] [-F] [-C handler|ignore|default]
  *
  * The service file is read from CONFDIR (pam_start_confdir), so tests never
  * touch /etc/pam.d.  For each of COUNT rounds it calls pam_acct_mgmt and/or
@@ -18,6 +18,10 @@
  * on stderr and the exit status is 99.
  * pamrun always holds one descriptor without close-on-exec (on /dev/null), as
  * daemons do, so that a child of the module that inherits it can tell.
+ * -F plays a daemon that closed stdin, stdout and stderr once started: it
+ * connects to syslog and looks the user up first, then closes fds 0, 1
+ * and 2 right before the PAM calls, so that the module's next descriptors
+ * land there.  (Nothing is printed then; the exit status tells.)
  * -C sets the SIGCHLD disposition the "daemon" runs with (default: a custom
  * handler with -H, untouched otherwise).
  */
@@ -335,7 +339,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pamrun -d CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]\n"
-		"              [-a account|session|both] [-n COUNT] [-S] [-H] [-C handler|ignore|default]\n");
+		"              [-a account|session|both] [-n COUNT] [-S] [-H] [-F] [-C handler|ignore|default]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -344,9 +348,9 @@ int main(int argc, char **argv)
 	const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *tty = NULL;
 	const char *what = "both", *chld = NULL;
 	long count = 1;
-	int host = 0, flags = 0, opt;
+	int host = 0, flags = 0, opt, no_stdio = 0;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:t:a:n:SHC:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:t:a:n:SHFC:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -363,6 +367,7 @@ int main(int argc, char **argv)
 		}
 		case 'S': flags = PAM_SILENT; break;
 		case 'H': host = 1; break;
+		case 'F': no_stdio = 1; break;
 		case 'C': chld = optarg; break;
 		default: usage();
 		}
@@ -415,6 +420,13 @@ int main(int argc, char **argv)
 	if (tty && (rc = pam_set_item(ph, PAM_TTY, tty)) != PAM_SUCCESS)
 		goto done;
 
+	if (no_stdio) {
+		openlog("pamrun", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+		(void)getpwnam(user);
+		close(0);
+		close(1);
+		close(2);
+	}
 	for (long i = 0; i < count && rc == PAM_SUCCESS; i++) {
 		if (do_acct) {
 			step = "pam_acct_mgmt";
