@@ -1149,28 +1149,57 @@ static bool same_entry(int dfd, const char *name, const struct stat *want)
 	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
 }
 
-/* Empties the directory open on fd, which is on device dev. */
-static int empty_dir(int fd, dev_t dev, int depth)
+/*
+ * Deeper than any tree a build makes, so that a failed build can always be
+ * removed: every component of the path, the skel's directories below the
+ * home (copy_skel) and a layout=fs folder of one-letter levels with its
+ * cur/new/tmp.  One descriptor per level is held.
+ */
+#define SKEL_DEPTH 16
+#define REMOVE_DEPTH (MAX_COMPONENTS + SKEL_DEPTH + FOLD_NAME_MAX / 2 + 2)
+
+/* Removes entry name of the directory d (on device dev, owned by dst). */
+static int remove_entry(DIR *d, const char *name, const struct stat *dst, int depth)
+{
+	struct stat st;
+	int fd = dirfd(d);
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink_as(fd, name, 0, dst->st_uid, dst->st_gid);
+	/* A mount point is never entered. */
+	if (st.st_dev != dst->st_dev)
+		return -1;
+	return remove_dir_at(fd, name, &st, depth + 1);
+}
+
+/* Empties the directory of stream d, which is on device dev. */
+static int empty_stream(DIR *d, dev_t dev, int depth)
 {
 	struct dirent *de;
 	struct stat dst;
-	DIR *d;
 	int rc = 0;
 
-	if (depth > 32 || fstat(fd, &dst) < 0 || dst.st_dev != dev ||
-	    (d = open_dir_stream(fd)) == NULL)
+	if (depth > REMOVE_DEPTH || fstat(dirfd(d), &dst) < 0 || dst.st_dev != dev)
 		return -1;
-	while ((de = next_entry(d)) != NULL) {
-		struct stat st;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	while ((de = next_entry(d)) != NULL)
+		if (remove_entry(d, de->d_name, &dst, depth) < 0)
 			rc = -1;
-		else if (S_ISDIR(st.st_mode) ? st.st_dev != dev ||
-			 remove_dir_at(fd, de->d_name, &st, depth + 1) < 0 :
-			 unlink_as(fd, de->d_name, 0, dst.st_uid, dst.st_gid) < 0)
-			rc = -1;
-	}
 	if (errno != 0)
 		rc = -1;
+	return rc;
+}
+
+/* Empties the directory open on fd, which is on device dev. */
+static int empty_dir(int fd, dev_t dev, int depth)
+{
+	DIR *d = open_dir_stream(fd);
+	int rc;
+
+	if (d == NULL)
+		return -1;
+	rc = empty_stream(d, dev, depth);
 	closedir(d);
 	return rc;
 }
@@ -1181,13 +1210,18 @@ static int remove_dir_at(int dfd, const char *name, const struct stat *want, int
 {
 	struct stat st, pst;
 	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = -1;
+	int rc;
+	DIR *d;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino)
-		rc = empty_dir(fd, want->st_dev, depth);
-	close(fd);
+	if (fstat(fd, &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino ||
+	    (d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rc = empty_stream(d, want->st_dev, depth);
+	closedir(d);
 	if (rc < 0 || fstat(dfd, &pst) < 0 || !same_entry(dfd, name, want))
 		return -1;
 	return unlink_as(dfd, name, AT_REMOVEDIR, pst.st_uid, pst.st_gid);
@@ -1682,7 +1716,7 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 				 (b->chown && fchownat(dfd, de->d_name, b->a->uid, b->a->gid,
 							AT_SYMLINK_NOFOLLOW) < 0))
 				r = sys_error(b, "cannot copy skel link into", de->d_name);
-		} else if (S_ISDIR(st.st_mode) && depth < 16) {
+		} else if (S_ISDIR(st.st_mode) && depth < SKEL_DEPTH) {
 			int s2 = openat(sfd, de->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			int d2 = s2 < 0 ? -1 : make_dir(b, dfd, de->d_name,
@@ -1796,15 +1830,27 @@ static void lock_name(char *buf, size_t len, const char *id)
 	snprintf(buf, len, "%s" LOCK_SUFFIX, id);
 }
 
-/* ID.lock: exactly ID_LEN lowercase hex digits and the suffix. */
-static bool is_lock_name(const char *s)
+/* Whether s starts with ID_LEN lowercase hex digits. */
+static bool has_id(const char *s)
 {
 	size_t i;
 
 	for (i = 0; i < ID_LEN; i++)
 		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
 			return false;
-	return strcmp(s + ID_LEN, LOCK_SUFFIX) == 0;
+	return true;
+}
+
+/* ID.lock: exactly ID_LEN lowercase hex digits and the suffix. */
+static bool is_lock_name(const char *s)
+{
+	return has_id(s) && strcmp(s + ID_LEN, LOCK_SUFFIX) == 0;
+}
+
+/* The only names the module ever makes in a staging directory. */
+static bool is_staging_entry(const char *s)
+{
+	return has_id(s) && (s[ID_LEN] == '\0' || strcmp(s + ID_LEN, LOCK_SUFFIX) == 0);
 }
 
 /*
@@ -1817,10 +1863,17 @@ static uid_t staging_owner(void)
 	return geteuid();
 }
 
+/*
+ * The staging directory is never chmod-ed into shape: between mkdirat(2)
+ * and openat(2) a member of a group-writable parent can exchange another
+ * directory of root's in (RENAME_EXCHANGE), which must not lose its mode.
+ * One we made has no group, other or special bits (mkdirat's 0700 and a
+ * umask can only take bits away; root needs no permission bits).
+ */
 static bool staging_ok(const struct stat *st, const struct stat *parent)
 {
 	return S_ISDIR(st->st_mode) && st->st_uid == staging_owner() &&
-	       (st->st_mode & 07777) == 0700 && st->st_dev == parent->st_dev;
+	       (st->st_mode & 07077) == 0 && st->st_dev == parent->st_dev;
 }
 
 /*
@@ -1849,9 +1902,6 @@ static int open_staging(const struct build *b, int pfd, struct stat *st, enum md
 		*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
 		return -1;
 	}
-	/* A umask may have taken bits from a directory we just made. */
-	if (made && fstat(fd, st) == 0 && st->st_uid == staging_owner())
-		fchmod(fd, 0700);
 	if (fstat(fd, st) < 0 || fstat(pfd, &pst) < 0) {
 		e = errno;
 		close(fd);
@@ -1961,8 +2011,16 @@ static void reclaim(const struct build *b, int sfd, const struct stat *sst, cons
 	drop_lock(sfd, claim, cfd);
 }
 
-/* Only the staging directory is read, never the parent: a few entries. */
-static void sweep(const struct build *b, int sfd, const struct stat *sst)
+/*
+ * Lists the staging directory (never the parent: a few entries) and, when
+ * reclaim_too, removes trees of builds that died.  False, with the name in
+ * foreign, when it holds a name the module never makes: then it is not
+ * ours, whoever owns it (a root 0700 lost+found a member renamed there),
+ * and nothing in it is touched.  The listing is cheap, so it is done even
+ * where sweeping is not (bulk runs).
+ */
+static bool sweep(const struct build *b, int sfd, const struct stat *sst, bool reclaim_too,
+		  char *foreign, size_t len)
 {
 	char names[SWEEP_MAX][ID_LEN + sizeof LOCK_SUFFIX];
 	struct dirent *de;
@@ -1970,26 +2028,36 @@ static void sweep(const struct build *b, int sfd, const struct stat *sst)
 	int i, n = 0;
 
 	if (d == NULL)
-		return;
-	while (n < SWEEP_MAX && (de = next_entry(d)) != NULL)
-		if (is_lock_name(de->d_name))
+		return true; /* not judged; a build then fails on its own */
+	while ((de = next_entry(d)) != NULL) {
+		if (!is_staging_entry(de->d_name)) {
+			snprintf(foreign, len, "%s", de->d_name);
+			closedir(d);
+			return false;
+		}
+		if (n < SWEEP_MAX && is_lock_name(de->d_name))
 			memcpy(names[n++], de->d_name, sizeof names[0]);
+	}
 	closedir(d);
-	for (i = 0; i < n; i++)
+	for (i = 0; reclaim_too && i < n; i++)
 		reclaim(b, sfd, sst, names[i]);
+	return true;
 }
 
 /*
  * Whether someone besides the parent's owner can rename entries in it: a
  * group- or world-writable directory without the sticky bit.
  */
+static bool renames_in(const struct stat *pst)
+{
+	return (pst->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pst->st_mode & S_ISVTX) == 0;
+}
+
 static bool others_rename_in(int pfd)
 {
 	struct stat pst;
 
-	if (fstat(pfd, &pst) < 0)
-		return true;
-	return (pst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pst.st_mode & S_ISVTX) == 0;
+	return fstat(pfd, &pst) < 0 || renames_in(&pst);
 }
 
 /* The staging directory goes when it is empty, so that none is left in a
@@ -2018,6 +2086,7 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 {
 	enum md_result r = MD_OK;
 	bool swept = b->o->no_sweep;
+	char foreign[NAME_MAX + 1];
 	int attempt, e;
 
 	for (attempt = 0; sg->lock < 0 && attempt < STAGING_ATTEMPTS; attempt++) {
@@ -2026,8 +2095,14 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 			continue;
 		if (sg->sfd < 0)
 			return r;
-		if (!swept)
-			sweep(b, sg->sfd, &sg->sst);
+		if (!sweep(b, sg->sfd, &sg->sst, !swept, foreign, sizeof foreign)) {
+			md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent "
+				"holds \"%s\", which the module never makes: refused (someone who "
+				"can write the parent moved a directory there)", b->path, foreign);
+			close(sg->sfd);
+			sg->sfd = -1;
+			return MD_ERR_REFUSED;
+		}
 		swept = true;
 		/* Once our lock file is in it, the staging directory stays. */
 		if ((sg->lock = new_lock(sg->sfd, sg->id)) >= 0)
@@ -2131,6 +2206,23 @@ static enum md_result fill(const struct build *b, int top, const struct path *sp
 }
 
 /*
+ * The rename into place never replaces anything: renameat(2) alone would
+ * silently remove an empty directory that someone who can write the parent
+ * put at the name (EEXIST, "lost": the walk judges what is there).  Where
+ * the filesystem has no RENAME_NOREPLACE (GlusterFS's FUSE client answers
+ * EINVAL) the plain rename is the only one there is, and such an empty
+ * directory is replaced as before.
+ */
+static int place(int sfd, const char *id, int pfd, const char *name)
+{
+	int rc = renameat2(sfd, id, pfd, name, RENAME_NOREPLACE);
+
+	if (rc < 0 && (errno == EINVAL || errno == ENOSYS))
+		rc = renameat(sfd, id, pfd, name);
+	return rc;
+}
+
+/*
  * Builds components sp->comp[first..] in pfd's staging directory and renames
  * the top into place.  Returns MD_OK, an error, or (via *lost) the news that
  * the tree did not end up in place as built (a concurrent login was first,
@@ -2150,7 +2242,7 @@ static enum md_result build_tree(const struct build *shared, int pfd, const stru
 		r = fill(&priv, sg.top, sp, first, home_idx);
 	if (r == MD_OK)
 		r = finish_dir(&priv, sg.top, role_of(first, home_idx));
-	if (r == MD_OK && renameat(sg.sfd, sg.id, pfd, sp->comp[first]) < 0) {
+	if (r == MD_OK && place(sg.sfd, sg.id, pfd, sp->comp[first]) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY || errno == ENOENT) {
 			md_logf(priv.log, LOG_DEBUG, "maildir %s: rename into place: %s",
 				priv.path, strerror(errno));
@@ -2859,17 +2951,71 @@ static ssize_t home_index(const struct md_account *a, const struct path *sp)
 
 #define WALK_AGAIN (-2)
 
+/* The parent of a maildir that exists, held by the walk. */
+struct parent {
+	int fd;
+	struct stat st;
+	bool known;           /* st describes fd (not so for "/") */
+};
+
+static void close_parent(struct parent *up)
+{
+	if (up->fd >= 0)
+		close(up->fd);
+	up->fd = -1;
+}
+
+/*
+ * A staging directory left in the parent of a maildir that exists (a build
+ * killed after its rename into place, or killed and then beaten by a
+ * retry) would stay for good, since no later login there builds: every
+ * login looks with one fstatat(2), and only when one of ours is there is
+ * it swept and dropped (drop_staging's rules).  In a parent where others
+ * can rename entries it stays anyway; there it is only opened while it
+ * holds trees.  A directory at the name that is not ours is left alone: a
+ * build would refuse it and say so.
+ */
+static void tidy_staging(const struct build *b, struct parent *up)
+{
+	struct staged sg = { .sfd = -1, .lock = -1, .top = -1 };
+	char foreign[NAME_MAX + 1];
+	struct stat st, pst;
+
+	if (up->fd < 0 || fstatat(up->fd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != staging_owner() || (st.st_mode & 07077) != 0 ||
+	    (st.st_nlink <= 2 && up->known && renames_in(&up->st)))
+		return;
+	sg.sfd = openat(up->fd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sg.sfd < 0)
+		return;
+	if (fstat(sg.sfd, &sg.sst) < 0 || fstat(up->fd, &pst) < 0 || !staging_ok(&sg.sst, &pst)) {
+		close(sg.sfd);
+		return;
+	}
+	md_logf(b->log, LOG_DEBUG, "maildir %s: tidying the staging directory beside it", b->path);
+	if (sweep(b, sg.sfd, &sg.sst, !b->o->no_sweep, foreign, sizeof foreign))
+		drop_staging(b, up->fd, &sg);
+	else
+		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
+			"holds \"%s\", which the module never makes: left alone", b->path, foreign);
+	close(sg.sfd);
+}
+
 /*
  * Opens the deepest existing directory of sp from "/".  *missing is the index
  * of the first missing component (sp->n when everything exists, and then
  * the fd is the maildir itself).
  */
 static int walk(const struct build *b, const struct path *sp, size_t *missing,
-		enum md_result *r)
+		struct parent *up, enum md_result *r)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	size_t i;
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	up->fd = -1;
+	up->known = false;
 
 	if (fd < 0) {
 		*r = sys_error(b, "cannot open / for", NULL);
@@ -2891,18 +3037,27 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 			    S_ISLNK(lst.st_mode))
 				e = ELOOP;
 			close(fd);
+			close_parent(up);
 			*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
 			md_logf(b->log, LOG_ERR, "%s: component \"%s\" %s", b->path, sp->comp[i],
 				e == ELOOP ? "is a symlink: refused" :
 				e == ENOTDIR ? "is not a directory: refused" : strerror(e));
 			return -1;
 		}
-		close(fd);
+		/* The maildir's parent is kept for a look at its staging name. */
+		if (i == sp->n - 1) {
+			up->fd = fd;
+			up->st = st;
+			up->known = i > 0;
+		} else {
+			close(fd);
+		}
 		fd = next;
 		if (fstat(fd, &st) < 0) {
 			if (errno == ESTALE)
 				goto changed;
 			close(fd);
+			close_parent(up);
 			*r = sys_error(b, "cannot inspect", NULL);
 			return -1;
 		}
@@ -2912,16 +3067,20 @@ static int walk(const struct build *b, const struct path *sp, size_t *missing,
 				"uid %lu: refused", b->path, sp->comp[i],
 				(unsigned long)st.st_uid, (unsigned long)b->a->uid);
 			close(fd);
+			close_parent(up);
 			*r = MD_ERR_REFUSED;
 			return -1;
 		}
 	}
 	*missing = i;
+	if (i < sp->n)
+		close_parent(up);
 	return fd;
 changed:
 	/* A network filesystem (GlusterFS, NFS) saw the tree replaced under
 	 * us, typically by another frontend's rename: walk again. */
 	close(fd);
+	close_parent(up);
 	md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again", b->path);
 	*r = MD_OK;
 	return WALK_AGAIN;
@@ -2987,9 +3146,10 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 		return MD_ERR_SYSTEM;
 	}
 	for (attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
+		struct parent up = { .fd = -1 };
 		size_t missing;
 		bool lost;
-		int fd = walk(&b, &sp, &missing, &r);
+		int fd = walk(&b, &sp, &missing, &up, &r);
 
 		if (fd == WALK_AGAIN)
 			continue;
@@ -3001,6 +3161,9 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 				    repair(&b, fd);
 			if (r != MD_OK && (check_only || creator_ran))
 				report_missing(&b, fd);
+			if (r == MD_OK && !check_only)
+				tidy_staging(&b, &up);
+			close_parent(&up);
 			close(fd);
 			if (r == MD_OK && creator_ran)
 				md_logf(log, LOG_NOTICE, "created maildir %s for %s (uid %lu) with creator %s",
