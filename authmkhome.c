@@ -60,12 +60,15 @@
 #define MAX_ARGS 64          /* AUTHARGC */
 #define RECORD_MS 60000      /* for the whole fd-3 record */
 
-/* arg: NULL, or stderr under script-login (Dovecot's error log). */
+/*
+ * arg: NULL, or stderr under script-login: Dovecot's log, where every line
+ * counts as an error, so only warnings and errors go there.
+ */
 static void to_syslog(void *arg, int priority, const char *fmt, va_list ap)
 {
 	va_list copy;
 
-	if (arg != NULL) {
+	if (arg != NULL && priority <= LOG_WARNING) {
 		va_copy(copy, ap);
 		fputs("authmkhome: ", arg);
 		vfprintf(arg, fmt, copy);
