@@ -66,17 +66,14 @@
  */
 static void to_syslog(void *arg, int priority, const char *fmt, va_list ap)
 {
-	va_list copy;
+	char line[2048];
 
+	vsnprintf(line, sizeof line, fmt, ap);
 	if (arg != NULL && priority <= LOG_WARNING) {
-		va_copy(copy, ap);
-		fputs("authmkhome: ", arg);
-		vfprintf(arg, fmt, copy);
-		fputc('\n', arg);
+		fprintf(arg, "authmkhome: %s\n", line);
 		fflush(arg);
-		va_end(copy);
 	}
-	vsyslog(priority, fmt, ap);
+	syslog(priority, "%s", line);
 }
 
 static struct md_log mlog = { to_syslog, NULL, false };
