@@ -573,6 +573,7 @@ static const struct opt_def opt_defs[] = {
 	{ "createhome", OPT_FLAG },  { "creator_root", OPT_FLAG },
 	{ "debug", OPT_FLAG },       { "quiet", OPT_FLAG },
 	{ "utf8", OPT_FLAG },        { "layout", OPT_STRING },
+	{ "quota_source", OPT_STRING },
 };
 
 static enum md_result bad_value(const struct md_log *log, const char *name,
@@ -618,6 +619,10 @@ static enum md_result set_string(struct md_options *o, const char *name,
 		if (strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0)
 			return bad_value(log, name, v, "maildir++ (the default) or fs expected");
 		o->layout_fs = v[0] == 'f';
+	} else if (strcmp(name, "quota_source") == 0) {
+		if (strcmp(v, "env") != 0 && strcmp(v, "option") != 0)
+			return bad_value(log, name, v, "env (the default) or option expected");
+		o->quota_option = v[0] == 'o';
 	} else if (strcmp(name, "quota") == 0) {
 		if ((why = check_quota(v, &o->quota_file)) != NULL)
 			return bad_value(log, name, v, why);

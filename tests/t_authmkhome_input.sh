@@ -171,4 +171,43 @@ if is_root; then
 else
 	skip "STD_CREATOR and CONFIG_FILE" "creators must be root's files; needs root"
 fi
+# --- Dovecot's post-login program: USERDB_KEYS set, AUTHENTICATED unset -------
+# (the real script-login is in t_servers_postlogin.sh; here the userdb
+# fields it would export, hostile ones too, and what reaches stdout/stderr.)
+mkprog dsrv <<'EOF'
+#!/bin/sh
+echo "ran $$ $*" >"$CHAIN_OUT/dsrv"
+EOF
+for u in dana dora dick; do adduser "$u" "$UID_C"; done
+# dov NAME VAR=VALUE...: authmkhome as script-login -d runs it, for NAME.
+dov() { local n=$1; shift; amh / "$UID_C" USERDB_KEYS="HOME MAIL " USER="$n" HOME="$H/$n" "$@" -- "$BIN/dsrv"; }
+dov dana
+check "dovecot: no mail field: the template's %h/Maildir, then the next program" \
+	test "$rc:$(cut -d' ' -f1 "$OUT/dsrv" 2>/dev/null)" = "0:ran" -a -d "$H/dana/Maildir/new"
+check "dovecot: nothing on stdout or stderr on success ('$out' '$err')" test -z "$out$err"
+dov dora MAIL='maildir:~/Mail/box:LAYOUT=maildir++'
+check "dovecot: MAIL=maildir:~/PATH:PARAMS is the maildir" test "$rc" = 0 -a -d "$H/dora/Mail/box/cur" -a ! -e "$H/dora/Maildir"
+m=$(log_mark)
+dov dick MAIL='mdbox:~/mdbox'
+check "dovecot: another format: server started, nothing made" test "$rc:$(ls -A "$H/dick")" = "0:" -a -e "$OUT/dsrv"
+logged "dovecot: another format: logged" "$m" 'mail location "mdbox:~/mdbox" of dick is not a maildir: nothing made'
+dov dick MAIL_DRIVER=sdbox MAIL_PATH='~/sdbox'
+check "dovecot: 2.4 mail_driver=sdbox: server started, nothing made" test "$rc:$(ls -A "$H/dick")" = "0:" -a -e "$OUT/dsrv"
+dov dick MAIL_PATH='~/Mail/b24'
+check "dovecot: 2.4 MAIL_PATH is the maildir" test "$rc" = 0 -a -d "$H/dick/Mail/b24/tmp"
+rm -rf "${H:?}/dick/Mail"
+m=$(log_mark)
+dov dick MAIL='maildir:Mail/rel'
+check "dovecot: relative mail location: refused, nothing made or started" test "$rc:$(ls -A "$H/dick")" = "1:" -a ! -e "$OUT/dsrv"
+check "dovecot: refusal on stderr (Dovecot's log), not stdout" \
+	bash -c '[ -z "$1" ] && grep -q "^authmkhome: mail location Mail/rel of dick is neither absolute nor under ~: refused" <<<"$2"' _ "$out" "$err"
+logged "dovecot: refusal in syslog too" "$m" 'authmkhome\[[0-9]+\]: mail location Mail/rel of dick is neither absolute'
+amh / "$UID_C" USERDB_KEYS=HOME USER=dick HOME=home/dick -- "$BIN/dsrv"
+check "dovecot: relative HOME: refused" test "$rc" = 1 -a ! -e "$OUT/dsrv"
+amh / "$UID_C" USERDB_KEYS=HOME USER=../dick HOME="$H/dick" -- "$BIN/dsrv"
+check "dovecot: USER with ..: refused" test "$rc" = 1 -a ! -e "$OUT/dsrv"
+amh / "$UID_C" USERDB_KEYS=HOME USER=dick HOME="$H/dick" AUTHENTICATED= -- "$BIN/dsrv"
+check "dovecot: AUTHENTICATED set (even empty) means Courier's chain: passed on, nothing made" \
+	test "$rc:$(ls -A "$H/dick")" = "0:" -a -e "$OUT/dsrv"
+
 exit 0
