@@ -118,7 +118,10 @@ ln -s "$T_BASE/skel" "$T_BASE/skel2/dirlink"
 mkfifo "$T_BASE/skel2/fifo"
 printf '#!/bin/sh\n' >"$T_BASE/skel2/suid"; chmod 4777 "$T_BASE/skel2/suid"
 printf 'x\n' >"$T_BASE/skel2/sub/gw"; chmod 0666 "$T_BASE/skel2/sub/gw"
-chmod 2777 "$T_BASE/skel2/sub"; chmod 0755 "$T_BASE/skel2"
+chmod 2755 "$T_BASE/skel2/sub"; chmod 0755 "$T_BASE/skel2"
+# A directory others can write could hold anything (a hard link to a root
+# file): it is not copied at all.
+mkdir -p "$T_BASE/skel2/open"; printf 'x\n' >"$T_BASE/skel2/open/f"; chmod 0777 "$T_BASE/skel2/open"
 G=$(home_of grace)
 rm -rf "$T_HOMES/deep"
 svc2 mkhome3 "createhome skel=$T_BASE/skel2 homemode=0750"
@@ -133,8 +136,9 @@ check "skel: the link's target is unchanged" test "$(stat -c '%U %a' "$T_BASE/ro
 check "skel: a FIFO is skipped" test ! -e "$G/fifo"
 stat_is "skel: setuid and other-write bits dropped (4777 -> 755)" "$G/suid" "grace 755"
 stat_is "skel: group/other write dropped on a file (666 -> 644)" "$G/sub/gw" "grace 644"
-check "skel: setgid and group/other write dropped on a directory" \
+check "skel: setgid dropped on a directory (2755 -> 755)" \
 	test "$(stat -c %a "$G/sub")" = 755 -a "$(stat -c %U "$G/sub")" = grace
+check "skel: a directory writable by others is not copied" test ! -e "$G/open"
 check "createhome two levels deep: maildir complete" is_maildir "$G/Maildir"
 
 F=$(home_of frank)
