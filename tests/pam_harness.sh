@@ -136,17 +136,20 @@ mkhome() {
 	return 0
 }
 
-svc() {
+# pam_service_file NAME LINE...: the service file $T_PAMD/NAME, one LINE a line.
+pam_service_file() {
 	local name=$1; shift
 	printf '%s\n' "$@" >"$T_PAMD/$name"
 }
-svc2() {
+# pam_service NAME OPTS...: the module alone in both hooks, with OPTS.
+pam_service() {
 	local name=$1; shift
 	pam_service_file "$name" "account required $T_MODULE $*" "session required $T_MODULE $*"
 }
 
-# pr SERVICE USER [pamrun args...]: sets $rc (the PAM code) and $out.
-pr() {
+# pam_login SERVICE USER [pamrun run args...]: one run of pamrun in $T_BASE;
+# sets $rc (the PAM code, or pamrun's 98/99) and $out (stdout and stderr).
+pam_login() {
 	local s=$1 u=$2; shift 2
 	out=$(cd "$T_BASE" && timeout 60 "$T_PAMRUN" -d "$T_PAMD" -s "$s" -u "$u" "$@" 2>&1)
 	rc=$?
