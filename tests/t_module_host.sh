@@ -83,3 +83,20 @@ done
 V=$T_BASE/vmail; mkdir -p "$V/example.org"; chown -R vmail:vmail "$V"
 pam_service vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
 host "virtual creator" vgood bob@example.org 0 -a both -n 2
+
+# The check itself can fail: a module that changes one thing of the host
+# (tests/hostbreaker.c) is caught by pamrun's run and loop modes alike, and a
+# module that changes nothing (the control) is not.
+t_build hostbreaker.so -Werror -shared -fPIC -lpam
+caught() { # LABEL WANT(0|99) CHANGE
+	pam_service_file "break_$3" "account required $BIN/hostbreaker.so $3" "session required $BIN/hostbreaker.so $3"
+	pam_login "break_$3" alice -a account -H
+	check "host check, run mode: $1 ($rc)" test "$rc" = "$2"
+	out=$(cd "$T_BASE" && timeout 60 "$T_PAMRUN" loop -d "$T_PAMD" -s "break_$3" -u alice -a account -H 2>&1)
+	rc=$?
+	check "host check, loop mode: $1 ($rc)" test "$rc" = "$2"
+}
+caught "a module that changes nothing passes" 0 nothing
+for c in umask cwd fd cloexec signal mask fsuid groups rlimit env timer child subreaper; do
+	caught "$c changed is caught" 99 "$c"
+done
