@@ -24,7 +24,7 @@ input_refused() {
 	local codes="$PAM_PERM_DENIED $PAM_SERVICE_ERR $PAM_USER_UNKNOWN"
 	ncase=$((ncase + 1))
 	[ "$2" = opt ] && codes="$codes $PAM_SYSTEM_ERR"
-	input_refused "$1" "$2" "$3" "$codes" any \
+	refused "$1" "$2" "$3" "$codes" any \
 		"pam_mkmaildir.*(refus|invalid|not known|needs|option|config|too long|empty|must be)"
 }
 
