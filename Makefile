@@ -58,7 +58,7 @@ mkmaildir: mkmaildir.c maildir.o folders.o maildir.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ mkmaildir.c maildir.o folders.o -lpthread
 
 tests/pamrun: tests/pamrun.c
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam -lpthread
 
 # Installs the Debian packages the tests need when they are missing (root only).
 deps:
@@ -77,7 +77,7 @@ demo: deps
 sanitize:
 	tests/sanbuild.sh build-san
 	T_MODULE=$(CURDIR)/build-san/pam_mkmaildir.so T_PAMRUN=$(CURDIR)/build-san/pamrun \
-		T_PAMLOOP=$(CURDIR)/build-san/pamloop T_HOST_SESSIONS=10000 \
+		T_HOST_SESSIONS=10000 \
 		ASAN_OPTIONS=detect_leaks=1:exitcode=97 tests/run tests/t_module_*.sh tests/t_hostile_*.sh
 
 # libFuzzer targets (tests/fuzz/); FUZZ_SECONDS per target.
