@@ -146,7 +146,7 @@ logged "skel with a user's entry inside: logged" "$m" "skel entry .ssh \(uid 566
 mkskel "$S"; chmod 0777 "$S/.ssh"
 newhome
 m=$(log_mark)
-pr skel carol -a account
+pam_login skel carol -a account
 expect "skel with a world-writable directory: login succeeds" "$PAM_SUCCESS"
 check "skel with a world-writable directory: root's .profile copied" test "$(cat "$C/.profile" 2>&1)" = p
 check "skel with a world-writable directory: not copied" test ! -e "$C/.ssh"
@@ -186,7 +186,7 @@ setsid bash -c 'exec -a $TAG-noproc sleep 300' &
 : >"\$OUT.ran"
 EOF
 mkhome alice 0700
-svc2 noproc "creator=$BIN/escape_quick"
+pam_service noproc "creator=$BIN/escape_quick"
 m=$(log_mark)
 out=$(cd "$T_BASE" && unshare -m sh -c 'mount -t tmpfs noproc /proc && exec "$@"' sh \
 	timeout 60 "$T_PAMRUN" -d "$T_PAMD" -s noproc -u alice -a account 2>&1)

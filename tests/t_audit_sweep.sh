@@ -196,7 +196,7 @@ fresh_parent; mkdir -m 0700 "$G" "$G/#1234"; : >"$G/#1235"
 touch -d '1 hour ago' "$G"/* "$G"
 before=$(snap "$G")
 m=$(log_mark)
-pr shared alice -a account
+pam_login shared alice -a account
 expect_fail "F1 foreign names: alice's login is refused"
 same "F1 foreign names: nothing in it changed" "$before" "$(snap "$G")"
 check "F1 foreign names: no maildir built" test ! -e "$P/alice"
@@ -205,26 +205,26 @@ logged "F1 foreign names: refused with a clear line" "$m" \
 
 # --- F2: maildir=%h/Maildir, a build killed right after its rename into
 # place: root's lock file must not stay in the home for good ---
-svc2 homemd "maildir=%h/Maildir"
+pam_service homemd "maildir=%h/Maildir"
 H=$(home_of erin); mkhome erin 0700
 swap "F2 killed after the rename" homemd erin rename after '*' 'kill -KILL $PPID'
 check "F2 killed after the rename: the maildir is in place and root's lock stays" \
 	test -d "$H/Maildir/cur" -a -n "$(ls -A "$H/.mkmaildir-tmp" 2>/dev/null)"
 touch -h -d '1 minute ago' "$H/.mkmaildir-tmp"/*
-pr homemd erin -a account
+pam_login homemd erin -a account
 expect "F2 killed after the rename: the next login succeeds" "$PAM_SUCCESS"
 check "F2 killed after the rename: no staging directory is left in the home" test ! -e "$H/.mkmaildir-tmp"
 # --- F2: killed mid-build, the client retries at once (the tree is not
 # stale yet), later logins must remove it ---
 H=$(home_of frank); mkhome frank 0700
 swap "F2 killed mid-build" homemd frank mkdir after new 'kill -KILL $PPID'
-pr homemd frank -a account
+pam_login homemd frank -a account
 expect "F2 killed mid-build: the retry at once succeeds" "$PAM_SUCCESS"
 check "F2 killed mid-build: the dead build's tree is still in staging (not stale yet)" \
 	test -n "$(find "$H/.mkmaildir-tmp" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)"
 find "$H/.mkmaildir-tmp" -exec touch -h -d '1 minute ago' {} +
 m=$(log_mark)
-pr homemd frank -a account
+pam_login homemd frank -a account
 expect "F2 killed mid-build: a later login succeeds" "$PAM_SUCCESS"
 check "F2 killed mid-build: the staging directory is gone from the home" test ! -e "$H/.mkmaildir-tmp"
 logged "F2 killed mid-build: the removal is logged" "$m" "pam_mkmaildir.*removing the tree of an interrupted build"
@@ -233,7 +233,7 @@ check "F2: the maildirs are intact" is_maildir "$H/Maildir"
 # --- F3: a failed build deeper than the old 32 levels is removed ---
 fresh_parent
 deep=$(printf '/d%d' $(seq 1 40))
-svc2 deep "maildir=$P/%u$deep"
+pam_service deep "maildir=$P/%u$deep"
 swap "F3 deep build that loses" deep carol rename before '*' "$ALICE mkdir -p $P/carol/x"
 expect_fail "F3 deep build: carol's login fails (alice's directory is at the name)"
 check "F3 deep build: the 40-level tree is removed from staging" test -z "$(ls -A "$G" 2>&1)"
@@ -254,7 +254,7 @@ if [ -e /Maildir ] || [ -e /.mkmaildir-tmp ]; then
 	skip "F4 home //: refused" "/Maildir or /.mkmaildir-tmp exists on this host"
 else
 	printf 'slashes:x:5030:5030:Home is //://:/bin/sh\n' >>"$T_BASE/nss/passwd"
-	pr homemd slashes -a account
+	pam_login homemd slashes -a account
 	expect_fail "F4 home //: refused"
 	check "F4 home //: nothing made in /" test ! -e /Maildir -a ! -e /.mkmaildir-tmp
 	if [ "$(stat -c %u /Maildir 2>/dev/null)" = 5030 ]; then rm -rf /Maildir; fi
