@@ -16,6 +16,25 @@ for t in unshare chroot mount; do
 done
 [ -f "$T_MODULE" ] || { fail recipes "no module at $T_MODULE (run make first)"; exit 0; }
 export T_MODULE T_TOP T_RESULTS T_WORK
+
+# README.md shows the lines of conf/ files the recipes install: a block
+# introduced by "(conf/FILE):" must consist of lines of that file (blanks
+# squeezed), so that the README cannot drift from what is tested.
+readme_blocks() {
+	awk '
+		match($0, /\(conf\/[^)]+\)\)?:$/) { f = substr($0, RSTART + 1); sub(/\)+:$/, "", f); want = 1; inb = 0; next }
+		want && /^     *[^ ]/ { inb = 1; line = $0; sub(/^ +/, "", line); gsub(/[ \t]+/, " ", line); print f "\t" line; next }
+		want && /^[ \t]*$/ { next }
+		{ want = 0; inb = 0 }
+	' "$T_TOP/README.md"
+}
+bad= n=0
+while IFS=$'\t' read -r f line; do
+	n=$((n + 1))
+	tr -s ' \t' '  ' <"$T_TOP/$f" 2>/dev/null | sed 's/^ //' | grep -qxF -- "$line" || bad="$bad $f: \"$line\";"
+done < <(readme_blocks)
+if [ "$n" -gt 0 ] && [ -z "$bad" ]; then pass "recipes: README's $n lines from conf/ are in their files"
+else fail "recipes: README's lines from conf/ are in their files" "${bad:-no such lines found}"; fi
 for rel in ${T_RECIPES_RELEASES:-$("$servers/root.sh" releases)}; do
 	export T_RELEASE=$rel
 	err=$(mktemp "$T_WORK/recipes-err.XXXXXX")
