@@ -173,7 +173,7 @@ out_matches "-h: usage on stdout" "^usage: mkmaildir"
 # --- the default configuration file (a build with CONFIG_FILE under $T_BASE) ---
 DEFMK=$T_BASE/mkmaildir-defconf
 if cc -std=c11 -D_GNU_SOURCE -DCONFIG_FILE="\"$T_BASE/default.conf\"" -I"$T_TOP" \
-	-o "$DEFMK" "$T_TOP/mkmaildir.c" "$T_TOP/maildir.o" "$T_TOP/folders.o" -lpthread 2>"$T_BASE/cc.err"; then
+	-o "$DEFMK" "$T_TOP/mkmaildir.c" "$T_TOP/libcore.a" -lpthread 2>"$T_BASE/cc.err"; then
 	printf 'folders=Junk\n' >"$T_BASE/default.conf"; chmod 0644 "$T_BASE/default.conf"
 	mkhome carol
 	out=$("$DEFMK" carol 2>&1); rc=$?
