@@ -101,6 +101,37 @@ enum md_result md_account_lookup(struct md_account *a, const char *user,
 	return MD_OK;
 }
 
+enum md_result md_account_self(struct md_account *a, const char *user, const char *home,
+			       const struct md_log *log)
+{
+	struct passwd pw, *res = NULL;
+	size_t size = sizeof a->buf;
+	char *buf = a->buf;
+	int err;
+
+	a->user = user;
+	a->uid = getuid();
+	a->gid = getgid();
+	a->home = home;
+	a->owner = NULL;
+	a->heap = NULL;
+	/* The name is only for the creator's groups and for log lines: an
+	 * account NSS cannot list by uid still gets its maildir. */
+	while ((err = getpwuid_r(a->uid, &pw, buf, size, &res)) != 0 && retry_bigger(err, size)) {
+		free(a->heap);
+		size *= 4;
+		buf = a->heap = malloc(size);
+		if (buf == NULL) {
+			md_logf(log, LOG_ERR, "out of memory looking up uid %lu",
+				(unsigned long)a->uid);
+			return MD_ERR_SYSTEM;
+		}
+	}
+	if (res != NULL)
+		a->owner = pw.pw_name;
+	return MD_OK;
+}
+
 void md_account_free(struct md_account *a)
 {
 	free(a->heap);

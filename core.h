@@ -66,13 +66,28 @@ struct path {
 /* Splits an absolute path; "." and ".." are refused, "//" is one "/". */
 bool split_path(const char *p, struct path *sp, const char **why);
 
-bool trusted_owner(const struct stat *st);
-#define TRUST_REFUSED (-1)
-#define TRUST_SYSERR (-2)
-int open_trusted_as(const char *path, const char *what, bool want_dir,
-		    int final_flags, struct stat *st, const struct md_log *log);
-int open_trusted(const char *path, const char *what, int final_flags,
-		 struct stat *st, const struct md_log *log);
+/* Owned by root, or by euid (authmkhome runs as the user). */
+bool trusted_owner(const struct stat *st, uid_t euid);
+
+/* What a trusted open failed with, logged already. */
+enum trust_result {
+	TRUST_OK,
+	TRUST_REFUSED,  /* an unsafe or missing path: the configuration's fault */
+	TRUST_SYSERR,   /* an I/O error, no memory, ... */
+};
+
+/*
+ * Opens a file (want_dir false) or directory (want_dir true) that only root
+ * (or euid) can change, through directories of the same kind, no symlink
+ * anywhere; the fd goes to *fd, its stat to *st.
+ */
+enum trust_result open_trusted_as(const char *path, const char *what, bool want_dir,
+				  int final_flags, uid_t euid, struct stat *st, int *fd,
+				  const struct md_log *log);
+/* A file that decides what runs and how (a config file, the creator). */
+enum trust_result open_trusted(const char *path, const char *what, int final_flags,
+			       uid_t euid, struct stat *st, int *fd,
+			       const struct md_log *log);
 
 /* ---- trust.c: filesystem ids of one thread, removal ---- */
 
@@ -91,7 +106,7 @@ struct fsids {
  * Takes uid/gid as the thread's filesystem ids when euid is root; false
  * (nothing changed) when the kernel did not let them take.
  */
-bool become_fs(struct fsids *saved, uid_t uid, gid_t gid)
+bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 	__attribute__((warn_unused_result));
 void restore_fs(const struct fsids *saved);
 
@@ -102,11 +117,20 @@ DIR *open_dir_stream(int dfd);
 struct dirent *next_entry(DIR *d);
 /* name in dfd is still the entry want describes. */
 bool same_entry(int dfd, const char *name, const struct stat *want);
-/* Empties the directory open on fd, on device dev; false if anything stays. */
-int empty_dir(int fd, dev_t dev, int depth);
+/*
+ * Removal.  Everything is removed relative to descriptors held on
+ * directories that were verified (dev/ino) when opened, never by re-opening
+ * a path, never across a mount (st_dev), and every entry with the rights of
+ * the owner of the directory that holds it, so that nothing a user could
+ * have moved in is deleted with root's rights.  Bounded in depth.  As the
+ * system calls: 0, or -1 with errno.
+ */
+/* Empties the directory open on fd, which is on device dev. */
+int empty_dir(int fd, dev_t dev, uid_t euid, int depth);
 /* Removes directory name of dfd, still the one want describes, and its
- * contents, each entry with the rights of its directory's owner. */
-int remove_dir_at(int dfd, const char *name, const struct stat *want, int depth);
+ * contents. */
+int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
+		  int depth);
 
 /* ---- options.c ---- */
 
@@ -124,6 +148,7 @@ struct build {
 	const struct md_account *a;
 	const struct md_log *log;
 	const char *path;     /* the maildir, for log lines */
+	uid_t euid;           /* asked once per md_ensure */
 	bool chown;           /* creation needs handing over to the owner */
 	bool private;         /* working inside our own root-only temporary tree */
 };

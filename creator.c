@@ -22,9 +22,9 @@
 static bool creator_trusted(const struct build *b, const char *path)
 {
 	struct stat st;
-	int fd = open_trusted(path, "creator", O_PATH, &st, b->log);
+	int fd;
 
-	if (fd < 0)
+	if (open_trusted(path, "creator", O_PATH, b->euid, &st, &fd, b->log) != TRUST_OK)
 		return false;
 	close(fd);
 	if (st.st_uid != 0 || (st.st_mode & 0111) == 0) {
@@ -464,7 +464,7 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 
 enum md_result run_creator(const struct build *b, const struct md_context *ctx)
 {
-	bool drop = geteuid() == 0 && !b->o->creator_root;
+	bool drop = b->euid == 0 && !b->o->creator_root;
 	gid_t *groups = NULL;
 	int ngroups = 0;
 	enum md_result r;

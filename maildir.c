@@ -41,52 +41,51 @@ static int hand_over(const struct build *b, int fd, uid_t uid, gid_t gid, mode_t
 /*
  * Creates directory name in dfd for the owner, or takes the one that is
  * there when it is a real directory of the owner (EEXIST is success once
- * verified: concurrent logins).  Returns an fd or -1 with the outcome set.
+ * verified: concurrent logins).  The directory's fd goes to *out.
  */
-static int make_dir(const struct build *b, int dfd, const char *name, mode_t mode,
-		    bool give, enum md_result *r)
+static enum md_result make_dir(const struct build *b, int dfd, const char *name, mode_t mode,
+			       bool give, int *out)
 {
 	bool created = mkdirat(dfd, name, 0700) == 0;
+	enum md_result r = MD_OK;
 	struct stat st;
 	int fd;
 
-	if (!created && errno != EEXIST) {
-		*r = sys_error(b, "cannot create", name);
-		return -1;
-	}
+	if (!created && errno != EEXIST)
+		return sys_error(b, "cannot create", name);
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		*r = errno == ELOOP || errno == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
-		if (errno == ELOOP || errno == ENOTDIR)
-			md_logf(b->log, LOG_ERR, "%s/%s is %s: refused", b->path, name,
-				errno == ELOOP ? "a symlink" : "not a directory");
-		else
-			md_logf(b->log, LOG_ERR, "cannot open %s/%s: %s", b->path, name,
-				strerror(errno));
+		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		if (e != ELOOP && e != ENOTDIR) {
+			md_logf(b->log, LOG_ERR, "cannot open %s/%s: %s", b->path, name,
+				strerror(e));
+			return MD_ERR_SYSTEM;
+		}
+		md_logf(b->log, LOG_ERR, "%s/%s is %s: refused", b->path, name,
+			e == ELOOP ? "a symlink" : "not a directory");
+		return MD_ERR_REFUSED;
 	}
 	/* Made by us as root (a private tree) or as the owner (a repair). */
-	if (created && (st.st_uid == geteuid() || st.st_uid == b->a->uid)) {
-		if (give && hand_over(b, fd, b->a->uid, b->a->gid, mode) < 0) {
-			*r = sys_error(b, "cannot hand over", name);
-			close(fd);
-			return -1;
-		}
+	if (created && (st.st_uid == b->euid || st.st_uid == b->a->uid)) {
+		if (give && hand_over(b, fd, b->a->uid, b->a->gid, mode) < 0)
+			r = sys_error(b, "cannot hand over", name);
 	} else if (st.st_uid != b->a->uid) {
 		md_logf(b->log, LOG_ERR, "%s/%s is owned by uid %lu, not %lu: refused",
 			b->path, name, (unsigned long)st.st_uid, (unsigned long)b->a->uid);
-		*r = MD_ERR_REFUSED;
-		close(fd);
-		return -1;
+		r = MD_ERR_REFUSED;
 	}
-	return fd;
+	if (r != MD_OK)
+		close(fd);
+	else
+		*out = fd;
+	return r;
 }
 
 static enum md_result make_subdirs(const struct build *b, int dfd)
 {
-	enum md_result r = MD_OK;
+	enum md_result r;
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
@@ -101,8 +100,7 @@ static enum md_result make_subdirs(const struct build *b, int dfd)
 				return sys_error(b, "cannot hand over", name);
 			continue;
 		}
-		fd = make_dir(b, dfd, name, b->o->mode, true, &r);
-		if (fd < 0)
+		if ((r = make_dir(b, dfd, name, b->o->mode, true, &fd)) != MD_OK)
 			return r;
 		close(fd);
 	}
@@ -228,47 +226,48 @@ static char *next_folder(const struct md_options *o, const char **list, char *bu
 /*
  * The fs layout: each level but the last a plain directory (as Dovecot
  * makes them), walked one component at a time without following symlinks.
- * Returns the directory that holds the last level (mdfd itself or a new fd)
- * and its name through *last.
+ * The directory that holds the last level (mdfd itself or a new fd) goes
+ * to *parent, the last level's name to *last.
  */
-static int fs_parent(const struct build *b, int mdfd, char *path, const char **last,
-		     enum md_result *r)
+static enum md_result fs_parent(const struct build *b, int mdfd, char *path, int *parent,
+				const char **last)
 {
+	enum md_result r = MD_OK;
 	int dfd = mdfd;
 	char *slash;
 
 	*last = path;
-	while ((slash = strchr(*last, '/')) != NULL) {
-		int fd;
+	while (r == MD_OK && (slash = strchr(*last, '/')) != NULL) {
+		int fd = -1;
 		*slash = '\0';
-		fd = make_dir(b, dfd, *last, b->o->mode, true, r);
+		r = make_dir(b, dfd, *last, b->o->mode, true, &fd);
 		*slash = '/';
 		if (dfd != mdfd)
 			close(dfd);
-		if (fd < 0)
-			return -1;
 		dfd = fd;
 		*last = slash + 1;
 	}
-	return dfd;
+	if (r == MD_OK)
+		*parent = dfd;
+	return r;
 }
 
 static enum md_result make_folder(const struct build *b, int mdfd, const char *dir)
 {
-	enum md_result r = MD_OK;
+	enum md_result r;
 	char path[FOLDER_BUF];
 	const char *name = dir;
 	int dfd = mdfd, fd;
 
 	if (b->o->layout_fs) {
 		snprintf(path, sizeof path, "%s", dir);
-		if ((dfd = fs_parent(b, mdfd, path, &name, &r)) < 0)
+		if ((r = fs_parent(b, mdfd, path, &dfd, &name)) != MD_OK)
 			return r;
 	}
-	fd = make_dir(b, dfd, name, b->o->mode, true, &r);
+	r = make_dir(b, dfd, name, b->o->mode, true, &fd);
 	if (dfd != mdfd)
 		close(dfd);
-	if (fd < 0)
+	if (r != MD_OK)
 		return r;
 	r = make_subdirs(b, fd);
 	/* maildirfolder marks a Maildir++ folder; the fs layout has none. */
@@ -477,7 +476,7 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 		struct stat st;
 		if (fstatat(sfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = sys_error(b, "cannot read skel entry for", de->d_name);
-		} else if (!trusted_owner(&st)) {
+		} else if (!trusted_owner(&st, b->euid)) {
 			/* Only root may say what a new home holds. */
 			md_logf(b->log, LOG_WARNING, "skel entry %s (uid %lu) is not root's: "
 				"not copied into %s", de->d_name, (unsigned long)st.st_uid,
@@ -496,11 +495,11 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 		} else if (S_ISDIR(st.st_mode) && depth < 16) {
 			int s2 = openat(sfd, de->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int d2 = s2 < 0 ? -1 : make_dir(b, dfd, de->d_name,
-							(st.st_mode & 0755) | 0700, true, &r);
+			int d2 = -1;
 			if (s2 < 0)
 				r = sys_error(b, "cannot read skel directory for", de->d_name);
-			else if (d2 >= 0)
+			else if ((r = make_dir(b, dfd, de->d_name, (st.st_mode & 0755) | 0700,
+					       true, &d2)) == MD_OK)
 				r = copy_skel(b, s2, d2, depth + 1);
 			if (s2 >= 0)
 				close(s2);
@@ -524,20 +523,20 @@ static enum md_result open_skel(const struct build *b, int *fd)
 {
 	char what[PATH_MAX + 16];
 	struct stat st;
-	int dfd;
 
 	snprintf(what, sizeof what, "skel for %s:", b->path);
-	dfd = open_trusted_as(b->o->skel, what, true, O_RDONLY | O_DIRECTORY, &st, b->log);
-
-	if (dfd == TRUST_SYSERR)
+	switch (open_trusted_as(b->o->skel, what, true, O_RDONLY | O_DIRECTORY, b->euid, &st,
+				fd, b->log)) {
+	case TRUST_OK:
+		return MD_OK;
+	case TRUST_SYSERR:
 		return MD_ERR_SYSTEM;
-	if (dfd < 0) {
-		md_logf(b->log, LOG_ERR, "skel %s not copied into the home of %s: refused",
-			b->o->skel, b->a->user);
-		return MD_ERR_CONFIG;
+	case TRUST_REFUSED:
+		break;
 	}
-	*fd = dfd;
-	return MD_OK;
+	md_logf(b->log, LOG_ERR, "skel %s not copied into the home of %s: refused",
+		b->o->skel, b->a->user);
+	return MD_ERR_CONFIG;
 }
 
 /* The roles of the directories a build creates. */
@@ -623,14 +622,14 @@ static bool is_lock_name(const char *s)
  * effective uid.  Shared storage that squashes root (issue 16) would map
  * this to the squashed uid; it is the one place to change.
  */
-static uid_t staging_owner(void)
+static uid_t staging_owner(const struct build *b)
 {
-	return geteuid();
+	return b->euid;
 }
 
-static bool staging_ok(const struct stat *st, const struct stat *parent)
+static bool staging_ok(const struct build *b, const struct stat *st, const struct stat *parent)
 {
-	return S_ISDIR(st->st_mode) && st->st_uid == staging_owner() &&
+	return S_ISDIR(st->st_mode) && st->st_uid == staging_owner(b) &&
 	       (st->st_mode & 07777) == 0700 && st->st_dev == parent->st_dev;
 }
 
@@ -661,7 +660,7 @@ static int open_staging(const struct build *b, int pfd, struct stat *st, enum md
 		return -1;
 	}
 	/* A umask may have taken bits from a directory we just made. */
-	if (made && fstat(fd, st) == 0 && st->st_uid == staging_owner())
+	if (made && fstat(fd, st) == 0 && st->st_uid == staging_owner(b))
 		fchmod(fd, 0700);
 	if (fstat(fd, st) < 0 || fstat(pfd, &pst) < 0) {
 		e = errno;
@@ -672,13 +671,13 @@ static int open_staging(const struct build *b, int pfd, struct stat *st, enum md
 		*r = sys_error(b, "cannot inspect the staging directory beside", NULL);
 		return -1;
 	}
-	if (!staging_ok(st, &pst)) {
+	if (!staging_ok(b, st, &pst)) {
 		md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent is "
 			"owned by uid %lu with mode %04o%s, not a 0700 directory of uid %lu: "
 			"refused (someone who can write the parent made or moved it there)",
 			b->path, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777),
 			st->st_dev != pst.st_dev ? " on another filesystem" : "",
-			(unsigned long)staging_owner());
+			(unsigned long)staging_owner(b));
 		close(fd);
 		*r = MD_ERR_REFUSED;
 		return -1;
@@ -737,7 +736,7 @@ static void reclaim(const struct build *b, int sfd, const struct stat *sst, cons
 	lfd = openat(sfd, lname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (lfd < 0)
 		return;
-	if (fstat(lfd, &lst) < 0 || !S_ISREG(lst.st_mode) || lst.st_uid != staging_owner() ||
+	if (fstat(lfd, &lst) < 0 || !S_ISREG(lst.st_mode) || lst.st_uid != staging_owner(b) ||
 	    lst.st_mtime > old || flock(lfd, LOCK_EX | LOCK_NB) < 0) {
 		close(lfd);
 		return;
@@ -763,7 +762,7 @@ static void reclaim(const struct build *b, int sfd, const struct stat *sst, cons
 	md_logf(b->log, LOG_NOTICE, "removing the tree of an interrupted build (%s) from "
 		"the staging directory beside %s", id, b->path);
 	drop_lock(sfd, id, lfd);
-	if (remove_dir_at(sfd, claim, &tst, 0) < 0) {
+	if (remove_dir_at(sfd, claim, &tst, b->euid, 0) < 0) {
 		md_logf(b->log, LOG_WARNING, "could not remove all of interrupted build %s "
 			"beside %s: %s (will be tried again)", claim, b->path, strerror(errno));
 		close(cfd);
@@ -880,7 +879,7 @@ static void unstage(const struct build *b, int pfd, struct staged *sg)
 	bool left = false;
 
 	if (!sg->placed && sg->sfd >= 0 && sg->top >= 0 && same_entry(sg->sfd, sg->id, &sg->st) &&
-	    (empty_dir(sg->top, sg->st.st_dev, 0) < 0 || !same_entry(sg->sfd, sg->id, &sg->st) ||
+	    (empty_dir(sg->top, sg->st.st_dev, b->euid, 0) < 0 || !same_entry(sg->sfd, sg->id, &sg->st) ||
 	     unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0)) {
 		md_logf(b->log, LOG_WARNING, "could not remove temporary %s in the staging "
 			"directory beside %s: %s (a later login will)", sg->id, b->path,
@@ -918,11 +917,8 @@ static enum md_result fill(const struct build *b, int top, const struct path *sp
 	for (i = first; r == MD_OK && i < sp->n; i++) {
 		enum role role = role_of(i, home_idx);
 		int fd = cur;
-		if (i > first) {
-			fd = make_dir(b, cur, sp->comp[i], 0700, false, &r);
-			if (fd < 0)
-				break;
-		}
+		if (i > first && (r = make_dir(b, cur, sp->comp[i], 0700, false, &fd)) != MD_OK)
+			break;
 		if (role == ROLE_HOME && skel >= 0)
 			r = copy_skel(b, skel, fd, 0);
 		if (r == MD_OK && i == sp->n - 1)
@@ -942,59 +938,96 @@ static enum md_result fill(const struct build *b, int top, const struct path *sp
 }
 
 /*
- * Builds components sp->comp[first..] in pfd's staging directory and renames
- * the top into place.  Returns MD_OK, an error, or (via *lost) the news that
- * the tree did not end up in place as built (a concurrent login was first,
- * or it was taken away): walk again.
+ * One attempt's outcome: r, and (with MD_OK) whether the tree must be looked
+ * at again because it is not, or not only, what this attempt made: a
+ * concurrent login was first, the tree was taken away, a network filesystem
+ * saw it replaced, a creator made it.
  */
-static enum md_result build_tree(const struct build *shared, int pfd, const struct path *sp,
-				 size_t first, ssize_t home_idx, bool *lost)
+struct step {
+	enum md_result r;
+	bool again;
+};
+
+static struct step step_done(enum md_result r)
+{
+	return (struct step){ r, false };
+}
+
+static struct step step_again(void)
+{
+	return (struct step){ MD_OK, true };
+}
+
+/* The staged tree is complete: its top goes into place. */
+static struct step place(const struct build *b, int pfd, const struct path *sp, size_t first,
+			 struct staged *sg)
+{
+	if (renameat(sg->sfd, sg->id, pfd, sp->comp[first]) < 0) {
+		if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOENT)
+			return step_done(sys_error(b, "cannot rename the new tree into place for",
+						   NULL));
+		md_logf(b->log, LOG_DEBUG, "maildir %s: rename into place: %s", b->path,
+			strerror(errno));
+		return step_again();
+	}
+	sg->placed = true;
+	/* Once in place, the owner may already have swapped it. */
+	return same_entry(pfd, sp->comp[first], &sg->st) ? step_done(MD_OK) : step_again();
+}
+
+/*
+ * Builds components sp->comp[first..] in pfd's staging directory and renames
+ * the top into place.
+ */
+static struct step build_tree(const struct build *shared, int pfd, const struct path *sp,
+			      size_t first, ssize_t home_idx)
 {
 	struct build priv = *shared;
 	struct staged sg = { .sfd = -1, .lock = -1, .top = -1 };
 	enum md_result r;
+	struct step st;
 
-	*lost = false;
 	priv.private = true;
 	r = stage(&priv, pfd, &sg);
 	if (r == MD_OK)
 		r = fill(&priv, sg.top, sp, first, home_idx);
 	if (r == MD_OK)
 		r = finish_dir(&priv, sg.top, role_of(first, home_idx));
-	if (r == MD_OK && renameat(sg.sfd, sg.id, pfd, sp->comp[first]) < 0) {
-		if (errno == EEXIST || errno == ENOTEMPTY || errno == ENOENT) {
-			md_logf(priv.log, LOG_DEBUG, "maildir %s: rename into place: %s",
-				priv.path, strerror(errno));
-			*lost = true;
-		} else {
-			r = sys_error(&priv, "cannot rename the new tree into place for", NULL);
-		}
-	} else if (r == MD_OK) {
-		sg.placed = true;
-		/* Once in place, the owner may already have swapped it. */
-		*lost = !same_entry(pfd, sp->comp[first], &sg.st);
-	} else if (sg.top >= 0 && !same_entry(sg.sfd, sg.id, &sg.st)) {
+	if (r == MD_OK)
+		st = place(&priv, pfd, sp, first, &sg);
+	else if (sg.top >= 0 && !same_entry(sg.sfd, sg.id, &sg.st))
 		/* Taken away under us (a cleanup on a host that does not share
-		 * our lock thought it stale): not an error, another attempt. */
-		*lost = true;
-		r = MD_OK;
-	}
+		 * our lock thought it stale): what failed was not ours to
+		 * finish; another attempt. */
+		st = step_again();
+	else
+		st = step_done(r);
 	unstage(&priv, pfd, &sg);
-	return r;
+	return st;
 }
 
 /* ------------------------------------------------------------------ */
 /* Checking and repairing an existing maildir                          */
 
-/* False with errno ENOENT only when the entry does not exist. */
-static bool is_owned_dir(const struct build *b, int dfd, const char *name)
+/* What an entry of an existing maildir is. */
+enum entry {
+	ENTRY_OWNED_DIR,  /* a directory of the owner */
+	ENTRY_ABSENT,     /* nothing of that name */
+	ENTRY_OTHER,      /* anything else, or it cannot be looked at */
+};
+
+static enum entry look_at(const struct build *b, int dfd, const char *name)
 {
 	struct stat st;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return false;
-	errno = EEXIST;
-	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid;
+		return errno == ENOENT ? ENTRY_ABSENT : ENTRY_OTHER;
+	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid ? ENTRY_OWNED_DIR : ENTRY_OTHER;
+}
+
+static bool is_owned_dir(const struct build *b, int dfd, const char *name)
+{
+	return look_at(b, dfd, name) == ENTRY_OWNED_DIR;
 }
 
 /* The marker is there: the module populated this maildir before. */
@@ -1016,13 +1049,13 @@ static bool folder_ok(const struct build *b, int mdfd, char *dir)
 	struct stat st;
 
 	for (i = 0; i < 3; i++) {
+		enum entry e;
 		snprintf(dir + len, 16, "/%s", maildir_subdirs[i]);
-		if (is_owned_dir(b, mdfd, dir))
+		if ((e = look_at(b, mdfd, dir)) == ENTRY_OWNED_DIR)
 			continue;
 		dir[len] = '\0';
 		/* A folder the user deleted is not created again. */
-		return i == 0 && errno == ENOENT &&
-		       fstatat(mdfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+		return i == 0 && e == ENTRY_ABSENT && look_at(b, mdfd, dir) == ENTRY_ABSENT;
 	}
 	if (b->o->layout_fs)
 		return true;
@@ -1089,7 +1122,7 @@ static enum md_result repair(const struct build *b, int mdfd)
 	struct fsids saved;
 	enum md_result r;
 
-	if (!become_fs(&saved, b->a->uid, b->a->gid)) {
+	if (!become_fs(&saved, b->euid, b->a->uid, b->a->gid)) {
 		md_logf(b->log, LOG_ERR, "maildir %s: cannot take the filesystem ids of uid %lu "
 			"(no CAP_SETUID/CAP_SETGID?): not repaired", b->path,
 			(unsigned long)b->a->uid);
@@ -1100,7 +1133,8 @@ static enum md_result repair(const struct build *b, int mdfd)
 	return r;
 }
 
-static void report_missing(const struct build *b, int mdfd)
+/* Logs, at priority, each part of the maildir that is missing. */
+static void report_missing(const struct build *b, int mdfd, int priority)
 {
 	const char *list = b->o->folders;
 	char buf[FOLDER_BUF + 16], *dir;
@@ -1108,10 +1142,10 @@ static void report_missing(const struct build *b, int mdfd)
 
 	for (i = 0; i < 3; i++)
 		if (!is_owned_dir(b, mdfd, maildir_subdirs[i]))
-			md_logf(b->log, LOG_ERR, "%s/%s is missing or not the owner's directory",
+			md_logf(b->log, priority, "%s/%s is missing or not the owner's directory",
 				b->path, maildir_subdirs[i]);
 	if (has_content(b->o) && !is_populated(mdfd)) {
-		md_logf(b->log, LOG_ERR, "%s has not been populated (no %s): its folders, "
+		md_logf(b->log, priority, "%s has not been populated (no %s): its folders, "
 			"subscriptions and quota file are missing", b->path, POPULATED_NAME);
 		return;
 	}
@@ -1119,7 +1153,7 @@ static void report_missing(const struct build *b, int mdfd)
 		char name[FOLDER_BUF];
 		snprintf(name, sizeof name, "%s", dir);
 		if (!folder_ok(b, mdfd, dir))
-			md_logf(b->log, LOG_ERR, "folder %s/%s is incomplete", b->path, name);
+			md_logf(b->log, priority, "folder %s/%s is incomplete", b->path, name);
 	}
 }
 
@@ -1142,91 +1176,98 @@ static ssize_t home_index(const struct md_account *a, const struct path *sp)
 	return (ssize_t)hp.n - 1;
 }
 
-#define WALK_AGAIN (-2)
+/* Where the walk ended. */
+struct walked {
+	struct step step;
+	int fd;           /* the deepest existing directory of the path */
+	size_t missing;   /* index of the first missing component, sp->n if none */
+};
+
+static struct walked walk_failed(enum md_result r)
+{
+	return (struct walked){ step_done(r), -1, 0 };
+}
+
+/* A component that could not be opened on the way, but for ENOENT. */
+static enum md_result walk_refused(const struct build *b, int fd, const char *name, int e)
+{
+	struct stat lst;
+
+	/* O_DIRECTORY wins over O_NOFOLLOW: tell a symlink apart. */
+	if (e == ENOTDIR && fstatat(fd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(lst.st_mode))
+		e = ELOOP;
+	md_logf(b->log, LOG_ERR, "%s: component \"%s\" %s", b->path, name,
+		e == ELOOP ? "is a symlink: refused" :
+		e == ENOTDIR ? "is not a directory: refused" : strerror(e));
+	return e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
+}
 
 /*
- * Opens the deepest existing directory of sp from "/".  *missing is the index
- * of the first missing component (sp->n when everything exists, and then
- * the fd is the maildir itself).
+ * Opens the deepest existing directory of sp from "/", every component on
+ * the way root's or the owner's, the maildir itself the owner's.
  */
-static int walk(const struct build *b, const struct path *sp, size_t *missing,
-		enum md_result *r)
+static struct walked walk(const struct build *b, const struct path *sp)
 {
 	struct stat st;
 	size_t i;
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0) {
-		*r = sys_error(b, "cannot open / for", NULL);
-		return -1;
-	}
+	if (fd < 0)
+		return walk_failed(sys_error(b, "cannot open / for", NULL));
 	for (i = 0; i < sp->n; i++) {
 		/* O_PATH: only search permission is needed on the way, which
 		 * matters when authmkhome walks as the user. */
 		int next = openat(fd, sp->comp[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0) {
-			int e = errno;
-			struct stat lst;
-			if (e == ENOENT)
-				break;
-			if (e == ESTALE)
-				goto changed;
-			/* O_DIRECTORY wins over O_NOFOLLOW: tell a symlink apart. */
-			if (e == ENOTDIR && fstatat(fd, sp->comp[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISLNK(lst.st_mode))
-				e = ELOOP;
+		enum md_result r;
+		if (next < 0 && errno == ENOENT)
+			break;
+		if (next < 0 && errno != ESTALE) {
+			r = walk_refused(b, fd, sp->comp[i], errno);
 			close(fd);
-			*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
-			md_logf(b->log, LOG_ERR, "%s: component \"%s\" %s", b->path, sp->comp[i],
-				e == ELOOP ? "is a symlink: refused" :
-				e == ENOTDIR ? "is not a directory: refused" : strerror(e));
-			return -1;
+			return walk_failed(r);
 		}
 		close(fd);
 		fd = next;
-		if (fstat(fd, &st) < 0) {
-			if (errno == ESTALE)
-				goto changed;
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			if (errno == ESTALE) {
+				/* A network filesystem (GlusterFS, NFS) saw the tree
+				 * replaced under us, typically by another frontend's
+				 * rename: walk again. */
+				if (fd >= 0)
+					close(fd);
+				md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again",
+					b->path);
+				return (struct walked){ step_again(), -1, 0 };
+			}
+			r = sys_error(b, "cannot inspect", NULL);
 			close(fd);
-			*r = sys_error(b, "cannot inspect", NULL);
-			return -1;
+			return walk_failed(r);
 		}
-		/* On the way, root's or the owner's; the maildir itself, the owner's. */
 		if ((st.st_uid != 0 || i == sp->n - 1) && st.st_uid != b->a->uid) {
 			md_logf(b->log, LOG_ERR, "%s: \"%s\" is owned by uid %lu, not by root or "
 				"uid %lu: refused", b->path, sp->comp[i],
 				(unsigned long)st.st_uid, (unsigned long)b->a->uid);
 			close(fd);
-			*r = MD_ERR_REFUSED;
-			return -1;
+			return walk_failed(MD_ERR_REFUSED);
 		}
 	}
-	*missing = i;
-	return fd;
-changed:
-	/* A network filesystem (GlusterFS, NFS) saw the tree replaced under
-	 * us, typically by another frontend's rename: walk again. */
-	close(fd);
-	md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again", b->path);
-	*r = MD_OK;
-	return WALK_AGAIN;
+	return (struct walked){ step_done(MD_OK), fd, i };
 }
 
-static enum md_result create_missing(const struct build *b, int fd, const struct path *sp,
-				     size_t missing, const struct md_context *ctx,
-				     bool *lost)
+/*
+ * Whether the missing components from missing on may be made at all: the
+ * same answer for a check (-n) as for the real run.
+ */
+static enum md_result may_create(const struct build *b, size_t missing, ssize_t home_idx)
 {
-	ssize_t home_idx = home_index(b->a, sp);
-	enum md_result r;
-
-	*lost = false;
 	if (b->a->home != NULL && strcmp(b->a->home, "/") == 0) {
 		md_logf(b->log, LOG_ERR, "cannot create %s: the home of %s is /: refused",
 			b->path, b->a->user);
 		return MD_ERR_REFUSED;
 	}
 	/* Directories above a home are root's (0755), as /home is. */
-	if (home_idx > 0 && (ssize_t)missing < home_idx && geteuid() != 0) {
+	if (home_idx > 0 && (ssize_t)missing < home_idx && b->euid != 0) {
 		md_logf(b->log, LOG_ERR, "cannot create %s: directories above the home %s are "
 			"missing and only root may make them", b->path, b->a->home);
 		return MD_ERR_SYSTEM;
@@ -1238,74 +1279,119 @@ static enum md_result create_missing(const struct build *b, int fd, const struct
 			"createhome is not set", b->a->home, b->a->user);
 		return MD_ERR_SYSTEM;
 	}
+	return MD_OK;
+}
+
+static struct step create_missing(const struct build *b, int fd, const struct path *sp,
+				  size_t missing, const struct md_context *ctx)
+{
+	ssize_t home_idx = home_index(b->a, sp);
+	enum md_result r = may_create(b, missing, home_idx);
+	struct step st;
+
+	if (r != MD_OK)
+		return step_done(r);
 	if (b->o->creator != NULL) {
-		if ((r = run_creator(b, ctx)) != MD_OK)
-			return r;
-		*lost = true; /* walk again: verify what the creator made */
-		return MD_OK;
+		r = run_creator(b, ctx);
+		/* walk again: verify what the creator made */
+		return r == MD_OK ? step_again() : step_done(r);
 	}
-	r = build_tree(b, fd, sp, missing, home_idx, lost);
-	if (r == MD_OK && !*lost)
+	st = build_tree(b, fd, sp, missing, home_idx);
+	if (st.r == MD_OK && !st.again)
 		md_logf(b->log, LOG_NOTICE, "created maildir %s for %s (uid %lu)", b->path,
 			b->a->user, (unsigned long)b->a->uid);
+	return st;
+}
+
+/*
+ * The maildir exists, open on fd: completes it, or in a check (or once the
+ * creator said it made it) tells what it lacks.
+ */
+static enum md_result complete(const struct build *b, int fd, bool check_only,
+			       bool creator_ran, enum md_done *done)
+{
+	enum md_result r;
+
+	if (looks_complete(b, fd))
+		return MD_OK;
+	if (check_only || creator_ran) {
+		report_missing(b, fd, check_only ? LOG_NOTICE : LOG_ERR);
+		return check_only ? MD_MISSING : MD_ERR_SYSTEM;
+	}
+	r = repair(b, fd);
+	if (r == MD_OK && *done == MD_DONE_NOTHING)
+		*done = MD_DONE_COMPLETED;
 	return r;
+}
+
+/* A check finds a component missing: what the real run would do about it. */
+static enum md_result check_missing(const struct build *b, const struct path *sp,
+				    size_t missing)
+{
+	enum md_result r = may_create(b, missing, home_index(b->a, sp));
+
+	if (r != MD_OK)
+		return r;
+	md_logf(b->log, LOG_NOTICE, "maildir %s is missing", b->path);
+	return MD_MISSING;
 }
 
 enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			 const char *path, const struct md_context *ctx,
-			 bool check_only, const struct md_log *log)
+			 bool check_only, enum md_done *done, const struct md_log *log)
 {
-	struct build b = { o, a, log, path, geteuid() == 0 || a->gid != getegid(), false };
-	enum md_result r = MD_OK;
+	uid_t euid = geteuid();
+	struct build b = { o, a, log, path, euid, euid == 0 || a->gid != getegid(), false };
 	struct path sp;
 	const char *why;
 	bool creator_ran = false;
 	int attempt;
 
+	*done = MD_DONE_NOTHING;
 	if (!split_path(path, &sp, &why)) {
 		md_logf(log, LOG_ERR, "maildir %s %s: refused", path, why);
 		return MD_ERR_REFUSED;
 	}
-	if (geteuid() != 0 && geteuid() != a->uid) {
+	if (euid != 0 && euid != a->uid) {
 		md_logf(log, LOG_ERR, "maildir %s: running as uid %lu cannot create for uid %lu",
-			path, (unsigned long)geteuid(), (unsigned long)a->uid);
+			path, (unsigned long)euid, (unsigned long)a->uid);
 		return MD_ERR_SYSTEM;
 	}
 	for (attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-		size_t missing;
-		bool lost;
-		int fd = walk(&b, &sp, &missing, &r);
+		struct walked w = walk(&b, &sp);
+		enum md_result r;
+		struct step st;
 
-		if (fd == WALK_AGAIN)
+		if (w.step.again)
 			continue;
-		if (fd < 0)
-			return r;
-		if (missing == sp.n) {
-			if (!looks_complete(&b, fd))
-				r = check_only ? MD_MISSING : creator_ran ? MD_ERR_SYSTEM :
-				    repair(&b, fd);
-			if (r != MD_OK && (check_only || creator_ran))
-				report_missing(&b, fd);
-			close(fd);
+		if (w.step.r != MD_OK)
+			return w.step.r;
+		if (w.missing == sp.n) {
+			r = complete(&b, w.fd, check_only, creator_ran, done);
+			close(w.fd);
 			if (r == MD_OK && creator_ran)
 				md_logf(log, LOG_NOTICE, "created maildir %s for %s (uid %lu) with creator %s",
 					path, a->user, (unsigned long)a->uid, o->creator);
 			return r;
 		}
 		if (check_only || creator_ran) {
-			md_logf(log, LOG_ERR, "maildir %s %s", path, creator_ran ?
-				"is still missing after the creator exited 0" : "is missing");
-			close(fd);
-			return check_only ? MD_MISSING : MD_ERR_SYSTEM;
+			close(w.fd);
+			if (check_only)
+				return check_missing(&b, &sp, w.missing);
+			md_logf(log, LOG_ERR, "maildir %s is still missing after the creator exited 0",
+				path);
+			return MD_ERR_SYSTEM;
 		}
-		r = create_missing(&b, fd, &sp, missing, ctx, &lost);
+		st = create_missing(&b, w.fd, &sp, w.missing, ctx);
 		creator_ran = o->creator != NULL;
-		close(fd);
+		close(w.fd);
+		if (st.r == MD_OK)
+			*done = MD_DONE_CREATED;
 		/* A tree of ours that was renamed into place whole was complete
 		 * and private until then: only a lost race or a creator's work
 		 * needs another look. */
-		if (r != MD_OK || (!lost && !creator_ran))
-			return r;
+		if (st.r != MD_OK || !st.again)
+			return st.r;
 		md_logf(log, LOG_DEBUG, "maildir %s: verifying after %s", path,
 			creator_ran ? "the creator" : "a concurrent creation");
 	}

@@ -187,25 +187,6 @@ static const char *check_quota(const char *q, bool *nonzero)
 	return seen_s || seen_c ? NULL : "expected e.g. 1073741824S,10000C";
 }
 
-enum opt_kind { OPT_FLAG, OPT_STRING };
-
-struct opt_def {
-	const char *name;
-	enum opt_kind kind;
-};
-
-static const struct opt_def opt_defs[] = {
-	{ "maildir", OPT_STRING },   { "owner", OPT_STRING },
-	{ "group", OPT_STRING },     { "mode", OPT_STRING },
-	{ "homemode", OPT_STRING },  { "folders", OPT_STRING },
-	{ "quota", OPT_STRING },     { "skel", OPT_STRING },
-	{ "creator", OPT_STRING },   { "timeout", OPT_STRING },
-	{ "config", OPT_STRING },    { "subscribe", OPT_FLAG },
-	{ "createhome", OPT_FLAG },  { "creator_root", OPT_FLAG },
-	{ "debug", OPT_FLAG },       { "quiet", OPT_FLAG },
-	{ "utf8", OPT_FLAG },        { "layout", OPT_STRING },
-};
-
 static enum md_result bad_value(const struct md_log *log, const char *name,
 				const char *value, const char *why)
 {
@@ -216,115 +197,163 @@ static enum md_result bad_value(const struct md_log *log, const char *name,
 	return MD_ERR_CONFIG;
 }
 
-static enum md_result set_string(struct md_options *o, const char *name,
-				 const char *v, const struct md_log *log)
-{
-	const char *why;
+/* How a value is checked and stored; the table below says where. */
+enum opt_kind {
+	OPT_FLAG,      /* bool, no value */
+	OPT_TEMPLATE,  /* const char *, %-escapes checked */
+	OPT_NAME,      /* const char *, one path component */
+	OPT_MODE,      /* mode_t */
+	OPT_FOLDERS,   /* const char *, NULL when empty */
+	OPT_LAYOUT,    /* bool: fs rather than maildir++ */
+	OPT_QUOTA,     /* const char *, and quota_file */
+	OPT_PATH,      /* const char *, absolute */
+	OPT_TIMEOUT,   /* unsigned seconds */
+	OPT_CONFIG,    /* only on the PAM line, handled by md_options_parse */
+};
 
-	if (strcmp(name, "maildir") == 0) {
-		if (*v == '\0' || has_control(v) || !valid_template(v))
-			return bad_value(log, name, v,
-					 "empty, a control character or an unknown %-escape "
-					 "(known: %u %n %d %h %U %%)");
-		o->maildir = v;
-	} else if (strcmp(name, "owner") == 0 || strcmp(name, "group") == 0) {
+struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+	size_t field;  /* offsetof in struct md_options */
+};
+
+#define FIELD(m) offsetof(struct md_options, m)
+static const struct opt_def opt_defs[] = {
+	{ "maildir", OPT_TEMPLATE, FIELD(maildir) },
+	{ "owner", OPT_NAME, FIELD(owner) },
+	{ "group", OPT_NAME, FIELD(group) },
+	{ "mode", OPT_MODE, FIELD(mode) },
+	{ "homemode", OPT_MODE, FIELD(homemode) },
+	{ "folders", OPT_FOLDERS, FIELD(folders) },
+	{ "quota", OPT_QUOTA, FIELD(quota) },
+	{ "skel", OPT_PATH, FIELD(skel) },
+	{ "creator", OPT_PATH, FIELD(creator) },
+	{ "timeout", OPT_TIMEOUT, FIELD(timeout) },
+	{ "config", OPT_CONFIG, 0 },
+	{ "layout", OPT_LAYOUT, FIELD(layout_fs) },
+	{ "subscribe", OPT_FLAG, FIELD(subscribe) },
+	{ "createhome", OPT_FLAG, FIELD(createhome) },
+	{ "creator_root", OPT_FLAG, FIELD(creator_root) },
+	{ "debug", OPT_FLAG, FIELD(debug) },
+	{ "quiet", OPT_FLAG, FIELD(quiet) },
+	{ "utf8", OPT_FLAG, FIELD(utf8) },
+};
+#undef FIELD
+
+/* Why v is not a valid value of kind, or NULL. */
+static const char *check_value(enum opt_kind kind, const char *v)
+{
+	switch (kind) {
+	case OPT_TEMPLATE:
+		return *v == '\0' || has_control(v) || !valid_template(v) ?
+		       "empty, a control character or an unknown %-escape "
+		       "(known: %u %n %d %h %U %%)" : NULL;
+	case OPT_LAYOUT:
+		return strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0 ?
+		       "maildir++ (the default) or fs expected" : NULL;
+	case OPT_PATH:
+		return v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX ?
+		       "an absolute path is required" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static enum md_result set_value(struct md_options *o, const struct opt_def *d,
+				const char *v, const struct md_log *log)
+{
+	void *field = (char *)o + d->field;
+	const char *why = check_value(d->kind, v), *bad;
+	size_t badlen;
+	unsigned t;
+
+	if (why != NULL)
+		return bad_value(log, d->name, v, why);
+	switch (d->kind) {
+	case OPT_NAME:
 		if (!valid_name(v, &why))
-			return bad_value(log, name, v, why);
-		*(name[0] == 'o' ? &o->owner : &o->group) = v;
-	} else if (strcmp(name, "mode") == 0 || strcmp(name, "homemode") == 0) {
-		if (!parse_mode(v, name[0] == 'm' ? &o->mode : &o->homemode))
-			return bad_value(log, name, v,
+			return bad_value(log, d->name, v, why);
+		*(const char **)field = v;
+		break;
+	case OPT_MODE:
+		if (!parse_mode(v, field))
+			return bad_value(log, d->name, v,
 					 "an octal mode with u=rwx, no group or other write, "
 					 "no setuid/setgid bit is required");
-	} else if (strcmp(name, "folders") == 0) {
-		const char *bad;
-		size_t badlen;
+		break;
+	case OPT_FOLDERS:
 		/* The form on disk is known once every option is: utf8 may come
 		 * later.  Here what neither form can hold; the rest at check. */
 		if (*v != '\0' &&
 		    (why = check_folder_list(v, FOLD_UTF8, false, &bad, &badlen)) != NULL)
 			return bad_folder(log, bad, badlen, why);
-		o->folders = *v != '\0' ? v : NULL;
-	} else if (strcmp(name, "layout") == 0) {
-		if (strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0)
-			return bad_value(log, name, v, "maildir++ (the default) or fs expected");
-		o->layout_fs = v[0] == 'f';
-	} else if (strcmp(name, "quota") == 0) {
+		*(const char **)field = *v != '\0' ? v : NULL;
+		break;
+	case OPT_LAYOUT:
+		*(bool *)field = strcmp(v, "fs") == 0;
+		break;
+	case OPT_QUOTA:
 		if ((why = check_quota(v, &o->quota_file)) != NULL)
-			return bad_value(log, name, v, why);
-		o->quota = v;
-	} else if (strcmp(name, "skel") == 0 || strcmp(name, "creator") == 0) {
-		if (v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX)
-			return bad_value(log, name, v, "an absolute path is required");
-		*(name[0] == 's' ? &o->skel : &o->creator) = v;
-	} else if (strcmp(name, "config") == 0) {
+			return bad_value(log, d->name, v, why);
+		*(const char **)field = v;
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_uint(v, MD_MAX_TIMEOUT, &t) || t == 0)
+			return bad_value(log, d->name, v, "seconds from 1 to 3600 expected");
+		*(unsigned *)field = t;
+		break;
+	case OPT_CONFIG:
 		md_logf(log, LOG_ERR, "option config=%s: only allowed on the PAM line", v);
 		return MD_ERR_CONFIG;
-	} else if (strcmp(name, "timeout") == 0) {
-		unsigned t;
-		if (!parse_uint(v, MD_MAX_TIMEOUT, &t) || t == 0)
-			return bad_value(log, name, v, "seconds from 1 to 3600 expected");
-		o->timeout = t;
+	case OPT_TEMPLATE:
+	case OPT_PATH:
+		*(const char **)field = v;
+		break;
+	case OPT_FLAG:
+		break;
 	}
 	return MD_OK;
 }
 
-static void set_flag(struct md_options *o, const char *name)
+/* The option arg ("name=value" or "name") names, or NULL. */
+static const struct opt_def *find_option(const char *arg)
 {
-	if (strcmp(name, "subscribe") == 0)
-		o->subscribe = true;
-	else if (strcmp(name, "createhome") == 0)
-		o->createhome = true;
-	else if (strcmp(name, "creator_root") == 0)
-		o->creator_root = true;
-	else if (strcmp(name, "debug") == 0)
-		o->debug = true;
-	else if (strcmp(name, "quiet") == 0)
-		o->quiet = true;
-	else if (strcmp(name, "utf8") == 0)
-		o->utf8 = true;
+	size_t nlen = strcspn(arg, "="), i;
+
+	for (i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
+		if (strlen(opt_defs[i].name) == nlen && strncmp(opt_defs[i].name, arg, nlen) == 0)
+			return &opt_defs[i];
+	return NULL;
 }
 
-/*
- * from_file: the line came from a config file; an unknown one is then not
- * echoed to the log, whatever file that turns out to be.
- */
-static enum md_result set_option(struct md_options *o, const char *arg,
-				 const struct md_log *log, bool from_file)
+static enum md_result set_option(struct md_options *o, const struct opt_def *d,
+				 const char *arg, const struct md_log *log)
 {
 	const char *eq = strchr(arg, '=');
-	size_t nlen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-	char name[16], buf[128];
-	size_t i;
 
-	for (i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++) {
-		const struct opt_def *d = &opt_defs[i];
-		if (strlen(d->name) != nlen || strncmp(d->name, arg, nlen) != 0)
-			continue;
-		memcpy(name, d->name, nlen + 1);
-		if (d->kind == OPT_FLAG) {
-			if (eq != NULL)
-				return bad_value(log, name, eq + 1, "takes no value");
-			set_flag(o, name);
-			return MD_OK;
-		}
-		if (eq == NULL) {
-			md_logf(log, LOG_ERR, "option %s needs a value (%s=...)", name, name);
-			return MD_ERR_CONFIG;
-		}
-		return set_string(o, name, eq + 1, log);
+	if (d->kind == OPT_FLAG) {
+		if (eq != NULL)
+			return bad_value(log, d->name, eq + 1, "takes no value");
+		*(bool *)((char *)o + d->field) = true;
+		return MD_OK;
 	}
-	if (!from_file) /* the caller says where, without the content */
-		md_logf(log, LOG_ERR, "unknown option \"%s\" ignored",
-			printable(arg, buf, sizeof buf));
-	o->unknown++;
-	return MD_OK;
+	if (eq == NULL) {
+		md_logf(log, LOG_ERR, "option %s needs a value (%s=...)", d->name, d->name);
+		return MD_ERR_CONFIG;
+	}
+	return set_value(o, d, eq + 1, log);
 }
 
 enum md_result md_option_set(struct md_options *o, const char *arg,
 			     const struct md_log *log)
 {
-	return set_option(o, arg, log, false);
+	const struct opt_def *d = find_option(arg);
+	char buf[128];
+
+	if (d != NULL)
+		return set_option(o, d, arg, log);
+	md_logf(log, LOG_ERR, "unknown option \"%s\" ignored", printable(arg, buf, sizeof buf));
+	return MD_OK;
 }
 
 /* Reads a whole configuration file that only root (or we) can change. */
@@ -335,8 +364,8 @@ static char *read_config(const char *path, const struct md_log *log)
 	ssize_t n = 0, r;
 	int fd;
 
-	fd = open_trusted(path, "option config:", O_RDONLY | O_NOCTTY | O_NONBLOCK, &st, log);
-	if (fd < 0)
+	if (open_trusted(path, "option config:", O_RDONLY | O_NOCTTY | O_NONBLOCK, geteuid(),
+			 &st, &fd, log) != TRUST_OK)
 		return NULL;
 	if (st.st_size >= MAX_CONFIG) {
 		md_logf(log, LOG_ERR, "option config: %s is larger than 64 KiB", path);
@@ -387,6 +416,7 @@ static char *trim(char *s)
 enum md_result md_options_load(struct md_options *o, const char *path,
 			       const struct md_log *log)
 {
+	const struct opt_def *d;
 	enum md_result r = MD_OK;
 	char *line, *next;
 	unsigned lineno = 0;
@@ -402,6 +432,7 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 	o->config_text = read_config(path, log);
 	if (o->config_text == NULL)
 		return MD_ERR_CONFIG;
+	o->config = path;
 	for (line = o->config_text; line != NULL && r == MD_OK; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
@@ -413,36 +444,18 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 		if (strncmp(line, "config=", 7) == 0) {
 			md_logf(log, LOG_ERR, "%s:%u: config= cannot be nested", path, lineno);
 			r = MD_ERR_CONFIG;
-		} else {
-			unsigned unknown = o->unknown;
-			if ((r = set_option(o, line, log, true)) != MD_OK)
-				md_logf(log, LOG_ERR, "%s:%u: invalid line", path, lineno);
-			else if (o->unknown != unknown)
-				md_logf(log, LOG_ERR, "%s:%u: unknown option ignored", path, lineno);
+		} else if ((d = find_option(line)) == NULL) {
+			/* not echoed: whatever file that turns out to be */
+			md_logf(log, LOG_ERR, "%s:%u: unknown option ignored", path, lineno);
+		} else if ((r = set_option(o, d, line, log)) != MD_OK) {
+			md_logf(log, LOG_ERR, "%s:%u: invalid line", path, lineno);
 		}
 	}
 	return r;
 }
 
-enum md_result md_options_parse(struct md_options *o, int argc,
-				const char **argv, const struct md_log *log)
-{
-	enum md_result r;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "config=", 7) == 0 &&
-		    (r = md_options_load(o, argv[i] + 7, log)) != MD_OK)
-			return r;
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "config=", 7) != 0 &&
-		    (r = md_option_set(o, argv[i], log)) != MD_OK)
-			return r;
-	return md_options_check(o, log);
-}
-
-enum md_result md_options_check(const struct md_options *o,
-				const struct md_log *log)
+/* What can only be checked once every option is known. */
+static enum md_result check_options(const struct md_options *o, const struct md_log *log)
 {
 	const char *bad, *why;
 	size_t badlen;
@@ -460,3 +473,53 @@ enum md_result md_options_check(const struct md_options *o,
 	return MD_OK;
 }
 
+/*
+ * The default file is read when it exists.  "Exists" is lstat's answer: a
+ * symlink left there (dangling or not) is then refused by the trusted open,
+ * never silently taken for no file.
+ */
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+/* argv's config=FILE, else the default file when it exists, else none. */
+static enum md_result load_config(struct md_options *o, int argc, const char **argv,
+				  const char *default_config, const struct md_log *log)
+{
+	enum md_result r;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) == 0 &&
+		    (r = md_options_load(o, argv[i] + 7, log)) != MD_OK)
+			return r;
+	if (o->config == NULL && default_config != NULL && exists(default_config))
+		return md_options_load(o, default_config, log);
+	return MD_OK;
+}
+
+enum md_result md_options_parse(struct md_options *o, int argc, const char **argv,
+				const char *default_config, unsigned flags,
+				const struct md_log *log)
+{
+	enum md_result r = load_config(o, argc, argv, default_config, log);
+	char buf[128];
+	int i;
+
+	for (i = 0; i < argc && r == MD_OK; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0)
+			continue;
+		if ((flags & MD_STRICT) && find_option(argv[i]) == NULL) {
+			md_logf(log, LOG_ERR, "unknown option \"%s\"",
+				printable(argv[i], buf, sizeof buf));
+			r = MD_ERR_CONFIG;
+		} else {
+			r = md_option_set(o, argv[i], log);
+		}
+	}
+	o->no_sweep = (flags & MD_NO_SWEEP) != 0;
+	return r == MD_OK ? check_options(o, log) : r;
+}

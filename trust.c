@@ -227,10 +227,10 @@ bool split_path(const char *p, struct path *sp, const char **why)
 	return *why == NULL;
 }
 
-/* Owned by root (or by whoever runs us, for authmkhome as the user). */
-bool trusted_owner(const struct stat *st)
+/* Owned by root (or by euid, for authmkhome as the user). */
+bool trusted_owner(const struct stat *st, uid_t euid)
 {
-	return st->st_uid == 0 || st->st_uid == geteuid();
+	return st->st_uid == 0 || st->st_uid == euid;
 }
 
 /* Nobody else may write it; a sticky directory (/tmp) keeps root's entries
@@ -240,6 +240,11 @@ static bool only_owner_writes(const struct stat *st)
 	return (st->st_mode & 022) == 0 || (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX));
 }
 
+static bool right_type(const struct stat *st, bool want_dir)
+{
+	return want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode);
+}
+
 /*
  * Walks path from "/" through directories that are root's and writable by
  * nobody else (no symlink anywhere), then looks at the last component with
@@ -247,56 +252,58 @@ static bool only_owner_writes(const struct stat *st)
  * directory (want_dir true) is ever opened, so a device, a FIFO or a socket
  * named by the administrator is refused without being touched.  The opened
  * object is checked again with fstat.  final_flags open the last component
- * (O_PATH to only look); its stat goes to *st.  Returns the fd, or after
- * logging why TRUST_REFUSED (an unsafe or missing path: the configuration's
- * fault) or TRUST_SYSERR (an I/O error, no memory, ...).
+ * (O_PATH to only look); the fd goes to *fd, its stat to *st.  What is not
+ * TRUST_OK is logged.
  */
-int open_trusted_as(const char *path, const char *what, bool want_dir,
-			   int final_flags, struct stat *st, const struct md_log *log)
+enum trust_result open_trusted_as(const char *path, const char *what, bool want_dir,
+				  int final_flags, uid_t euid, struct stat *st, int *fd,
+				  const struct md_log *log)
 {
 	struct path sp;
 	const char *why;
 	size_t i;
-	int fd, next;
+	int cur, next;
 
 	if (!split_path(path, &sp, &why)) {
 		md_logf(log, LOG_ERR, "%s %s %s", what, path, why);
 		return TRUST_REFUSED;
 	}
-	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	for (i = 0; fd >= 0; i++) {
+	cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; cur >= 0; i++) {
 		bool last = i + 1 == sp.n;
-		if (fstat(fd, st) < 0) {
+		if (fstat(cur, st) < 0) {
 			md_logf(log, LOG_ERR, "%s cannot look at %s: %s", what, path, strerror(errno));
-			close(fd);
+			close(cur);
 			return TRUST_SYSERR;
 		}
-		if (!trusted_owner(st) || !only_owner_writes(st)) {
+		if (!trusted_owner(st, euid) || !only_owner_writes(st)) {
 			md_logf(log, LOG_ERR, "%s %s: %s is not owned by root or is writable by "
 				"others: refused", what, path, i == 0 ? "/" : sp.comp[i - 1]);
-			close(fd);
+			close(cur);
 			return TRUST_REFUSED;
 		}
 		if (i == sp.n) {
-			if (want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))
-				return fd;
+			if (right_type(st, want_dir)) {
+				*fd = cur;
+				return TRUST_OK;
+			}
 			md_logf(log, LOG_ERR, "%s %s changed while it was opened: refused", what,
 				path);
-			close(fd);
+			close(cur);
 			return TRUST_REFUSED;
 		}
-		if (last && fstatat(fd, sp.comp[i], st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !(want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode))) {
+		if (last && fstatat(cur, sp.comp[i], st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !right_type(st, want_dir)) {
 			md_logf(log, LOG_ERR, "%s %s is %s: refused", what, path,
 				S_ISLNK(st->st_mode) ? "a symlink" : want_dir ?
 				"not a directory" : "not a regular file");
-			close(fd);
+			close(cur);
 			return TRUST_REFUSED;
 		}
-		next = openat(fd, sp.comp[i], O_NOFOLLOW | O_CLOEXEC | (last ?
+		next = openat(cur, sp.comp[i], O_NOFOLLOW | O_CLOEXEC | (last ?
 			      final_flags | O_NONBLOCK | O_NOCTTY : O_PATH | O_DIRECTORY));
-		close(fd);
-		fd = next;
+		close(cur);
+		cur = next;
 	}
 	if (errno == ELOOP || errno == ENOTDIR) {
 		md_logf(log, LOG_ERR, "%s %s: a symlink or a file on its path: refused", what, path);
@@ -306,15 +313,12 @@ int open_trusted_as(const char *path, const char *what, bool want_dir,
 	return errno == ENOENT ? TRUST_REFUSED : TRUST_SYSERR;
 }
 
-/* A file that decides what runs and how (a config file, the creator). */
-int open_trusted(const char *path, const char *what, int final_flags,
-			struct stat *st, const struct md_log *log)
+enum trust_result open_trusted(const char *path, const char *what, int final_flags,
+			       uid_t euid, struct stat *st, int *fd,
+			       const struct md_log *log)
 {
-	return open_trusted_as(path, what, false, final_flags, st, log);
+	return open_trusted_as(path, what, false, final_flags, euid, st, fd, log);
 }
-
-/* ------------------------------------------------------------------ */
-/* Credentials for one thread                                          */
 
 void restore_fs(const struct fsids *saved)
 {
@@ -331,10 +335,10 @@ void restore_fs(const struct fsids *saved)
  * pam_modutil_drop_priv checks; when the change did not take, the old ids
  * are put back and the caller must not act, or it would act as root.
  */
-bool become_fs(struct fsids *saved, uid_t uid, gid_t gid)
+bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 {
 	saved->changed = false;
-	if (geteuid() != 0 || uid == 0)
+	if (euid != 0 || uid == 0)
 		return true;
 	saved->gid = (gid_t)setfsgid(gid);
 	saved->uid = (uid_t)setfsuid(uid);
@@ -377,15 +381,16 @@ struct dirent *next_entry(DIR *d)
  * the owner of the directory that holds it, so that nothing a user could
  * have moved in is deleted with root's rights.  Bounded in depth.
  */
-int remove_dir_at(int dfd, const char *name, const struct stat *want, int depth);
+int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
+		  int depth);
 
 /* Unlinks name from dfd with the rights of dfd's owner. */
-static int unlink_as(int dfd, const char *name, int flags, uid_t uid, gid_t gid)
+static int unlink_as(int dfd, const char *name, int flags, uid_t euid, uid_t uid, gid_t gid)
 {
 	struct fsids saved;
 	int rc, e;
 
-	if (!become_fs(&saved, uid, gid)) {
+	if (!become_fs(&saved, euid, uid, gid)) {
 		errno = EPERM;
 		return -1;
 	}
@@ -405,7 +410,7 @@ bool same_entry(int dfd, const char *name, const struct stat *want)
 }
 
 /* Empties the directory open on fd, which is on device dev. */
-int empty_dir(int fd, dev_t dev, int depth)
+int empty_dir(int fd, dev_t dev, uid_t euid, int depth)
 {
 	struct dirent *de;
 	struct stat dst;
@@ -420,8 +425,8 @@ int empty_dir(int fd, dev_t dev, int depth)
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			rc = -1;
 		else if (S_ISDIR(st.st_mode) ? st.st_dev != dev ||
-			 remove_dir_at(fd, de->d_name, &st, depth + 1) < 0 :
-			 unlink_as(fd, de->d_name, 0, dst.st_uid, dst.st_gid) < 0)
+			 remove_dir_at(fd, de->d_name, &st, euid, depth + 1) < 0 :
+			 unlink_as(fd, de->d_name, 0, euid, dst.st_uid, dst.st_gid) < 0)
 			rc = -1;
 	}
 	if (errno != 0)
@@ -432,7 +437,8 @@ int empty_dir(int fd, dev_t dev, int depth)
 
 /* Removes directory name of dfd, which must still be the one described by
  * want, and everything in it. */
-int remove_dir_at(int dfd, const char *name, const struct stat *want, int depth)
+int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
+		  int depth)
 {
 	struct stat st, pst;
 	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -441,10 +447,10 @@ int remove_dir_at(int dfd, const char *name, const struct stat *want, int depth)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino)
-		rc = empty_dir(fd, want->st_dev, depth);
+		rc = empty_dir(fd, want->st_dev, euid, depth);
 	close(fd);
 	if (rc < 0 || fstat(dfd, &pst) < 0 || !same_entry(dfd, name, want))
 		return -1;
-	return unlink_as(dfd, name, AT_REMOVEDIR, pst.st_uid, pst.st_gid);
+	return unlink_as(dfd, name, AT_REMOVEDIR, euid, pst.st_uid, pst.st_gid);
 }
 
