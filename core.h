@@ -42,6 +42,14 @@
  */
 #define POPULATED_NAME "pam_mkmaildir.populated"
 #define FOLDER_BUF (FOLD_NAME_MAX + 2)   /* ".name" and its NUL */
+/*
+ * Deeper than any tree a build makes, so that a failed build can always be
+ * removed: every component of the path, the skel's directories below the
+ * home (copy_skel) and a layout=fs folder of one-letter levels with its
+ * cur/new/tmp.  One descriptor per level is held.
+ */
+#define SKEL_DEPTH 16
+#define REMOVE_DEPTH (MAX_COMPONENTS + SKEL_DEPTH + FOLD_NAME_MAX / 2 + 2)
 
 /* ---- trust.c: untrusted text ---- */
 

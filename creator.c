@@ -71,8 +71,10 @@ struct spawn {
 };
 
 /* What the supervisor reports instead of a wait status when the creator
- * ran out of time (no wait status is -1). */
+ * ran out of time, or was not started because its descendants could not be
+ * found afterwards (no wait status is negative). */
 #define CREATOR_TIMED_OUT (-1)
+#define CREATOR_NO_PROC (-2)
 /* How long after the deadline the host waits for the supervisor's report
  * before it kills the supervisor itself. */
 #define SUPERVISOR_GRACE_MS 10000
@@ -140,38 +142,57 @@ static void close_all_but(int a, int b)
  * children listed in /proc, then whatever their death orphans onto us,
  * until none is left.  Only system calls: no allocation after a clone.
  */
+/* /proc/self/task/TID/children of the calling thread. */
+static void children_path(char *path, size_t len)
+{
+	snprintf(path, len, "/proc/self/task/%ld/children", (long)syscall(SYS_gettid));
+}
+
+/*
+ * SIGKILLs every child listed in the children file, read to its end: a pid
+ * cut at a read boundary is carried over, never taken for a shorter one.
+ * False when the file cannot be read.
+ */
+static bool kill_listed_children(const char *path)
+{
+	char buf[4096];
+	long pid = 0;
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	while ((len = read(fd, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < len; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+				continue;
+			}
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			pid = 0;
+		}
+	}
+	close(fd);
+	if (len < 0)
+		return false;
+	if (pid > 0)
+		kill((pid_t)pid, SIGKILL);
+	return true;
+}
+
 static void kill_descendants(void)
 {
-	char path[64] = "/proc/self/task/", buf[4096];
-	size_t n = strlen(path);
-	long tid = syscall(SYS_gettid), div;
+	char path[64];
 	int round;
 
-	for (div = 1; tid / div >= 10; div *= 10)
-		;
-	for (; div > 0; div /= 10)
-		path[n++] = (char)('0' + tid / div % 10);
-	memcpy(path + n, "/children", sizeof "/children");
+	children_path(path, sizeof path);
 	/* Bounded: never keep the login waiting for something unkillable. */
 	for (round = 0; round < 2000; round++) {
 		struct timespec ms = { 0, 1000000 };
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-		long pid = 0;
 		pid_t w;
-		if (fd >= 0)
-			close(fd);
-		if (len < 0)
+		if (!kill_listed_children(path))
 			return;
-		buf[len] = ' ';
-		for (ssize_t i = 0; i <= len; i++) {
-			if (buf[i] >= '0' && buf[i] <= '9') {
-				pid = pid * 10 + (buf[i] - '0');
-			} else if (pid > 0) {
-				kill((pid_t)pid, SIGKILL);
-				pid = 0;
-			}
-		}
 		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
 		if (w < 0 && errno == ECHILD)
@@ -221,9 +242,11 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 		unsigned long mask;
 	} dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t chld;
+	char path[64];
 	int sig, status = 126 << 8;
 	pid_t pid;
 
+	children_path(path, sizeof path);
 	for (sig = 1; sig <= 64; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
@@ -235,6 +258,14 @@ static void __attribute__((noreturn)) creator_supervisor(const struct spawn *s)
 	/* Orphans of the creator, even those in a session of their own, become
 	 * our children, so that none of them outlives the login. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L);
+	/* Without a children file (no /proc, or a kernel without it) a process
+	 * that left the session could not be found again: start nothing. */
+	if (!kill_listed_children(path)) {
+		status = CREATOR_NO_PROC;
+		if (write(s->status, &status, sizeof status) < 0)
+			_exit(1);
+		_exit(0);
+	}
 	pid = raw_clone(SIGCHLD);
 	if (pid == 0)
 		creator_exec(s);
@@ -440,6 +471,12 @@ static enum md_result supervise_creator(const struct build *b, const struct md_c
 		md_logf(b->log, LOG_ERR, "creator %s for %s killed after %u s timeout%s",
 			o->creator, a->user, o->timeout, timed_out ?
 			" (its supervisor did not answer)" : ", with all its processes");
+		return MD_ERR_SYSTEM;
+	}
+	if (slen == sizeof status && status == CREATOR_NO_PROC) {
+		md_logf(b->log, LOG_ERR, "creator %s for %s not started: /proc/self/task/*/children "
+			"cannot be read, so processes it leaves behind could not be found "
+			"(mount /proc)", o->creator, a->user);
 		return MD_ERR_SYSTEM;
 	}
 	if (slen < sizeof status) {

@@ -481,6 +481,11 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 			md_logf(b->log, LOG_WARNING, "skel entry %s (uid %lu) is not root's: "
 				"not copied into %s", de->d_name, (unsigned long)st.st_uid,
 				b->path);
+		} else if (S_ISDIR(st.st_mode) && (st.st_mode & 022) != 0) {
+			/* Anyone could have linked or put anything in it. */
+			md_logf(b->log, LOG_WARNING, "skel directory %s is writable by others "
+				"(mode %04o): not copied into %s", de->d_name,
+				(unsigned)(st.st_mode & 07777), b->path);
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_file(b, sfd, dfd, de->d_name, &st);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -492,7 +497,7 @@ static enum md_result copy_skel(const struct build *b, int sfd, int dfd, int dep
 				 (b->chown && fchownat(dfd, de->d_name, b->a->uid, b->a->gid,
 							AT_SYMLINK_NOFOLLOW) < 0))
 				r = sys_error(b, "cannot copy skel link into", de->d_name);
-		} else if (S_ISDIR(st.st_mode) && depth < 16) {
+		} else if (S_ISDIR(st.st_mode) && depth < SKEL_DEPTH) {
 			int s2 = openat(sfd, de->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			int d2 = -1;
@@ -606,15 +611,27 @@ static void lock_name(char *buf, size_t len, const char *id)
 	snprintf(buf, len, "%s" LOCK_SUFFIX, id);
 }
 
-/* ID.lock: exactly ID_LEN lowercase hex digits and the suffix. */
-static bool is_lock_name(const char *s)
+/* Whether s starts with ID_LEN lowercase hex digits. */
+static bool has_id(const char *s)
 {
 	size_t i;
 
 	for (i = 0; i < ID_LEN; i++)
 		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
 			return false;
-	return strcmp(s + ID_LEN, LOCK_SUFFIX) == 0;
+	return true;
+}
+
+/* ID.lock: exactly ID_LEN lowercase hex digits and the suffix. */
+static bool is_lock_name(const char *s)
+{
+	return has_id(s) && strcmp(s + ID_LEN, LOCK_SUFFIX) == 0;
+}
+
+/* The only names the module ever makes in a staging directory. */
+static bool is_staging_entry(const char *s)
+{
+	return has_id(s) && (s[ID_LEN] == '\0' || strcmp(s + ID_LEN, LOCK_SUFFIX) == 0);
 }
 
 /*
@@ -627,10 +644,17 @@ static uid_t staging_owner(const struct build *b)
 	return b->euid;
 }
 
+/*
+ * The staging directory is never chmod-ed into shape: between mkdirat(2)
+ * and openat(2) a member of a group-writable parent can exchange another
+ * directory of root's in (RENAME_EXCHANGE), which must not lose its mode.
+ * One we made has no group, other or special bits (mkdirat's 0700 and a
+ * umask can only take bits away; root needs no permission bits).
+ */
 static bool staging_ok(const struct build *b, const struct stat *st, const struct stat *parent)
 {
 	return S_ISDIR(st->st_mode) && st->st_uid == staging_owner(b) &&
-	       (st->st_mode & 07777) == 0700 && st->st_dev == parent->st_dev;
+	       (st->st_mode & 07077) == 0 && st->st_dev == parent->st_dev;
 }
 
 /*
@@ -659,9 +683,6 @@ static int open_staging(const struct build *b, int pfd, struct stat *st, enum md
 		*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
 		return -1;
 	}
-	/* A umask may have taken bits from a directory we just made. */
-	if (made && fstat(fd, st) == 0 && st->st_uid == staging_owner(b))
-		fchmod(fd, 0700);
 	if (fstat(fd, st) < 0 || fstat(pfd, &pst) < 0) {
 		e = errno;
 		close(fd);
@@ -771,8 +792,16 @@ static void reclaim(const struct build *b, int sfd, const struct stat *sst, cons
 	drop_lock(sfd, claim, cfd);
 }
 
-/* Only the staging directory is read, never the parent: a few entries. */
-static void sweep(const struct build *b, int sfd, const struct stat *sst)
+/*
+ * Lists the staging directory (never the parent: a few entries) and, when
+ * reclaim_too, removes trees of builds that died.  False, with the name in
+ * foreign, when it holds a name the module never makes: then it is not
+ * ours, whoever owns it (a root 0700 lost+found a member renamed there),
+ * and nothing in it is touched.  The listing is cheap, so it is done even
+ * where sweeping is not (bulk runs).
+ */
+static bool sweep(const struct build *b, int sfd, const struct stat *sst, bool reclaim_too,
+		  char *foreign, size_t len)
 {
 	char names[SWEEP_MAX][ID_LEN + sizeof LOCK_SUFFIX];
 	struct dirent *de;
@@ -780,26 +809,36 @@ static void sweep(const struct build *b, int sfd, const struct stat *sst)
 	int i, n = 0;
 
 	if (d == NULL)
-		return;
-	while (n < SWEEP_MAX && (de = next_entry(d)) != NULL)
-		if (is_lock_name(de->d_name))
+		return true; /* not judged; a build then fails on its own */
+	while ((de = next_entry(d)) != NULL) {
+		if (!is_staging_entry(de->d_name)) {
+			snprintf(foreign, len, "%s", de->d_name);
+			closedir(d);
+			return false;
+		}
+		if (n < SWEEP_MAX && is_lock_name(de->d_name))
 			memcpy(names[n++], de->d_name, sizeof names[0]);
+	}
 	closedir(d);
-	for (i = 0; i < n; i++)
+	for (i = 0; reclaim_too && i < n; i++)
 		reclaim(b, sfd, sst, names[i]);
+	return true;
 }
 
 /*
  * Whether someone besides the parent's owner can rename entries in it: a
  * group- or world-writable directory without the sticky bit.
  */
+static bool renames_in(const struct stat *pst)
+{
+	return (pst->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pst->st_mode & S_ISVTX) == 0;
+}
+
 static bool others_rename_in(int pfd)
 {
 	struct stat pst;
 
-	if (fstat(pfd, &pst) < 0)
-		return true;
-	return (pst.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pst.st_mode & S_ISVTX) == 0;
+	return fstat(pfd, &pst) < 0 || renames_in(&pst);
 }
 
 /* The staging directory goes when it is empty, so that none is left in a
@@ -828,6 +867,7 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 {
 	enum md_result r = MD_OK;
 	bool swept = b->o->no_sweep;
+	char foreign[NAME_MAX + 1];
 	int attempt, e;
 
 	for (attempt = 0; sg->lock < 0 && attempt < STAGING_ATTEMPTS; attempt++) {
@@ -836,8 +876,14 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 			continue;
 		if (sg->sfd < 0)
 			return r;
-		if (!swept)
-			sweep(b, sg->sfd, &sg->sst);
+		if (!sweep(b, sg->sfd, &sg->sst, !swept, foreign, sizeof foreign)) {
+			md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent "
+				"holds \"%s\", which the module never makes: refused (someone who "
+				"can write the parent moved a directory there)", b->path, foreign);
+			close(sg->sfd);
+			sg->sfd = -1;
+			return MD_ERR_REFUSED;
+		}
 		swept = true;
 		/* Once our lock file is in it, the staging directory stays. */
 		if ((sg->lock = new_lock(sg->sfd, sg->id)) >= 0)
@@ -958,11 +1004,28 @@ static struct step step_again(void)
 	return (struct step){ MD_OK, true };
 }
 
+/*
+ * The rename into place never replaces anything: renameat(2) alone would
+ * silently remove an empty directory that someone who can write the parent
+ * put at the name (EEXIST, "again": the walk judges what is there).  Where
+ * the filesystem has no RENAME_NOREPLACE (GlusterFS's FUSE client answers
+ * EINVAL) the plain rename is the only one there is, and such an empty
+ * directory is replaced as before.
+ */
+static int rename_noreplace(int sfd, const char *id, int pfd, const char *name)
+{
+	int rc = renameat2(sfd, id, pfd, name, RENAME_NOREPLACE);
+
+	if (rc < 0 && (errno == EINVAL || errno == ENOSYS))
+		rc = renameat(sfd, id, pfd, name);
+	return rc;
+}
+
 /* The staged tree is complete: its top goes into place. */
 static struct step place(const struct build *b, int pfd, const struct path *sp, size_t first,
 			 struct staged *sg)
 {
-	if (renameat(sg->sfd, sg->id, pfd, sp->comp[first]) < 0) {
+	if (rename_noreplace(sg->sfd, sg->id, pfd, sp->comp[first]) < 0) {
 		if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOENT)
 			return step_done(sys_error(b, "cannot rename the new tree into place for",
 						   NULL));
@@ -1176,16 +1239,69 @@ static ssize_t home_index(const struct md_account *a, const struct path *sp)
 	return (ssize_t)hp.n - 1;
 }
 
+/* The parent of a maildir that exists, held by the walk. */
+struct parent {
+	int fd;
+	struct stat st;
+	bool known;           /* st describes fd (not so for "/") */
+};
+
+static void close_parent(struct parent *up)
+{
+	if (up->fd >= 0)
+		close(up->fd);
+	up->fd = -1;
+}
+
+/*
+ * A staging directory left in the parent of a maildir that exists (a build
+ * killed after its rename into place, or killed and then beaten by a
+ * retry) would stay for good, since no later login there builds: every
+ * login looks with one fstatat(2), and only when one of ours is there is
+ * it swept and dropped (drop_staging's rules).  In a parent where others
+ * can rename entries it stays anyway; there it is only opened while it
+ * holds trees.  A directory at the name that is not ours is left alone: a
+ * build would refuse it and say so.
+ */
+static void tidy_staging(const struct build *b, struct parent *up)
+{
+	struct staged sg = { .sfd = -1, .lock = -1, .top = -1 };
+	char foreign[NAME_MAX + 1];
+	struct stat st, pst;
+
+	if (up->fd < 0 || fstatat(up->fd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != staging_owner(b) || (st.st_mode & 07077) != 0 ||
+	    (st.st_nlink <= 2 && up->known && renames_in(&up->st)))
+		return;
+	sg.sfd = openat(up->fd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sg.sfd < 0)
+		return;
+	if (fstat(sg.sfd, &sg.sst) < 0 || fstat(up->fd, &pst) < 0 ||
+	    !staging_ok(b, &sg.sst, &pst)) {
+		close(sg.sfd);
+		return;
+	}
+	md_logf(b->log, LOG_DEBUG, "maildir %s: tidying the staging directory beside it", b->path);
+	if (sweep(b, sg.sfd, &sg.sst, !b->o->no_sweep, foreign, sizeof foreign))
+		drop_staging(b, up->fd, &sg);
+	else
+		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
+			"holds \"%s\", which the module never makes: left alone", b->path, foreign);
+	close(sg.sfd);
+}
+
 /* Where the walk ended. */
 struct walked {
 	struct step step;
 	int fd;           /* the deepest existing directory of the path */
 	size_t missing;   /* index of the first missing component, sp->n if none */
+	struct parent up; /* the maildir's parent when the maildir exists */
 };
 
 static struct walked walk_failed(enum md_result r)
 {
-	return (struct walked){ step_done(r), -1, 0 };
+	return (struct walked){ step_done(r), -1, 0, { .fd = -1 } };
 }
 
 /* A component that could not be opened on the way, but for ENOENT. */
@@ -1209,7 +1325,8 @@ static enum md_result walk_refused(const struct build *b, int fd, const char *na
  */
 static struct walked walk(const struct build *b, const struct path *sp)
 {
-	struct stat st;
+	struct parent up = { .fd = -1 };
+	struct stat st = { 0 };
 	size_t i;
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -1225,9 +1342,17 @@ static struct walked walk(const struct build *b, const struct path *sp)
 		if (next < 0 && errno != ESTALE) {
 			r = walk_refused(b, fd, sp->comp[i], errno);
 			close(fd);
+			close_parent(&up);
 			return walk_failed(r);
 		}
-		close(fd);
+		/* The maildir's parent is kept for a look at its staging name. */
+		if (i == sp->n - 1 && next >= 0) {
+			up.fd = fd;
+			up.st = st;
+			up.known = i > 0;
+		} else {
+			close(fd);
+		}
 		fd = next;
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			if (errno == ESTALE) {
@@ -1236,12 +1361,14 @@ static struct walked walk(const struct build *b, const struct path *sp)
 				 * rename: walk again. */
 				if (fd >= 0)
 					close(fd);
+				close_parent(&up);
 				md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again",
 					b->path);
-				return (struct walked){ step_again(), -1, 0 };
+				return (struct walked){ step_again(), -1, 0, { .fd = -1 } };
 			}
 			r = sys_error(b, "cannot inspect", NULL);
 			close(fd);
+			close_parent(&up);
 			return walk_failed(r);
 		}
 		if ((st.st_uid != 0 || i == sp->n - 1) && st.st_uid != b->a->uid) {
@@ -1249,10 +1376,13 @@ static struct walked walk(const struct build *b, const struct path *sp)
 				"uid %lu: refused", b->path, sp->comp[i],
 				(unsigned long)st.st_uid, (unsigned long)b->a->uid);
 			close(fd);
+			close_parent(&up);
 			return walk_failed(MD_ERR_REFUSED);
 		}
 	}
-	return (struct walked){ step_done(MD_OK), fd, i };
+	if (i < sp->n)
+		close_parent(&up);
+	return (struct walked){ step_done(MD_OK), fd, i, up };
 }
 
 /*
@@ -1368,6 +1498,9 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			return w.step.r;
 		if (w.missing == sp.n) {
 			r = complete(&b, w.fd, check_only, creator_ran, done);
+			if (r == MD_OK && !check_only)
+				tidy_staging(&b, &w.up);
+			close_parent(&w.up);
 			close(w.fd);
 			if (r == MD_OK && creator_ran)
 				md_logf(log, LOG_NOTICE, "created maildir %s for %s (uid %lu) with creator %s",

@@ -409,46 +409,69 @@ bool same_entry(int dfd, const char *name, const struct stat *want)
 	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
 }
 
-/* Empties the directory open on fd, which is on device dev. */
-int empty_dir(int fd, dev_t dev, uid_t euid, int depth)
+/* Removes entry name of the directory d (on device dev, owned by dst). */
+static int remove_entry(DIR *d, const char *name, const struct stat *dst, uid_t euid,
+			int depth)
+{
+	struct stat st;
+	int fd = dirfd(d);
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink_as(fd, name, 0, euid, dst->st_uid, dst->st_gid);
+	/* A mount point is never entered. */
+	if (st.st_dev != dst->st_dev)
+		return -1;
+	return remove_dir_at(fd, name, &st, euid, depth + 1);
+}
+
+/* Empties the directory of stream d, which is on device dev. */
+static int empty_stream(DIR *d, dev_t dev, uid_t euid, int depth)
 {
 	struct dirent *de;
 	struct stat dst;
-	DIR *d;
 	int rc = 0;
 
-	if (depth > 32 || fstat(fd, &dst) < 0 || dst.st_dev != dev ||
-	    (d = open_dir_stream(fd)) == NULL)
+	if (depth > REMOVE_DEPTH || fstat(dirfd(d), &dst) < 0 || dst.st_dev != dev)
 		return -1;
-	while ((de = next_entry(d)) != NULL) {
-		struct stat st;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	while ((de = next_entry(d)) != NULL)
+		if (remove_entry(d, de->d_name, &dst, euid, depth) < 0)
 			rc = -1;
-		else if (S_ISDIR(st.st_mode) ? st.st_dev != dev ||
-			 remove_dir_at(fd, de->d_name, &st, euid, depth + 1) < 0 :
-			 unlink_as(fd, de->d_name, 0, euid, dst.st_uid, dst.st_gid) < 0)
-			rc = -1;
-	}
 	if (errno != 0)
 		rc = -1;
+	return rc;
+}
+
+int empty_dir(int fd, dev_t dev, uid_t euid, int depth)
+{
+	DIR *d = open_dir_stream(fd);
+	int rc;
+
+	if (d == NULL)
+		return -1;
+	rc = empty_stream(d, dev, euid, depth);
 	closedir(d);
 	return rc;
 }
 
-/* Removes directory name of dfd, which must still be the one described by
- * want, and everything in it. */
 int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
 		  int depth)
 {
 	struct stat st, pst;
 	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = -1;
+	int rc;
+	DIR *d;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino)
-		rc = empty_dir(fd, want->st_dev, euid, depth);
-	close(fd);
+	if (fstat(fd, &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino ||
+	    (d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rc = empty_stream(d, want->st_dev, euid, depth);
+	closedir(d);
 	if (rc < 0 || fstat(dfd, &pst) < 0 || !same_entry(dfd, name, want))
 		return -1;
 	return unlink_as(dfd, name, AT_REMOVEDIR, euid, pst.st_uid, pst.st_gid);

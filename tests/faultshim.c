@@ -5,7 +5,7 @@
  * Only calls made directly by the code of the object named by T_FAULT_OBJ
  * (default "pam_mkmaildir") are counted, so libpam, NSS and the C library's
  * own use of the same functions are never disturbed.  Counted functions:
- * open, openat, __openat_2, mkdirat, fchown, fchownat, fchmod, renameat,
+ * open, openat, __openat_2, mkdirat, fchown, fchownat, fchmod, renameat, renameat2,
  * unlinkat, symlinkat, readlinkat, read, write, close, dup, flock, fstat,
  * fstatat, fdopendir, readdir, getrandom.
  *
@@ -158,6 +158,13 @@ int renameat(int od, const char *op, int nd, const char *np)
 	REAL(int, "renameat", (int, const char *, int, const char *));
 	FAULT("renameat", -1);
 	return real(od, op, nd, np);
+}
+
+int renameat2(int od, const char *op, int nd, const char *np, unsigned int flags)
+{
+	REAL(int, "renameat2", (int, const char *, int, const char *, unsigned int));
+	FAULT("renameat2", -1);
+	return real(od, op, nd, np, flags);
 }
 
 int unlinkat(int dfd, const char *path, int flags)

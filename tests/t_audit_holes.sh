@@ -141,6 +141,16 @@ expect "skel with a user's entry inside: login succeeds" "$PAM_SUCCESS"
 check "skel with a user's entry inside: root's .profile copied" test "$(cat "$C/.profile" 2>&1)" = p
 check "skel with a user's entry inside: the user's .ssh not copied" test ! -e "$C/.ssh"
 logged "skel with a user's entry inside: logged" "$m" "skel entry .ssh \(uid 5666\) is not root's"
+# root's skel with a subdirectory anyone can write (a user could have linked
+# a root file into it): skipped, the rest copied.
+mkskel "$S"; chmod 0777 "$S/.ssh"
+newhome
+m=$(log_mark)
+pr skel carol -a account
+expect "skel with a world-writable directory: login succeeds" "$PAM_SUCCESS"
+check "skel with a world-writable directory: root's .profile copied" test "$(cat "$C/.profile" 2>&1)" = p
+check "skel with a world-writable directory: not copied" test ! -e "$C/.ssh"
+logged "skel with a world-writable directory: logged" "$m" "skel directory .ssh is writable by others"
 # control: a trusted skel is copied
 mkskel "$S"; newhome
 pr skel carol -a account
@@ -169,6 +179,22 @@ m=$(log_mark)
 check "authmkhome, creator times out with a setsid() child: login refused ($?)" test ! -e "$OUT/fd3.next"
 logged "authmkhome, creator times out: logged" "$m" "authmkhome.*killed after 2 s timeout"
 gone "authmkhome, creator times out with a setsid() child"
+# Without /proc the supervisor could not find a process that left its
+# session: the creator is not started at all.
+mk escape_quick <<EOF
+setsid bash -c 'exec -a $TAG-noproc sleep 300' &
+: >"\$OUT.ran"
+EOF
+mkhome alice 0700
+svc2 noproc "creator=$BIN/escape_quick"
+m=$(log_mark)
+out=$(cd "$T_BASE" && unshare -m sh -c 'mount -t tmpfs noproc /proc && exec "$@"' sh \
+	timeout 60 "$T_PAMRUN" -d "$T_PAMD" -s noproc -u alice -a account 2>&1)
+rc=$?
+expect_fail "no /proc: the login is refused"
+check "no /proc: the creator never ran" test ! -e "$OUT/escape_quick.ran"
+logged "no /proc: logged" "$m" "pam_mkmaildir.*not started: /proc/self/task/\*/children cannot be read"
+gone "no /proc"
 
 # --- 8: C1 controls ------------------------------------------------------------------
 mkdir -p "$T_HOMES/c1name"; chown 5020:5020 "$T_HOMES/c1name"

@@ -162,3 +162,100 @@ expect_fail "user-owned directory above the home: refused"
 check "user-owned directory above the home: nothing made" test ! -e "$GH"
 logged "user-owned directory above the home: logged" "$m" "pam_mkmaildir.*\"deep\" is owned by uid 5002, not by root or uid 5013: refused"
 rm -rf "$T_HOMES/deep"
+
+# === The independent audit of the staging code (F1-F5) ===
+XCHG=$T_WORK/xchg
+cat >"$T_WORK/xchg.c" <<'C'
+/* xchg DIR A B: renameat2(RENAME_EXCHANGE) of two entries of DIR. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+	int d = argc == 4 ? open(argv[1], O_PATH | O_DIRECTORY) : -1;
+	return d < 0 || renameat2(d, argv[2], d, argv[3], RENAME_EXCHANGE) < 0;
+}
+C
+cc -std=c11 -o "$XCHG" "$T_WORK/xchg.c" || fail "$T_NAME: build xchg" "cc failed"
+
+# --- F1: between the staging mkdir and its open, alice exchanges a root 1777
+# directory of the parent in: it must keep its mode and not be used ---
+fresh_parent; mkdir -m 1777 "$P/shared"; touch "$P/shared/keep"
+m=$(log_mark)
+swap "F1 exchange at the staging mkdir" shared alice mkdir after .mkmaildir-tmp \
+	"$ALICE $XCHG $P .mkmaildir-tmp shared"
+expect_fail "F1 exchange: alice's login is refused"
+stat_is "F1 exchange: root's 1777 directory keeps its mode" "$G" "root 1777"
+check "F1 exchange: nothing was built in it" test "$(ls -A "$G")" = keep
+logged "F1 exchange: refused with the staging line" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid 0 with mode 1777.*refused"
+
+# --- F1: a root 0700 directory with names the module never makes (a
+# lost+found a member renamed to the staging name) is not used ---
+fresh_parent; mkdir -m 0700 "$G" "$G/#1234"; : >"$G/#1235"
+touch -d '1 hour ago' "$G"/* "$G"
+before=$(snap "$G")
+m=$(log_mark)
+pr shared alice -a account
+expect_fail "F1 foreign names: alice's login is refused"
+same "F1 foreign names: nothing in it changed" "$before" "$(snap "$G")"
+check "F1 foreign names: no maildir built" test ! -e "$P/alice"
+logged "F1 foreign names: refused with a clear line" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent holds \"#123[45]\", which the module never makes: refused"
+
+# --- F2: maildir=%h/Maildir, a build killed right after its rename into
+# place: root's lock file must not stay in the home for good ---
+svc2 homemd "maildir=%h/Maildir"
+H=$(home_of erin); mkhome erin 0700
+swap "F2 killed after the rename" homemd erin rename after '*' 'kill -KILL $PPID'
+check "F2 killed after the rename: the maildir is in place and root's lock stays" \
+	test -d "$H/Maildir/cur" -a -n "$(ls -A "$H/.mkmaildir-tmp" 2>/dev/null)"
+touch -h -d '1 minute ago' "$H/.mkmaildir-tmp"/*
+pr homemd erin -a account
+expect "F2 killed after the rename: the next login succeeds" "$PAM_SUCCESS"
+check "F2 killed after the rename: no staging directory is left in the home" test ! -e "$H/.mkmaildir-tmp"
+# --- F2: killed mid-build, the client retries at once (the tree is not
+# stale yet), later logins must remove it ---
+H=$(home_of frank); mkhome frank 0700
+swap "F2 killed mid-build" homemd frank mkdir after new 'kill -KILL $PPID'
+pr homemd frank -a account
+expect "F2 killed mid-build: the retry at once succeeds" "$PAM_SUCCESS"
+check "F2 killed mid-build: the dead build's tree is still in staging (not stale yet)" \
+	test -n "$(find "$H/.mkmaildir-tmp" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)"
+find "$H/.mkmaildir-tmp" -exec touch -h -d '1 minute ago' {} +
+m=$(log_mark)
+pr homemd frank -a account
+expect "F2 killed mid-build: a later login succeeds" "$PAM_SUCCESS"
+check "F2 killed mid-build: the staging directory is gone from the home" test ! -e "$H/.mkmaildir-tmp"
+logged "F2 killed mid-build: the removal is logged" "$m" "pam_mkmaildir.*removing the tree of an interrupted build"
+check "F2: the maildirs are intact" is_maildir "$H/Maildir"
+
+# --- F3: a failed build deeper than the old 32 levels is removed ---
+fresh_parent
+deep=$(printf '/d%d' $(seq 1 40))
+svc2 deep "maildir=$P/%u$deep"
+swap "F3 deep build that loses" deep carol rename before '*' "$ALICE mkdir -p $P/carol/x"
+expect_fail "F3 deep build: carol's login fails (alice's directory is at the name)"
+check "F3 deep build: the 40-level tree is removed from staging" test -z "$(ls -A "$G" 2>&1)"
+
+# --- F5: an empty directory put at the name just before the rename into
+# place is not replaced (RENAME_NOREPLACE) ---
+fresh_parent
+mkdir "$P/carol-box"; chown carol:carol "$P/carol-box"; ino=$(stat -c %i "$P/carol-box")
+m=$(log_mark)
+swap "F5 empty directory at the name" shared bob rename before '*' "$ALICE mv $P/carol-box $P/bob"
+check "F5: carol's directory is still there, at bob's name" test "$(stat -c '%U %i' "$P/bob" 2>&1)" = "carol $ino"
+expect_fail "F5: bob's login is refused (the name is carol's directory)"
+logged "F5: the walk's refusal is logged" "$m" "pam_mkmaildir.*\"bob\" is owned by uid 5003, not by root or uid 5002: refused"
+check "F5: nothing left in staging" test -z "$(ls -A "$G" 2>&1)"
+
+# --- F4: a home of "//" is refused like "/" ---
+if [ -e /Maildir ] || [ -e /.mkmaildir-tmp ]; then
+	skip "F4 home //: refused" "/Maildir or /.mkmaildir-tmp exists on this host"
+else
+	printf 'slashes:x:5030:5030:Home is //://:/bin/sh\n' >>"$T_BASE/nss/passwd"
+	pr homemd slashes -a account
+	expect_fail "F4 home //: refused"
+	check "F4 home //: nothing made in /" test ! -e /Maildir -a ! -e /.mkmaildir-tmp
+	if [ "$(stat -c %u /Maildir 2>/dev/null)" = 5030 ]; then rm -rf /Maildir; fi
+fi

@@ -67,7 +67,7 @@ sweep() {
 		local fn
 		fn=$(sed -n "${n}p" "$OUT/trace" | cut -d' ' -f2)
 		case "$mode:$fn" in
-		all:mkdirat|all:renameat|all:fchown|all:fchmod|all:write|all:unlinkat|all:symlinkat|all:flock)
+		all:mkdirat|all:renameat|all:renameat2|all:fchown|all:fchmod|all:write|all:unlinkat|all:symlinkat|all:flock)
 			for e in "${ERRNOS[@]}"; do specs+=("$n:$e"); done ;;
 		*) specs+=("$n:${ERRNOS[$(( n % 6 ))]}") ;;
 		esac
