@@ -90,7 +90,7 @@ $(B)/mkmaildir: $(B)/mkmaildir.o $(CORE_OBJS)
 		-lpthread
 
 tests/pamrun: tests/pamrun.c
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam -lpthread
 
 # The core's unit tests (tests/t_unit_core.sh builds and runs them).
 units: $(UNITS:%=$(B)/%)
@@ -122,7 +122,7 @@ demo: deps
 sanitize:
 	tests/sanbuild.sh build-san
 	T_MODULE=$(CURDIR)/build-san/pam_mkmaildir.so T_PAMRUN=$(CURDIR)/build-san/pamrun \
-		T_PAMLOOP=$(CURDIR)/build-san/pamloop T_HOST_SESSIONS=10000 \
+		T_HOST_SESSIONS=10000 \
 		ASAN_OPTIONS=detect_leaks=1:exitcode=97 tests/run tests/t_module_*.sh tests/t_hostile_*.sh
 
 # libFuzzer targets (tests/fuzz/); FUZZ_SECONDS per target.

@@ -14,9 +14,20 @@
  * authentication record of fd 3 on, byte for byte, to the next module, or
  * fails the login the way the chain's own modules do.
  *
- * Nothing is ever written to stdout or stderr: they are the client's
- * connection.  Everything goes to syslog (LOG_MAIL), whose socket glibc
- * opens close-on-exec, so no descriptor leaks into the next program.
+ * Or Dovecot's post-login program, run by "script-login -d authmkhome" with
+ * the uid and gid of the userdb lookup: there the user is $USER, the home
+ * $HOME, the maildir the userdb's mail location when that is a maildir, else
+ * the configured template; the next program is the rest of the arguments
+ * (script-login itself, which hands the client to imap or pop3).  The mode
+ * is told by the environment: Courier's login programs always set
+ * AUTHENTICATED (empty until a module authenticates), script-login clears
+ * the environment and always sets USERDB_KEYS.
+ *
+ * Nothing is ever written to stdout: it is the client's connection, as is
+ * stderr in Courier's chain.  Everything goes to syslog (LOG_MAIL), whose
+ * socket glibc opens close-on-exec, so no descriptor leaks into the next
+ * program; under script-login each line also goes to stderr, Dovecot's
+ * error log.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,10 +56,20 @@
 #define MAX_ARGS 64          /* AUTHARGC */
 #define RECORD_MS 60000      /* for the whole fd-3 record */
 
+/*
+ * arg: NULL, or stderr under script-login: Dovecot's log, where every line
+ * counts as an error, so only warnings and errors go there.
+ */
 static void to_syslog(void *arg, int priority, const char *fmt, va_list ap)
 {
-	(void)arg;
-	vsyslog(priority, fmt, ap);
+	char line[2048];
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	if (arg != NULL && priority <= LOG_WARNING) {
+		fprintf(arg, "authmkhome: %s\n", line);
+		fflush(arg);
+	}
+	syslog(priority, "%s", line);
 }
 
 static struct md_log mlog = { to_syslog, NULL, false };
@@ -253,10 +274,34 @@ static bool maildir_path(const char *home, const char *md, char *out, size_t len
 }
 
 /*
- * The options: $MKMAILDIR_CONFIG, else CONFIG_FILE when it exists; the
- * creator: $MAILDIR_CREATOR, else STD_CREATOR when it exists.
+ * The account's quota from Courier's login environment: $MAILDIRQUOTA
+ * (Maildir++ "<n>S,<n>C") replaces quota= unless quota_source=option.
  */
-static bool load_options(struct md_options *o)
+static bool env_quota(struct md_options *o)
+{
+	const char *mq = getenv("MAILDIRQUOTA");
+	static char q[MAX_TEXT + 8];
+
+	if (mq == NULL || *mq == '\0' || o->quota_option)
+		return true;
+	if (!ok_text("MAILDIRQUOTA", mq, MAX_TEXT, false))
+		return false;
+	snprintf(q, sizeof q, "quota=%s", mq);
+	if (md_option_set(o, q, &mlog) != MD_OK) {
+		say(LOG_ERR, "MAILDIRQUOTA \"%s\" is not a Maildir++ quota: refused", mq);
+		return false;
+	}
+	md_logf(&mlog, LOG_DEBUG, "quota %s from MAILDIRQUOTA", mq);
+	return true;
+}
+
+/*
+ * The options: $MKMAILDIR_CONFIG, else CONFIG_FILE when it exists; the
+ * creator: $MAILDIR_CREATOR, else STD_CREATOR when it exists; in Courier's
+ * chain (courier) $MAILDIRQUOTA as well.  script-login clears the
+ * environment: under Dovecot only the file counts.
+ */
+static bool load_options(struct md_options *o, bool courier)
 {
 	const char *cf = getenv("MKMAILDIR_CONFIG"), *cr = getenv("MAILDIR_CREATOR");
 	static char config[MAX_TEXT + 16], creator[PATH_MAX + 16];
@@ -282,13 +327,82 @@ static bool load_options(struct md_options *o)
 	if (md_options_parse(o, n, args, CONFIG_FILE, 0, &mlog) != MD_OK)
 		return false;
 	mlog.debug = o->debug;
+	return !courier || env_quota(o);
+}
+
+/*
+ * The maildir Dovecot will open, from the userdb fields script-login put in
+ * the environment: 2.3's mail field (MAIL=maildir:PATH[:PARAMS]) or 2.4's
+ * mail_path (MAIL_PATH, unless MAIL_DRIVER names another format); without
+ * either, Dovecot uses its global mail location, which authmkhome cannot
+ * see: the configured template (maildir=, %h/Maildir by default) stands for
+ * it.  *other: the userdb names another mailbox format, nothing to make.
+ */
+static enum md_result dovecot_maildir(const struct md_options *o, const struct md_account *a,
+				      char *out, size_t len, bool *other)
+{
+	const char *mail = getenv("MAIL"), *drv = getenv("MAIL_DRIVER");
+	const char *mp = getenv("MAIL_PATH");
+	char loc[PATH_MAX];
+
+	*other = false;
+	if (mail != NULL && *mail != '\0') {
+		size_t n = strcspn(mail + (strncmp(mail, "maildir:", 8) == 0 ? 8 : 0), ":");
+		*other = strncmp(mail, "maildir:", 8) != 0;
+		if (*other || n >= sizeof loc) {
+			say(LOG_NOTICE, "mail location \"%s\" of %s is %s: nothing made", mail,
+			    a->user, *other ? "not a maildir" : "too long");
+			return *other ? MD_OK : MD_ERR_REFUSED;
+		}
+		memcpy(loc, mail + 8, n);
+		loc[n] = '\0';
+		mp = loc;
+	} else if (drv != NULL && *drv != '\0' && strcmp(drv, "maildir") != 0) {
+		say(LOG_NOTICE, "mail_driver %s of %s is not maildir: nothing made", drv, a->user);
+		*other = true;
+		return MD_OK;
+	}
+	if (mp == NULL || *mp == '\0')
+		return md_expand(o, a, out, len, &mlog);
+	if (!ok_text("mail location", mp, MAX_TEXT, false))
+		return MD_ERR_REFUSED;
+	if (mp[0] == '~' && (mp[1] == '/' || mp[1] == '\0'))
+		mp += mp[1] == '/' ? 2 : 1;  /* under the home */
+	else if (mp[0] != '/') {
+		say(LOG_ERR, "mail location %s of %s is neither absolute nor under ~: refused",
+		    mp, a->user);
+		return MD_ERR_REFUSED;
+	}
+	if (!maildir_path(a->home, mp, out, len)) {
+		say(LOG_ERR, "maildir path of %s is too long", a->user);
+		return MD_ERR_REFUSED;
+	}
+	return MD_OK;
+}
+
+/* The home under script-login: $HOME, the userdb's home field, absolute. */
+static bool dovecot_home(const char *user, char *home, size_t len)
+{
+	const char *h = getenv("HOME");
+
+	if (!ok_text("HOME", h, MAX_TEXT, false) || h == NULL)
+		return false;
+	if (h[0] != '/') {
+		say(LOG_ERR, "home \"%s\" of %s is not an absolute path: refused", h, user);
+		return false;
+	}
+	if (!maildir_path(h, h, home, len)) {
+		say(LOG_ERR, "home of %s is too long", user);
+		return false;
+	}
 	return true;
 }
 
 int main(int argc, char **argv)
 {
 	const char *user = getenv("AUTHENTICATED"), *md = getenv("MAILDIR");
-	char home[PATH_MAX], path[PATH_MAX];
+	bool dovecot = user == NULL && getenv("USERDB_KEYS") != NULL, other = false;
+	char home[PATH_MAX], path[PATH_MAX] = "";
 	struct md_context ctx = { "authmkhome", NULL, "login" };
 	struct md_options o;
 	struct md_account a;
@@ -296,14 +410,18 @@ int main(int argc, char **argv)
 	int i;
 
 	openlog("authmkhome", LOG_PID, LOG_MAIL);
-	if (user == NULL || *user == '\0')
+	if (dovecot) {
+		user = getenv("USER");
+		mlog.arg = stderr;
+	} else if (user == NULL || *user == '\0') {
 		pass_on(argc, argv);
+	}
 
 	if (argc < 2) {
 		say(LOG_ERR, "no program to start after the maildir check");
 		return 1;
 	}
-	if (!ok_text("AUTHENTICATED", user, MAX_NAME, true) ||
+	if (!ok_text(dovecot ? "USER" : "AUTHENTICATED", user, MAX_NAME, true) ||
 	    !ok_program("server", argv[1]))
 		return 1;
 	for (i = 2; i < argc; i++)
@@ -311,16 +429,18 @@ int main(int argc, char **argv)
 			return 1;
 	if (md == NULL || *md == '\0')
 		md = argc > 2 ? argv[2] : "Maildir";
-	else if (!ok_text("MAILDIR", md, MAX_TEXT, false))
+	else if (!dovecot && !ok_text("MAILDIR", md, MAX_TEXT, false))
 		return 1;
 	if (geteuid() == 0 || getuid() != geteuid() || getgid() != getegid()) {
 		say(LOG_ERR, "running as uid %lu/euid %lu for %s: authmkhome must run "
-		       "as the authenticated user, after the authentication module: refused",
-		       (unsigned long)getuid(), (unsigned long)geteuid(), user);
+		       "as the authenticated user (%s): refused",
+		       (unsigned long)getuid(), (unsigned long)geteuid(), user,
+		       dovecot ? "script-login -d" : "after the authentication module");
 		return 1;
 	}
-	if (getcwd(home, sizeof home) == NULL) {
-		say(LOG_ERR, "cannot tell the home directory of %s: %m", user);
+	if (dovecot ? !dovecot_home(user, home, sizeof home) : getcwd(home, sizeof home) == NULL) {
+		if (!dovecot)
+			say(LOG_ERR, "cannot tell the home directory of %s: %m", user);
 		return 1;
 	}
 	if (strspn(home, "/") == strlen(home)) {
@@ -328,19 +448,21 @@ int main(int argc, char **argv)
 		say(LOG_ERR, "the home directory of %s is \"/\": refused", user);
 		return 1;
 	}
-	if (!maildir_path(home, md, path, sizeof path)) {
+	if (!dovecot && !maildir_path(home, md, path, sizeof path)) {
 		say(LOG_ERR, "maildir path of %s is too long", user);
 		return 1;
 	}
-	ctx.rhost = getenv("TCPREMOTEIP");
+	ctx.rhost = getenv(dovecot ? "IP" : "TCPREMOTEIP");
 	if (ctx.rhost != NULL && bad_text(ctx.rhost, 64, true) != NULL)
 		ctx.rhost = NULL;
 
 	md_options_init(&o);
 	r = md_account_self(&a, user, home, &mlog);
-	if (r == MD_OK && !load_options(&o))
+	if (r == MD_OK && !load_options(&o, !dovecot))
 		r = MD_ERR_CONFIG;
-	if (r == MD_OK) {
+	if (r == MD_OK && dovecot)
+		r = dovecot_maildir(&o, &a, path, sizeof path, &other);
+	if (r == MD_OK && !other) {
 		enum md_done done;
 		md_logf(&mlog, LOG_DEBUG, "maildir of %s (uid %lu) is %s", user,
 			(unsigned long)a.uid, path);
@@ -350,7 +472,8 @@ int main(int argc, char **argv)
 	md_account_free(&a);
 	if (r != MD_OK) {
 		say(LOG_ERR, "maildir %s of %s (uid %lu) is not complete: login refused, "
-		       "%s not started", path, user, (unsigned long)a.uid, argv[1]);
+		       "%s not started", path[0] != '\0' ? path : "(unknown)",
+		       user, (unsigned long)a.uid, argv[1]);
 		return 1;
 	}
 	execv(argv[1], argv + 1);

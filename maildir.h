@@ -62,6 +62,8 @@ struct md_options {
 	const char *group;    /* NULL: the owner's primary group */
 	const char *folders;  /* comma-separated Maildir++ folder names */
 	const char *quota;    /* first line of maildirsize */
+	bool quota_option;    /* quota_source=option: quota= over the login's
+				 $MAILDIRQUOTA (authmkhome in Courier's chain) */
 	bool quota_file;      /* quota has a limit that is not 0: write maildirsize */
 	const char *skel;     /* absolute directory copied into a new home */
 	const char *creator;  /* absolute path of the creator program */

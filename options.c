@@ -205,6 +205,7 @@ enum opt_kind {
 	OPT_MODE,      /* mode_t */
 	OPT_FOLDERS,   /* const char *, NULL when empty */
 	OPT_LAYOUT,    /* bool: fs rather than maildir++ */
+	OPT_QUOTA_SOURCE, /* bool: quota= over the login's $MAILDIRQUOTA */
 	OPT_QUOTA,     /* const char *, and quota_file */
 	OPT_PATH,      /* const char *, absolute */
 	OPT_TIMEOUT,   /* unsigned seconds */
@@ -231,6 +232,7 @@ static const struct opt_def opt_defs[] = {
 	{ "timeout", OPT_TIMEOUT, FIELD(timeout) },
 	{ "config", OPT_CONFIG, 0 },
 	{ "layout", OPT_LAYOUT, FIELD(layout_fs) },
+	{ "quota_source", OPT_QUOTA_SOURCE, FIELD(quota_option) },
 	{ "subscribe", OPT_FLAG, FIELD(subscribe) },
 	{ "createhome", OPT_FLAG, FIELD(createhome) },
 	{ "creator_root", OPT_FLAG, FIELD(creator_root) },
@@ -251,6 +253,9 @@ static const char *check_value(enum opt_kind kind, const char *v)
 	case OPT_LAYOUT:
 		return strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0 ?
 		       "maildir++ (the default) or fs expected" : NULL;
+	case OPT_QUOTA_SOURCE:
+		return strcmp(v, "env") != 0 && strcmp(v, "option") != 0 ?
+		       "env (the default) or option expected" : NULL;
 	case OPT_PATH:
 		return v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX ?
 		       "an absolute path is required" : NULL;
@@ -291,6 +296,9 @@ static enum md_result set_value(struct md_options *o, const struct opt_def *d,
 		break;
 	case OPT_LAYOUT:
 		*(bool *)field = strcmp(v, "fs") == 0;
+		break;
+	case OPT_QUOTA_SOURCE:
+		*(bool *)field = strcmp(v, "option") == 0;
 		break;
 	case OPT_QUOTA:
 		if ((why = check_quota(v, &o->quota_file)) != NULL)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: pam_mkmaildir against the alternatives, side by side, through
-# real libpam (bench/pamloop), on a private tmpfs and on the disk.
+# real libpam (tests/pamrun time), on a private tmpfs and on the disk.
 #
 #   bench/run.sh [-r RUNS] [-b BULK] [-m LOOP] [-S SESSIONS] [-f "tmpfs disk"]
 #                [-s "every first siblings bulk cost"] [-o FILE]
@@ -94,9 +94,9 @@ mkdir -p "$work/bin" "$work/pam.d" "$work/etc"
 . "$top/tests/privdev.sh"
 private_dev "$work/syslog.log"
 
-cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/pamloop" "$top/bench/pamloop.c" -lpam
+cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/pamrun" "$top/tests/pamrun.c" -lpam -lpthread
 cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/floor" "$top/bench/floor.c"
-pamloop=$work/bin/pamloop floor=$work/bin/floor
+pamrun=$work/bin/pamrun floor=$work/bin/floor
 
 # maildirmake: the host's, or maildrop's unpacked here.
 MDM=$(command -v maildirmake || true) MDM_LIBS= MDM_NOTE="maildirmake ($MDM)"
@@ -175,10 +175,10 @@ results=$work/results
 : >"$results"
 rec() { printf '%s %s %s %s\n' "$1" "$2" "$3" "$4" >>"$results"; } # fs key run value
 
-loop() { # FS SERVICE ARGS... ; prints pamloop's line
+loop() { # FS SERVICE ARGS... ; prints pamrun time's line
 	local fs=$1 s=$2; shift 2
 	LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$work/etc/passwd.$fs NSS_WRAPPER_GROUP=$work/etc/group.nss \
-		"$pamloop" -d "$work/pam.d" -s "$s" "$@"
+		"$pamrun" time -d "$work/pam.d" -s "$s" "$@"
 }
 field() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p"; }
 clean_first() { # ROOT
@@ -310,8 +310,8 @@ syscalls() { # FS KEY N COMMAND... : system calls per cycle (strace -f -c)
 
 cost() { # FS (one run: counts, not timings)
 	local fs=$1 n=50 f
-	local pl=("$pamloop" -d "$work/pam.d")
-	# The driver's own calls (start-up, pamloop, exit) cancel out in the
+	local pl=("$pamrun" time -d "$work/pam.d")
+	# The driver's own calls (start-up, pamrun, exit) cancel out in the
 	# differences; the per-cycle figures include libpam's share.
 	syscalls "$fs" permit_every $n "${pl[@]}" -s permit -p e -k "$NE" -n $n
 	syscalls "$fs" mkmaildir_every $n "${pl[@]}" -s mkmaildir -p e -k "$NE" -n $n
@@ -338,7 +338,7 @@ cost() { # FS (one run: counts, not timings)
 		s=${key%:*}
 		LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$work/etc/passwd.$fs NSS_WRAPPER_GROUP=$work/etc/group.nss \
 			valgrind -q --tool=massif --massif-out-file="$work/massif.out" \
-			"$pamloop" -d "$work/pam.d" -s "$s" -p "${key#*:}" -i 1 -n 1 >/dev/null 2>&1 || true
+			"$pamrun" time -d "$work/pam.d" -s "$s" -p "${key#*:}" -i 1 -n 1 >/dev/null 2>&1 || true
 		rec "$fs" "heap.$s.${key#*:}" 1 "$(awk -F= '/^mem_heap_B=/ { h = $2 } /^mem_heap_extra_B=/ { if (h + $2 > m) m = h + $2 } END { print m + 0 }' "$work/massif.out")"
 	done
 	clean_first "$ROOT"
@@ -361,13 +361,13 @@ profile() { # FS: where the time goes (not part of the default sections)
 		# shellcheck disable=SC2086
 		LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$work/etc/passwd.$fs NSS_WRAPPER_GROUP=$work/etc/group.nss \
 			valgrind -q --tool=callgrind --callgrind-out-file="$pdir/callgrind.$svc.$p" \
-			"$pamloop" -d "$work/pam.d" -s "$svc" -p "$p" $k -n "$n" >/dev/null 2>&1 || true
+			"$pamrun" time -d "$work/pam.d" -s "$svc" -p "$p" $k -n "$n" >/dev/null 2>&1 || true
 		callgrind_annotate --inclusive=yes "$pdir/callgrind.$svc.$p" 2>/dev/null |
 			sed -n '1,60p' >"$pdir/callgrind.$svc.$p.txt"
 		clean_first "$ROOT"
 		# shellcheck disable=SC2086
 		LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$work/etc/passwd.$fs NSS_WRAPPER_GROUP=$work/etc/group.nss \
-			strace -f -c -o "$pdir/strace.$svc.$p.txt" "$pamloop" -d "$work/pam.d" -s "$svc" \
+			strace -f -c -o "$pdir/strace.$svc.$p.txt" "$pamrun" time -d "$work/pam.d" -s "$svc" \
 			-p "$p" $k -n "$n" >/dev/null 2>&1 || true
 	done
 	clean_first "$ROOT"

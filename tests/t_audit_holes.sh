@@ -12,7 +12,7 @@
 # The old code can be pointed at with T_MODULE, T_AUTHMKHOME, T_MKMAILDIR
 # and T_CREATOR_SCRIPT (see tests/lib.sh).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 chmod 0755 "$T_WORK"  # authmkhome, as the user, walks from / to its home
@@ -86,11 +86,11 @@ EOF
 sed -i "s/FDS-/$TAG-fds-/g" "$BIN/fds"
 rec() { grep -m1 "^$2=" "$OUT/$1.rec" 2>/dev/null | cut -d= -f2-; }
 for how in "creator_root" ""; do
-	svc2 fds "creator=$BIN/fds $how"
+	pam_service fds "creator=$BIN/fds $how"
 	mkhome alice 0700
 	rm -f "$OUT"/fds.*
 	m=$(log_mark)
-	pr fds alice -a account -F
+	pam_login fds alice -a account -F
 	l="host with fds 0-2 closed${how:+, $how}"
 	expect "$l: the login succeeds" "$PAM_SUCCESS"
 	check "$l: creator stdin is /dev/null ($(rec fds fd0))" test "$(rec fds fd0)" = /dev/null
@@ -112,9 +112,9 @@ mkskel() { # DIR: a skel with .profile and .ssh/authorized_keys, root's 0755
 }
 skel_refused() { # LABEL SKEL
 	newhome
-	svc2 skel "createhome skel=$2"
+	pam_service skel "createhome skel=$2"
 	m=$(log_mark)
-	pr skel carol -a account
+	pam_login skel carol -a account
 	expect "skel $1: refused as a configuration error" "$PAM_SERVICE_ERR"
 	check "skel $1: nothing copied" test ! -e "$C/.ssh/authorized_keys" -a ! -e "$C/.profile"
 	logged "skel $1: logged" "$m" "pam_mkmaildir.*skel .*refused"
@@ -134,9 +134,9 @@ skel_refused "that is a FIFO" "$T_BASE/skelfifo"
 # the rest is copied, the foreign entry is not.
 mkskel "$S"; chown mallory:mallory "$S/.ssh" "$S/.ssh/authorized_keys"
 newhome
-svc2 skel "createhome skel=$S"
+pam_service skel "createhome skel=$S"
 m=$(log_mark)
-pr skel carol -a account
+pam_login skel carol -a account
 expect "skel with a user's entry inside: login succeeds" "$PAM_SUCCESS"
 check "skel with a user's entry inside: root's .profile copied" test "$(cat "$C/.profile" 2>&1)" = p
 check "skel with a user's entry inside: the user's .ssh not copied" test ! -e "$C/.ssh"
@@ -146,14 +146,14 @@ logged "skel with a user's entry inside: logged" "$m" "skel entry .ssh \(uid 566
 mkskel "$S"; chmod 0777 "$S/.ssh"
 newhome
 m=$(log_mark)
-pr skel carol -a account
+pam_login skel carol -a account
 expect "skel with a world-writable directory: login succeeds" "$PAM_SUCCESS"
 check "skel with a world-writable directory: root's .profile copied" test "$(cat "$C/.profile" 2>&1)" = p
 check "skel with a world-writable directory: not copied" test ! -e "$C/.ssh"
 logged "skel with a world-writable directory: logged" "$m" "skel directory .ssh is writable by others"
 # control: a trusted skel is copied
 mkskel "$S"; newhome
-pr skel carol -a account
+pam_login skel carol -a account
 expect "skel root's: login succeeds" "$PAM_SUCCESS"
 check "skel root's: copied" test -f "$C/.ssh/authorized_keys" -a "$(stat -c %U "$C/.ssh/authorized_keys")" = carol
 
@@ -163,9 +163,9 @@ setsid bash -c 'exec -a $TAG-escaped sleep 300' &
 exec -a $TAG-main sleep 300
 EOF
 mkhome alice 0700
-svc2 escape "creator=$BIN/escape_hang timeout=2"
+pam_service escape "creator=$BIN/escape_hang timeout=2"
 m=$(log_mark)
-pr escape alice -a account
+pam_login escape alice -a account
 expect_fail "module, creator times out with a setsid() child: login refused"
 logged "module, creator times out: logged" "$m" "pam_mkmaildir.*killed after 2 s timeout"
 gone "module, creator times out with a setsid() child"
@@ -186,7 +186,7 @@ setsid bash -c 'exec -a $TAG-noproc sleep 300' &
 : >"\$OUT.ran"
 EOF
 mkhome alice 0700
-svc2 noproc "creator=$BIN/escape_quick"
+pam_service noproc "creator=$BIN/escape_quick"
 m=$(log_mark)
 out=$(cd "$T_BASE" && unshare -m sh -c 'mount -t tmpfs noproc /proc && exec "$@"' sh \
 	timeout 60 "$T_PAMRUN" -d "$T_PAMD" -s noproc -u alice -a account 2>&1)
@@ -199,22 +199,22 @@ gone "no /proc"
 # --- 8: C1 controls ------------------------------------------------------------------
 mkdir -p "$T_HOMES/c1name"; chown 5020:5020 "$T_HOMES/c1name"
 mkdir -p "$T_HOMES/c1${C1}home"; chown 5021:5021 "$T_HOMES/c1${C1}home"
-svc2 plain ""
+pam_service plain ""
 m=$(log_mark)
-pr plain "u${C1}2J" -a account
+pam_login plain "u${C1}2J" -a account
 expect "C1 in the user name: refused" "$PAM_PERM_DENIED"
 check "C1 in the user name: nothing made" test ! -e "$T_HOMES/c1name/Maildir"
 logged "C1 in the user name: logged, escaped" "$m" 'refusing user name "u\\xc2\\x9b2J"'
 no_raw_c1 "C1 in the user name: no raw C1 in syslog" "$m"
 m=$(log_mark)
-pr plain c1home -a account
+pam_login plain c1home -a account
 expect "C1 in the home: refused" "$PAM_PERM_DENIED"
 check "C1 in the home: nothing made" test ! -e "$T_HOMES/c1${C1}home/Maildir"
 no_raw_c1 "C1 in the home: no raw C1 in syslog" "$m"
 # a line whose argument is raw: a config path with a C1 byte
-svc2 c1conf "config=$T_BASE/conf${C1}x"
+pam_service c1conf "config=$T_BASE/conf${C1}x"
 m=$(log_mark)
-pr c1conf alice -a account
+pam_login c1conf alice -a account
 expect "C1 in a config path: a configuration error" "$PAM_SERVICE_ERR"
 logged "C1 in a config path: logged, escaped" "$m" 'conf\\xc2\\x9bx'
 no_raw_c1 "C1 in a config path: no raw C1 in syslog" "$m"
@@ -224,9 +224,9 @@ printf 'c1 \302\233[2J bad \377\376 end\n'
 mkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"
 EOF
 mkhome alice 0700
-svc2 c1out "creator=$BIN/c1out"
+pam_service c1out "creator=$BIN/c1out"
 m=$(log_mark)
-pr c1out alice -a account
+pam_login c1out alice -a account
 logged "creator printing C1: logged, escaped" "$m" 'creator: c1 \\xc2\\x9b\[2J bad \\xff\\xfe end'
 no_raw_c1 "creator printing C1: no raw C1 in syslog" "$m"
 # mkmaildir: stderr and the -n report
@@ -251,9 +251,9 @@ mkfifo -m 0600 "$T_BASE/cfg.fifo"
 ( exec 3>"$T_BASE/cfg.fifo"; echo opened >"$OUT/fifo.opened" ) &
 FIFO_WRITER=$!
 at_exit "kill $FIFO_WRITER"
-svc2 fifo "config=$T_BASE/cfg.fifo"
+pam_service fifo "config=$T_BASE/cfg.fifo"
 m=$(log_mark)
-pr fifo alice -a account
+pam_login fifo alice -a account
 expect "config= a FIFO: a configuration error" "$PAM_SERVICE_ERR"
 logged "config= a FIFO: logged" "$m" "cfg.fifo is not a regular file: refused"
 sleep 1
@@ -265,7 +265,7 @@ kill "$FIFO_WRITER" 2>/dev/null
 # repair of alice's read-only maildir must not happen with root's rights.
 mkhome alice 0700
 mkdir -p "$A/Maildir/new" "$A/Maildir/tmp"; chown -R alice:alice "$A/Maildir"; chmod 0500 "$A/Maildir"
-svc2 plain ""
+pam_service plain ""
 m=$(log_mark)
 out=$(cd "$T_BASE" && setpriv --inh-caps=-setuid,-setgid --bounding-set=-setuid,-setgid \
 	"$T_PAMRUN" -d "$T_PAMD" -s plain -u alice -a account 2>&1); rc=$?
@@ -278,7 +278,7 @@ chmod 0700 "$A/Maildir"
 mkhome alice 0700
 mkdir -p "$T_HOMES/dash"; chown 5022:5022 "$T_HOMES/dash"
 m=$(log_mark)
-pr plain -dash -a account
+pam_login plain -dash -a account
 expect "module, user -dash: refused" "$PAM_PERM_DENIED"
 check "module, user -dash: nothing made" test ! -e "$T_HOMES/dash/Maildir"
 logged "module, user -dash: logged" "$m" "refusing user name \"-dash\": it starts with '-'"
@@ -289,16 +289,16 @@ check "mkmaildir, user -dash: nothing made" test ! -e "$T_HOMES/dash/Maildir"
 # --- R: a home of / and /nonexistent --------------------------------------------------
 # On the old code this makes /mkmd-audit-TAG: removed again at exit.
 at_exit "[ -d /$TAG ] && [ \"\$(stat -c %u /$TAG)\" = 5023 ] && rm -rf /$TAG"
-svc2 roothome "maildir=%h/$TAG"
+pam_service roothome "maildir=%h/$TAG"
 m=$(log_mark)
-pr roothome roothome -a account
+pam_login roothome roothome -a account
 expect "home /: refused" "$PAM_PERM_DENIED"
 check "home /: nothing made in /" test ! -e "/$TAG"
 logged "home /: logged" "$m" "home directory of roothome .*refused"
 if [ ! -e /nonexistent ]; then
 	at_exit "[ -d /nonexistent ] && [ \"\$(stat -c %u /nonexistent)\" = 65534 ] && rm -rf /nonexistent"
-	svc2 nobody "createhome"
-	pr nobody nobody -a account
+	pam_service nobody "createhome"
+	pam_login nobody nobody -a account
 	expect "nobody (home /nonexistent), createhome: refused" "$PAM_PERM_DENIED"
 	check "nobody (home /nonexistent): /nonexistent not made" test ! -e /nonexistent
 else

@@ -8,7 +8,7 @@
 # homemode apply, and missing directories above it are made root's 0755.
 # tests/swapshim.c plays the attacker (or kills the build) at an exact call.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -21,11 +21,11 @@ fi
 P=$T_BASE/mail
 G=$P/.mkmaildir-tmp
 ALICE="setpriv --reuid=$(id -u alice) --regid=$(id -g alice) --groups=5200 --"
-svc2 shared "maildir=$P/%u"
+pam_service shared "maildir=$P/%u"
 fresh_parent() { rm -rf "$P"; mkdir -m 0770 "$P"; chown root:mailgrp "$P"; }
 # bob's maildir with mail in it; its snapshot is what must survive.
 bob_with_mail() {
-	pr shared bob -a account
+	pam_login shared bob -a account
 	rmdir "$G" # what stays in a shared parent; the cases below set it up themselves
 	printf 'Subject: keep\n\nmail\n' >"$P/bob/cur/1.keep:2,S"; chown bob:bob "$P/bob/cur/1.keep:2,S"
 }
@@ -36,7 +36,7 @@ swap() {
 	local label=$1 service=$2 user=$3 call=$4 when=$5 name=$6 cmd=$7 mark=$T_BASE/swap.mark
 	rm -f "$mark" "$T_BASE/swap.ok"
 	LD_PRELOAD="$SHIM $T_NSSLIB" T_SWAP_CALL=$call T_SWAP_WHEN=$when T_SWAP_NAME=$name \
-		T_SWAP_MARK=$mark T_SWAP_CMD="$cmd && : >$T_BASE/swap.ok" pr "$service" "$user" -a account
+		T_SWAP_MARK=$mark T_SWAP_CMD="$cmd && : >$T_BASE/swap.ok" pam_login "$service" "$user" -a account
 	if [ -e "$T_BASE/swap.ok" ]; then pass "$label: the swap ran ($(cut -d' ' -f1,2 "$mark"))"
 	else fail "$label: the swap ran" "$(cat "$mark" 2>/dev/null || echo "never fired"): update this test"; fi
 }
@@ -47,7 +47,7 @@ old=$P/.mkmaildir-tmp.00000000000000u2
 $ALICE mv "$P/bob" "$old"
 touch -d '1 hour ago' "$old"
 m=$(log_mark)
-pr shared alice -a account
+pam_login shared alice -a account
 expect "old-style name: alice's first login succeeds" "$PAM_SUCCESS"
 check "old-style name: bob's maildir and mail are intact" bob_mail_at "$old"
 not_logged "old-style name: nothing is removed (nor logged as removed)" "$m" "pam_mkmaildir.*removing"
@@ -61,7 +61,7 @@ printf 'x\n' >"$G/cur/0123456789abcdef.lock"; chown bob:bob "$G/cur/0123456789ab
 touch -d '1 hour ago' "$G" "$G/cur" "$G/cur/0123456789abcdef.lock"
 before=$(snap "$G")
 m=$(log_mark)
-pr shared alice -a account
+pam_login shared alice -a account
 expect_fail "staging name taken by bob's maildir: alice's login is refused"
 same "staging name taken by bob's maildir: nothing in it changed" "$before" "$(snap "$G")"
 logged "staging name taken: refused with a clear line" "$m" \
@@ -73,7 +73,7 @@ $ALICE mkdir -m 0700 "$G" "$G/0123456789abcdef"
 $ALICE sh -c ": >'$G/0123456789abcdef.lock' && : >'$G/0123456789abcdef/keep'"
 touch -d '1 hour ago' "$G"/* "$G"
 before=$(snap "$G")
-pr shared carol -a account
+pam_login shared carol -a account
 expect_fail "forged staging directory: carol's login is refused"
 same "forged staging directory: its contents are not removed" "$before" "$(snap "$G")"
 
@@ -88,14 +88,14 @@ touch -h -d '1 minute ago' "$G"/*
 # Locked (a live build elsewhere): left alone.
 exec 9<"$tree.lock"; flock -x 9
 m=$(log_mark)
-pr shared carol -a account
+pam_login shared carol -a account
 expect "live build: carol's login beside it succeeds" "$PAM_SUCCESS"
 check "live build: the locked tree is left alone" test -d "$tree/cur"
 not_logged "live build: nothing removed" "$m" "pam_mkmaildir.*removing"
 exec 9<&-
 # Unlocked and old: removed by the next first login in the parent.
 m=$(log_mark)
-pr shared dave -a account
+pam_login shared dave -a account
 expect "stale build: dave's login beside it succeeds" "$PAM_SUCCESS"
 check "stale build: the tree and its lock are removed" test -z "$(ls -A "$G" 2>&1)"
 # In a parent where others can rename entries, the staging directory stays
@@ -104,7 +104,7 @@ check "stale build: the staging directory of a shared parent stays, root's 0700"
 	test "$(stat -c '%U %a %h' "$G" 2>&1)" = "root 700 2"
 logged "stale build: its removal is logged" "$m" \
 	"pam_mkmaildir.*removing the tree of an interrupted build \([0-9a-f]{16}\) from the staging directory beside $P/dave"
-pr shared alice -a account
+pam_login shared alice -a account
 expect "stale build: alice's next login succeeds" "$PAM_SUCCESS"
 check "stale build: alice's maildir is complete" is_maildir "$P/alice"
 check "stale build: nothing but the maildirs and the staging directory is in the parent" \
@@ -115,12 +115,12 @@ fresh_parent
 swap "killed after the rename" shared erin rename after '*' 'kill -KILL $PPID'
 check "killed after the rename: erin's maildir is in place" is_maildir "$P/erin"
 touch -h -d '1 minute ago' "$G"/*
-pr shared frank -a account
+pam_login shared frank -a account
 expect "orphan lock: frank's login succeeds" "$PAM_SUCCESS"
 check "orphan lock: removed" test -z "$(ls -A "$G" 2>&1)"
 # In a parent nobody else can write, the empty staging directory goes.
 rm -rf "$P"; mkdir -m 0755 "$P"
-pr shared frank -a account
+pam_login shared frank -a account
 expect "private parent: frank's login succeeds" "$PAM_SUCCESS"
 check "private parent: no staging directory is left" test ! -e "$G" -a -d "$P/frank/cur"
 
@@ -139,14 +139,14 @@ logged "swap at the rename: a warning or error names the swap" "$m" \
 
 # --- 2: maildir=%h, the home and a directory above it missing ---
 mkdir -p "$T_BASE/skel"; printf 'p\n' >"$T_BASE/skel/.profile"
-svc2 homeh "maildir=%h createhome homemode=0750 skel=$T_BASE/skel"
-svc2 homeh_nocreate "maildir=%h"
+pam_service homeh "maildir=%h createhome homemode=0750 skel=$T_BASE/skel"
+pam_service homeh_nocreate "maildir=%h"
 GH=$(home_of grace)
 rm -rf "$T_HOMES/deep"
-pr homeh_nocreate grace -a account
+pam_login homeh_nocreate grace -a account
 expect_fail "maildir=%h without createhome: a missing home is not created"
 check "maildir=%h without createhome: nothing made" test ! -e "$T_HOMES/deep"
-pr homeh grace -a account
+pam_login homeh grace -a account
 expect "maildir=%h createhome: succeeds" "$PAM_SUCCESS"
 stat_is "maildir=%h: the missing parent deep is root 755" "$T_HOMES/deep" "root 755"
 stat_is "maildir=%h: the missing parent deep/er is root 755" "$T_HOMES/deep/er" "root 755"
@@ -157,7 +157,7 @@ check "maildir=%h: the home is the maildir" is_maildir "$GH"
 # (one of the owner's own is accepted: virtual users sharing vmail's uid).
 rm -rf "$T_HOMES/deep"; mkdir -p "$T_HOMES/deep/er"; chown bob:bob "$T_HOMES/deep"
 m=$(log_mark)
-pr homeh grace -a account
+pam_login homeh grace -a account
 expect_fail "user-owned directory above the home: refused"
 check "user-owned directory above the home: nothing made" test ! -e "$GH"
 logged "user-owned directory above the home: logged" "$m" "pam_mkmaildir.*\"deep\" is owned by uid 5002, not by root or uid 5013: refused"
@@ -196,7 +196,7 @@ fresh_parent; mkdir -m 0700 "$G" "$G/#1234"; : >"$G/#1235"
 touch -d '1 hour ago' "$G"/* "$G"
 before=$(snap "$G")
 m=$(log_mark)
-pr shared alice -a account
+pam_login shared alice -a account
 expect_fail "F1 foreign names: alice's login is refused"
 same "F1 foreign names: nothing in it changed" "$before" "$(snap "$G")"
 check "F1 foreign names: no maildir built" test ! -e "$P/alice"
@@ -205,26 +205,26 @@ logged "F1 foreign names: refused with a clear line" "$m" \
 
 # --- F2: maildir=%h/Maildir, a build killed right after its rename into
 # place: root's lock file must not stay in the home for good ---
-svc2 homemd "maildir=%h/Maildir"
+pam_service homemd "maildir=%h/Maildir"
 H=$(home_of erin); mkhome erin 0700
 swap "F2 killed after the rename" homemd erin rename after '*' 'kill -KILL $PPID'
 check "F2 killed after the rename: the maildir is in place and root's lock stays" \
 	test -d "$H/Maildir/cur" -a -n "$(ls -A "$H/.mkmaildir-tmp" 2>/dev/null)"
 touch -h -d '1 minute ago' "$H/.mkmaildir-tmp"/*
-pr homemd erin -a account
+pam_login homemd erin -a account
 expect "F2 killed after the rename: the next login succeeds" "$PAM_SUCCESS"
 check "F2 killed after the rename: no staging directory is left in the home" test ! -e "$H/.mkmaildir-tmp"
 # --- F2: killed mid-build, the client retries at once (the tree is not
 # stale yet), later logins must remove it ---
 H=$(home_of frank); mkhome frank 0700
 swap "F2 killed mid-build" homemd frank mkdir after new 'kill -KILL $PPID'
-pr homemd frank -a account
+pam_login homemd frank -a account
 expect "F2 killed mid-build: the retry at once succeeds" "$PAM_SUCCESS"
 check "F2 killed mid-build: the dead build's tree is still in staging (not stale yet)" \
 	test -n "$(find "$H/.mkmaildir-tmp" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)"
 find "$H/.mkmaildir-tmp" -exec touch -h -d '1 minute ago' {} +
 m=$(log_mark)
-pr homemd frank -a account
+pam_login homemd frank -a account
 expect "F2 killed mid-build: a later login succeeds" "$PAM_SUCCESS"
 check "F2 killed mid-build: the staging directory is gone from the home" test ! -e "$H/.mkmaildir-tmp"
 logged "F2 killed mid-build: the removal is logged" "$m" "pam_mkmaildir.*removing the tree of an interrupted build"
@@ -233,7 +233,7 @@ check "F2: the maildirs are intact" is_maildir "$H/Maildir"
 # --- F3: a failed build deeper than the old 32 levels is removed ---
 fresh_parent
 deep=$(printf '/d%d' $(seq 1 40))
-svc2 deep "maildir=$P/%u$deep"
+pam_service deep "maildir=$P/%u$deep"
 swap "F3 deep build that loses" deep carol rename before '*' "$ALICE mkdir -p $P/carol/x"
 expect_fail "F3 deep build: carol's login fails (alice's directory is at the name)"
 check "F3 deep build: the 40-level tree is removed from staging" test -z "$(ls -A "$G" 2>&1)"
@@ -254,7 +254,7 @@ if [ -e /Maildir ] || [ -e /.mkmaildir-tmp ]; then
 	skip "F4 home //: refused" "/Maildir or /.mkmaildir-tmp exists on this host"
 else
 	printf 'slashes:x:5030:5030:Home is //://:/bin/sh\n' >>"$T_BASE/nss/passwd"
-	pr homemd slashes -a account
+	pam_login homemd slashes -a account
 	expect_fail "F4 home //: refused"
 	check "F4 home //: nothing made in /" test ! -e /Maildir -a ! -e /.mkmaildir-tmp
 	if [ "$(stat -c %u /Maildir 2>/dev/null)" = 5030 ]; then rm -rf /Maildir; fi

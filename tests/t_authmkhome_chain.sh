@@ -117,6 +117,27 @@ check "oversized record: the login fails" test "$out" = "NO Login failed."
 check "oversized record: no module after authmkhome ran" test ! -e "$OUT/authtest"
 logged "oversized record: logged" "$m" 'record on fd 3 is longer than 4096 bytes'
 
+# --- the account's quota: MAILDIRQUOTA, as authsuccess set it ---------------------
+adduser quinn "$UID_G" "" 5000000S,500C
+adduser quincy "$UID_G" "" 5000000S,500C
+adduser quentin "$UID_G" "" lots
+printf 'quota=1000S\n' >"$T_BASE/quota-option.conf"
+printf 'quota=1000S\nquota_source=option\n' >"$T_BASE/quota-source.conf"
+chmod 0644 "$T_BASE"/quota-*.conf
+chain CHAIN_USER=quinn CHAIN_PASS=quinn-pw MKMAILDIR_CONFIG="$T_BASE/quota-option.conf" "${SEED[@]}"
+check "MAILDIRQUOTA: OK quinn" test "$rc:$out" = "0:OK quinn"
+check "MAILDIRQUOTA: maildirsize carries the account's quota over quota=" \
+	test "$(head -n1 "$H/quinn/Maildir/maildirsize" 2>/dev/null)" = 5000000S,500C
+chain CHAIN_USER=quincy CHAIN_PASS=quincy-pw MKMAILDIR_CONFIG="$T_BASE/quota-source.conf" "${SEED[@]}"
+check "quota_source=option: OK quincy" test "$rc:$out" = "0:OK quincy"
+check "quota_source=option: quota= wins over MAILDIRQUOTA" \
+	test "$(head -n1 "$H/quincy/Maildir/maildirsize" 2>/dev/null)" = 1000S
+m=$(log_mark)
+chain CHAIN_USER=quentin CHAIN_PASS=quentin-pw "${SEED[@]}"
+check "bad MAILDIRQUOTA: login refused, no server, nothing made" \
+	test "$rc" != 0 -a ! -e "$OUT/server" -a ! -e "$H/quentin/Maildir"
+logged "bad MAILDIRQUOTA: logged" "$m" 'authmkhome\[[0-9]+\]: MAILDIRQUOTA "lots" is not a Maildir\+\+ quota: refused'
+
 # --- a failing creator: no server, a clear line, nothing half-made ----------------
 if is_root; then
 	mkprog fail-creator <<-'EOF'

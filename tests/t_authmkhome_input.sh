@@ -25,8 +25,8 @@ amh() {
 	rc=$?
 	err=$(cat "$T_BASE/stderr")
 }
-# refused NAME MARK REGEX: the last run failed cleanly and said why.
-refused() {
+# refused_cleanly NAME MARK REGEX: the last authmkhome run failed cleanly and said why.
+refused_cleanly() {
 	local why=
 	[ "$rc" = 1 ] || why="exit status $rc;"
 	[ -z "$out$err" ] || why="$why wrote '$out' '$err';"
@@ -47,25 +47,25 @@ for c in "control:iv"$'\t'"an:AUTHENTICATED contains a control character" \
 	IFS=: read -r label value re <<<"$c"
 	m=$(log_mark)
 	amh "$I" "$UID_A" AUTHENTICATED="$value" -- "$S" Maildir
-	refused "AUTHENTICATED $label" "$m" "$re: refused"
+	refused_cleanly "AUTHENTICATED $label" "$m" "$re: refused"
 done
 
 # --- hostile maildir, program and arguments ----------------------------------------
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MAILDIR=../escape -- "$S" Maildir
-refused "MAILDIR ../escape" "$m" 'MAILDIR has a "\.\." component: refused'
+refused_cleanly "MAILDIR ../escape" "$m" 'MAILDIR has a "\.\." component: refused'
 check "MAILDIR ../escape: nothing beside the home" test ! -e "$H/escape"
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan "MAILDIR=Mail
 dir" -- "$S" Maildir
-refused "MAILDIR with a newline" "$m" 'MAILDIR contains a control character'
+refused_cleanly "MAILDIR with a newline" "$m" 'MAILDIR contains a control character'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan -- "$S" x/../../y
-refused "maildir argument with .." "$m" 'server argument has a "\.\." component'
+refused_cleanly "maildir argument with .." "$m" 'server argument has a "\.\." component'
 m=$(log_mark)
 # 4083 bytes: a valid argument, but too long once under the home.
 amh "$I" "$UID_A" AUTHENTICATED=ivan -- "$S" "$(for i in $(seq 13); do printf '%s/' "$long"; done)${long:0:170}"
-refused "maildir path too long" "$m" 'maildir path of ivan is too long'
+refused_cleanly "maildir path too long" "$m" 'maildir path of ivan is too long'
 # A relative server name is never looked up in the home, even if the user
 # put a program of that name there.
 printf '#!/bin/sh\ntouch %s/planted-ran\n' "$OUT" >"$T_BASE/planted"
@@ -77,34 +77,34 @@ logged "relative server: logged" "$m" 'server "planted" is not an absolute path:
 rm -f "$T_BASE/planted"
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan --
-refused "no server" "$m" 'no program to start after the maildir check'
+refused_cleanly "no server" "$m" 'no program to start after the maildir check'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MAILDIR_CREATOR=bin/creator -- "$S" Maildir
-refused "relative MAILDIR_CREATOR" "$m" 'option creator: invalid value "bin/creator": an absolute path is required'
+refused_cleanly "relative MAILDIR_CREATOR" "$m" 'option creator: invalid value "bin/creator": an absolute path is required'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MAILDIR_CREATOR="$BIN/../bin/x" -- "$S" Maildir
-refused "MAILDIR_CREATOR with .." "$m" 'MAILDIR_CREATOR has a "\.\." component'
+refused_cleanly "MAILDIR_CREATOR with .." "$m" 'MAILDIR_CREATOR has a "\.\." component'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MKMAILDIR_CONFIG="$T_BASE/../x.conf" -- "$S" Maildir
-refused "MKMAILDIR_CONFIG with .." "$m" 'MKMAILDIR_CONFIG has a "\.\." component'
+refused_cleanly "MKMAILDIR_CONFIG with .." "$m" 'MKMAILDIR_CONFIG has a "\.\." component'
 echo 'folders=Sent' >"$T_BASE/open.conf"; chmod 0666 "$T_BASE/open.conf"
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MKMAILDIR_CONFIG="$T_BASE/open.conf" -- "$S" Maildir
-refused "world-writable config" "$m" 'open.conf is not owned by root or is writable by others'
+refused_cleanly "world-writable config" "$m" 'open.conf is not owned by root or is writable by others'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED=ivan MKMAILDIR_CONFIG="$T_BASE/missing.conf" -- "$S" Maildir
-refused "MKMAILDIR_CONFIG missing" "$m" 'cannot open .*missing.conf'
+refused_cleanly "MKMAILDIR_CONFIG missing" "$m" 'cannot open .*missing.conf'
 
 # --- the fail-completely path with a bad environment ---------------------------------
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED= AUTHUSER=bin/login AUTHARGC=1 AUTHARGV0=x --
-refused "relative AUTHUSER" "$m" 'AUTHUSER "bin/login" is not an absolute path'
+refused_cleanly "relative AUTHUSER" "$m" 'AUTHUSER "bin/login" is not an absolute path'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED= AUTHUSER="$BIN/login" AUTHARGC=999 AUTHARGV0=x --
-refused "AUTHARGC 999" "$m" 'AUTHARGC "999" is not a number from 1 to 64'
+refused_cleanly "AUTHARGC 999" "$m" 'AUTHARGC "999" is not a number from 1 to 64'
 m=$(log_mark)
 amh "$I" "$UID_A" AUTHENTICATED= AUTHUSER="$BIN/login" AUTHARGC=2 AUTHARGV0="$BIN/login" --
-refused "AUTHARGV1 missing" "$m" 'AUTHARGV1 is missing or empty'
+refused_cleanly "AUTHARGV1 missing" "$m" 'AUTHARGV1 is missing or empty'
 check "fail-completely: the login program was not run" test ! -e "$OUT/login"
 
 # --- options from MKMAILDIR_CONFIG, "." components -----------------------------------
@@ -171,4 +171,43 @@ if is_root; then
 else
 	skip "STD_CREATOR and CONFIG_FILE" "creators must be root's files; needs root"
 fi
+# --- Dovecot's post-login program: USERDB_KEYS set, AUTHENTICATED unset -------
+# (the real script-login is in t_servers_postlogin.sh; here the userdb
+# fields it would export, hostile ones too, and what reaches stdout/stderr.)
+mkprog dsrv <<'EOF'
+#!/bin/sh
+echo "ran $$ $*" >"$CHAIN_OUT/dsrv"
+EOF
+for u in dana dora dick; do adduser "$u" "$UID_C"; done
+# dov NAME VAR=VALUE...: authmkhome as script-login -d runs it, for NAME.
+dov() { local n=$1; shift; amh / "$UID_C" USERDB_KEYS="HOME MAIL " USER="$n" HOME="$H/$n" "$@" -- "$BIN/dsrv"; }
+dov dana
+check "dovecot: no mail field: the template's %h/Maildir, then the next program" \
+	test "$rc:$(cut -d' ' -f1 "$OUT/dsrv" 2>/dev/null)" = "0:ran" -a -d "$H/dana/Maildir/new"
+check "dovecot: nothing on stdout or stderr on success ('$out' '$err')" test -z "$out$err"
+dov dora MAIL='maildir:~/Mail/box:LAYOUT=maildir++'
+check "dovecot: MAIL=maildir:~/PATH:PARAMS is the maildir" test "$rc" = 0 -a -d "$H/dora/Mail/box/cur" -a ! -e "$H/dora/Maildir"
+m=$(log_mark)
+dov dick MAIL='mdbox:~/mdbox'
+check "dovecot: another format: server started, nothing made" test "$rc:$(ls -A "$H/dick")" = "0:" -a -e "$OUT/dsrv"
+logged "dovecot: another format: logged" "$m" 'mail location "mdbox:~/mdbox" of dick is not a maildir: nothing made'
+dov dick MAIL_DRIVER=sdbox MAIL_PATH='~/sdbox'
+check "dovecot: 2.4 mail_driver=sdbox: server started, nothing made" test "$rc:$(ls -A "$H/dick")" = "0:" -a -e "$OUT/dsrv"
+dov dick MAIL_PATH='~/Mail/b24'
+check "dovecot: 2.4 MAIL_PATH is the maildir" test "$rc" = 0 -a -d "$H/dick/Mail/b24/tmp"
+rm -rf "${H:?}/dick/Mail"
+m=$(log_mark)
+dov dick MAIL='maildir:Mail/rel'
+check "dovecot: relative mail location: refused, nothing made or started" test "$rc:$(ls -A "$H/dick")" = "1:" -a ! -e "$OUT/dsrv"
+check "dovecot: refusal on stderr (Dovecot's log), not stdout" \
+	bash -c '[ -z "$1" ] && grep -q "^authmkhome: mail location Mail/rel of dick is neither absolute nor under ~: refused" <<<"$2"' _ "$out" "$err"
+logged "dovecot: refusal in syslog too" "$m" 'authmkhome\[[0-9]+\]: mail location Mail/rel of dick is neither absolute'
+amh / "$UID_C" USERDB_KEYS=HOME USER=dick HOME=home/dick -- "$BIN/dsrv"
+check "dovecot: relative HOME: refused" test "$rc" = 1 -a ! -e "$OUT/dsrv"
+amh / "$UID_C" USERDB_KEYS=HOME USER=../dick HOME="$H/dick" -- "$BIN/dsrv"
+check "dovecot: USER with ..: refused" test "$rc" = 1 -a ! -e "$OUT/dsrv"
+amh / "$UID_C" USERDB_KEYS=HOME USER=dick HOME="$H/dick" AUTHENTICATED= -- "$BIN/dsrv"
+check "dovecot: AUTHENTICATED set (even empty) means Courier's chain: passed on, nothing made" \
+	test "$rc:$(ls -A "$H/dick")" = "0:" -a -e "$OUT/dsrv"
+
 exit 0

@@ -3,7 +3,7 @@
 # issue 14 D1-D8 and issue 12 item 3, judged by the files the module writes
 # (tests/servers/folders.sh has the servers' own tools judge them).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -18,8 +18,8 @@ folders_of() { (cd "$1" && find . -mindepth 1 -maxdepth 1 -type d -name '.*' -pr
 
 # --- D1, D2, D7: modified UTF-7 by default -----------------------------------
 mkhome alice
-svc2 u7 "folders=Entw${U}rfe,Q&A,INBOX.Archive.2024,inbox.Sent subscribe"
-pr u7 alice -a account
+pam_service u7 "folders=Entw${U}rfe,Q&A,INBOX.Archive.2024,inbox.Sent subscribe"
+pam_login u7 alice -a account
 expect "utf7: login succeeds" "$PAM_SUCCESS"
 is "utf7: folders on disk in modified UTF-7, & as &-, INBOX. dropped" "$(folders_of "$M")" \
 	"$(printf '%s\n' .Archive.2024 '.Entw&APw-rfe' '.Q&-A' .Sent)"
@@ -33,40 +33,40 @@ is "utf7: subscriptions as doveadm mailbox create -s writes them" "$(cat "$M/sub
 
 # Each on its own, in ASCII (so that no other refusal hides it).
 mkhome alice
-svc2 d2 "folders=Q&A"
-pr d2 alice -a account
+pam_service d2 "folders=Q&A"
+pam_login d2 alice -a account
 check "D2 alone: Q&A is .Q&-A on disk by default" test -d "$M/.Q&-A" -a ! -e "$M/.Q&A"
 mkhome alice
-svc2 d7 "folders=INBOX.Sent,inbox.Archive.2024"
-pr d7 alice -a account
+pam_service d7 "folders=INBOX.Sent,inbox.Archive.2024"
+pam_login d7 alice -a account
 is "D7 alone: INBOX. is the namespace prefix" "$(folders_of "$M")" "$(printf '%s\n' .Archive.2024 .Sent)"
 mkhome alice
-svc2 d6 "folders=Sent subscribe"
-pr d6 alice -a account
+pam_service d6 "folders=Sent subscribe"
+pam_login d6 alice -a account
 check "D6 alone: courierimapsubscribed lists INBOX" grep -qx INBOX "$M/courierimapsubscribed"
 
 # --- D1: utf8 ------------------------------------------------------------------
 mkhome alice
-svc2 u8 "folders=Entw${U}rfe,Q&A,INBOX.Sent subscribe utf8"
-pr u8 alice -a account
+pam_service u8 "folders=Entw${U}rfe,Q&A,INBOX.Sent subscribe utf8"
+pam_login u8 alice -a account
 expect "utf8: login succeeds" "$PAM_SUCCESS"
 is "utf8: folders on disk in UTF-8" "$(folders_of "$M")" "$(printf '%s\n' ".Entw${U}rfe" '.Q&A' .Sent)"
 is "utf8: courierimapsubscribed in UTF-8" "$(cat "$M/courierimapsubscribed")" \
 	"$(printf '%s\n' INBOX "INBOX.Entw${U}rfe" 'INBOX.Q&A' INBOX.Sent)"
 is "utf8: subscriptions in UTF-8" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nEntw%srfe\nQ&A\nSent' "$U")"
-svc2 u8b "utf8 folders=Entw${U}rfe"
+pam_service u8b "utf8 folders=Entw${U}rfe"
 mkhome alice
-pr u8b alice -a account
+pam_login u8b alice -a account
 check "utf8 before folders= on the line: the same" test -d "$M/.Entw${U}rfe"
 
 # --- refused names and quotas: PAM_SERVICE_ERR, a reason, nothing made ---------
 bad() { # LABEL LOGREGEX OPTIONS...
 	local label=$1 re=$2 before m; shift 2
 	mkhome alice
-	svc2 bad "$@"
+	pam_service bad "$@"
 	before=$(snap "$T_BASE/home")
 	m=$(log_mark)
-	pr bad alice -a account
+	pam_login bad alice -a account
 	expect "$label: refused (PAM_SERVICE_ERR)" "$PAM_SERVICE_ERR"
 	same "$label: nothing created" "$before" "$(snap "$T_BASE/home")"
 	logged "$label: logged with the reason" "$m" "pam_mkmaildir.*($re)"
@@ -74,8 +74,8 @@ bad() { # LABEL LOGREGEX OPTIONS...
 ok() { # LABEL OPTIONS...
 	local label=$1; shift
 	mkhome alice
-	svc2 good "$@"
-	pr good alice -a account
+	pam_service good "$@"
+	pam_login good alice -a account
 	expect "$label: accepted" "$PAM_SUCCESS"
 }
 A254=$(printf '%0254d' 0 | tr 0 a)
@@ -106,31 +106,31 @@ is "quota at the limits: written as given" "$(head -n 1 "$M/maildirsize")" "9223
 
 # --- D4, D5: maildirsize as maildirmake -q writes it ----------------------------
 mkhome alice
-svc2 q "quota=1000000S,1000C"
-pr q alice -a account
+pam_service q "quota=1000000S,1000C"
+pam_login q alice -a account
 expect "quota: login succeeds" "$PAM_SUCCESS"
 is "quota: maildirsize byte for byte as maildirmake -q 1000000S,1000C" "$(content "$M/maildirsize")" \
 	"$(printf '1000000S,1000C\n           0            0\n' >"$T_BASE/want"; content "$T_BASE/want")"
 for q in 0S,0C 0S 0C; do
 	mkhome alice
-	svc2 q0 "quota=$q folders=Sent"
-	pr q0 alice -a account
+	pam_service q0 "quota=$q folders=Sent"
+	pam_login q0 alice -a account
 	expect "quota=$q: accepted" "$PAM_SUCCESS"
 	check "quota=$q: no maildirsize (maildirmake -q writes none)" test ! -e "$M/maildirsize"
 done
 
 # --- issue 12 item 3: a 254-byte name does not end the check early ---------------
 mkhome alice
-svc2 long "folders=$A254,Sent"
-pr long alice -a account
+pam_service long "folders=$A254,Sent"
+pam_login long alice -a account
 expect "254-byte name: first login succeeds" "$PAM_SUCCESS"
 check "254-byte name: its folder exists" test -d "$M/.$A254/cur"
 rmdir "$M/.Sent/cur"
-pr long alice -a account
+pam_login long alice -a account
 expect "254-byte name: next login succeeds" "$PAM_SUCCESS"
 check "254-byte name: .Sent/cur after it is repaired" test -d "$M/.Sent/cur"
 rmdir "$M/.$A254/new"
-pr long alice -a account
+pam_login long alice -a account
 check "254-byte name: its own new/ is repaired" test -d "$M/.$A254/new"
 
 # --- D8: a maildir someone else made before the first login ----------------------
@@ -140,9 +140,9 @@ predeliver() { # a delivery agent's bare maildir with one message, as the user
 		'umask 077; mkdir -p "$1/cur" "$1/new" "$1/tmp" && echo "Subject: hi" >"$1/new/1.msg"' _ "$M"
 }
 predeliver
-svc2 d8 "folders=Drafts,Sent,Trash subscribe quota=1000000S,1000C"
+pam_service d8 "folders=Drafts,Sent,Trash subscribe quota=1000000S,1000C"
 m=$(log_mark)
-pr d8 alice -a session
+pam_login d8 alice -a session
 expect "D8: login into a delivery agent's maildir succeeds" "$PAM_SUCCESS"
 for f in Drafts Sent Trash; do check "D8: .$f made" is_maildir "$M/.$f"; done
 check "D8: subscriptions written" grep -qx Sent "$M/subscriptions"
@@ -156,7 +156,7 @@ check "D8: nothing of root's in the maildir" test -z "$(find "$M" ! -user alice)
 logged "D8: logged as populating" "$m" "pam_mkmaildir.*populating maildir $M"
 rm -rf "$M/.Trash"
 before=$(snap "$M")
-pr d8 alice -a session
+pam_login d8 alice -a session
 expect "D8: next login succeeds" "$PAM_SUCCESS"
 check "D8: a folder the user deleted after population stays deleted" test ! -e "$M/.Trash"
 same "D8: the next login changes nothing" "$before" "$(snap "$M")"
@@ -164,7 +164,7 @@ same "D8: the next login changes nothing" "$before" "$(snap "$M")"
 # A server's own subscriptions in a maildir it made are left alone.
 predeliver
 printf 'V\t2\n\nINBOX\nOwn\n' >"$M/subscriptions"; chown alice: "$M/subscriptions"
-pr d8 alice -a session
+pam_login d8 alice -a session
 is "D8: an existing subscriptions file is left as it was" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nOwn')"
 check "D8: folders still made" is_maildir "$M/.Sent"
 
@@ -172,27 +172,27 @@ check "D8: folders still made" is_maildir "$M/.Sent"
 # gets our limits over its own size lines, which account for the mail there.
 predeliver
 printf '0S\n         500            1\n' >"$M/maildirsize"; chown alice: "$M/maildirsize"
-pr d8 alice -a session
+pam_login d8 alice -a session
 is "D8: an existing maildirsize gets the limits, keeps its size lines" "$(cat "$M/maildirsize")" \
 	"$(printf '1000000S,1000C\n         500            1')"
 stat_is "D8: the rewritten maildirsize is alice 600" "$M/maildirsize" "alice 600"
 predeliver
 printf '0S\n' >"$M/maildirsize"; chown alice: "$M/maildirsize"
-pr d8 alice -a session
+pam_login d8 alice -a session
 is "D8: a header-only maildirsize gets the limits and an empty size line" "$(cat "$M/maildirsize")" \
 	"$(printf '1000000S,1000C\n           0            0')"
 
 # Without anything to populate, no marker is needed and none is written.
 mkhome alice
-svc2 plain ""
-pr plain alice -a session
+pam_service plain ""
+pam_login plain alice -a session
 expect "plain: succeeds" "$PAM_SUCCESS"
 check "plain: no marker without folders= or quota=" test ! -e "$M/pam_mkmaildir.populated"
 
 # --- layout=fs: Dovecot's fs layout ---------------------------------------------
 mkhome alice
-svc2 fs "layout=fs folders=Entw${U}rfe,INBOX.Archive.2024,Sent subscribe"
-pr fs alice -a account
+pam_service fs "layout=fs folders=Entw${U}rfe,INBOX.Archive.2024,Sent subscribe"
+pam_login fs alice -a account
 expect "layout=fs: login succeeds" "$PAM_SUCCESS"
 is "layout=fs: one directory per level, as Dovecot makes them" \
 	"$(cd "$M" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" \
@@ -200,14 +200,14 @@ is "layout=fs: one directory per level, as Dovecot makes them" \
 tree_is "layout=fs: every directory is alice 700" "$M" "alice 700"
 is "layout=fs: Dovecot's subscriptions" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nEntw&APw-rfe\nArchive\t2024\nSent')"
 rmdir "$M/Archive/2024/new"; rm -rf "$M/Sent"
-pr fs alice -a account
+pam_login fs alice -a account
 check "layout=fs: a missing part of a nested folder is repaired" test -d "$M/Archive/2024/new"
 check "layout=fs: a deleted folder stays deleted" test ! -e "$M/Sent"
 mkhome alice
 ln -s /tmp "$A/evil"
 predeliver
 ln -s "$T_BASE" "$M/Archive"
-pr fs alice -a account
+pam_login fs alice -a account
 expect_fail "layout=fs: a symlink as a level is refused"
 check "layout=fs: nothing made through it" test ! -e "$T_BASE/2024"
 bad "layout=bogus" "layout" "layout=bogus"

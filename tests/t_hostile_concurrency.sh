@@ -5,12 +5,10 @@
 # complete, owned right, without temporary leftovers.  All processes wait
 # on one FIFO and are released together when it is opened and closed.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
-t_build pamloop -lpam -lpthread
-PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 OUT=$T_BASE/out GO=$T_BASE/go
 mkdir -p "$OUT"
 
@@ -20,7 +18,7 @@ herd() {
 	rm -f "$GO" "$OUT"/r.*; mkfifo "$GO"
 	for i in $(seq 0 $((n - 1))); do
 		hook=account; [ $((i % 2)) = 1 ] && hook=session
-		"$PAMLOOP" -d "$T_PAMD" -s "$svc" -u "$($userfn "$i")" -a $hook -w "$GO" -H >"$OUT/r.$i" 2>&1 &
+		"$T_PAMRUN" loop -d "$T_PAMD" -s "$svc" -u "$($userfn "$i")" -a $hook -w "$GO" -H >"$OUT/r.$i" 2>&1 &
 		pids+=($!)
 	done
 	sleep 1
@@ -37,7 +35,7 @@ herd() {
 # --- 64 first logins of one user ---
 A=$(home_of alice)
 mkhome alice 0700
-svc2 full "folders=Drafts,Sent,Trash subscribe quota=1000S,10C"
+pam_service full "folders=Drafts,Sent,Trash subscribe quota=1000S,10C"
 alice() { echo alice; }
 herd "64 processes, one user" 64 full alice
 check "64: one complete maildir with every folder" sh -c "for f in '' .Drafts .Sent .Trash; do for d in cur new tmp; do [ -d '$A/Maildir/'\$f/\$d ] || exit 1; done; done"
@@ -54,7 +52,7 @@ for i in $(seq 0 $((N - 1))); do
 	printf 'u%04d:x:%d:%d::%s/u%04d:/bin/sh\n' "$i" $((20000 + i)) $((20000 + i)) "$H" "$i"
 done >>"$NSS_WRAPPER_PASSWD"
 for i in $(seq 0 $((N - 1))); do printf 'u%04d:x:%d:\n' "$i" $((20000 + i)); done >>"$NSS_WRAPPER_GROUP"
-svc2 mkhome "createhome folders=Sent"
+pam_service mkhome "createhome folders=Sent"
 user_n() { printf 'u%04d' "$1"; }
 herd "$N users at once (homes and maildirs created)" "$N" mkhome user_n
 bad=$(for i in $(seq 0 $((N - 1))); do
@@ -68,7 +66,7 @@ check "$N users: exactly $N homes, no leftovers" test "$(ls -A "$H" | wc -l)" = 
 # --- 1,000 virtual users of 8 new domains at once ---
 V=$T_BASE/vmail
 mkdir -m 0700 "$V"; chown vmail:vmail "$V"
-svc2 virt "owner=vmail maildir=$V/%d/%n folders=Sent"
+pam_service virt "owner=vmail maildir=$V/%d/%n folders=Sent"
 vuser() { printf 'user%d@d%d.example' "$1" $(( $1 % 8 )); }
 herd "$N virtual users of 8 new domains at once" "$N" virt vuser
 n=$(find "$V" -mindepth 2 -maxdepth 2 -type d | wc -l)

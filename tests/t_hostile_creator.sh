@@ -6,7 +6,7 @@
 # printed; the check only allows timeout + 5 s, so a busy machine cannot make
 # it flaky -- and nothing of the creator may be left running.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -60,10 +60,10 @@ A=$(home_of alice)
 abuse() {
 	local label=$1 creator=$2 re=$3 m t0 t1 ms left
 	mkhome alice 0700
-	svc2 "c_$creator" "creator=$BIN/$creator timeout=$TIMEOUT"
+	pam_service "c_$creator" "creator=$BIN/$creator timeout=$TIMEOUT"
 	m=$(log_mark)
 	t0=$(date +%s%N)
-	pr "c_$creator" alice -a account -H
+	pam_login "c_$creator" alice -a account -H
 	t1=$(date +%s%N)
 	ms=$(( (t1 - t0) / 1000000 ))
 	echo "  figures: creator $label: decided in $ms ms (timeout $TIMEOUT s), PAM code $rc"
@@ -91,7 +91,7 @@ abuse "that is a symlink" symlink "symlink.*(a symlink|refused)"
 
 # control: the same directory's good creator works within the same limits.
 mkhome alice 0700
-svc2 c_good "creator=$BIN/good timeout=$TIMEOUT"
-pr c_good alice -a account -H
+pam_service c_good "creator=$BIN/good timeout=$TIMEOUT"
+pam_login c_good alice -a account -H
 expect "control: a good creator succeeds" "$PAM_SUCCESS"
 check "control: a good creator's maildir" is_maildir "$A/Maildir"

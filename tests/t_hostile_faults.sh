@@ -12,32 +12,30 @@
 # files) are removed once they are STALE_SECONDS (10 s) old, so their mtime
 # is set back before the next login, and their removal is asserted.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
 t_build faultshim.so -Werror -shared -fPIC -ldl
 SHIM=$BIN/faultshim.so
-t_build pamloop -lpam -lpthread
-PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 OUT=$T_BASE/out
 mkdir -p "$OUT"
 mkdir -p "$T_BASE/skel/.config"; printf 'p\n' >"$T_BASE/skel/.profile"; printf 'c\n' >"$T_BASE/skel/.config/c"
 ln -s .profile "$T_BASE/skel/.link"
-svc2 full "folders=Sent,Archive.2024 subscribe quota=1000000S,100C"
-svc2 home "createhome skel=$T_BASE/skel folders=Sent"
+pam_service full "folders=Sent,Archive.2024 subscribe quota=1000000S,100C"
+pam_service home "createhome skel=$T_BASE/skel folders=Sent"
 
 ERRNOS=(ENOSPC EIO EACCES EROFS EDQUOT EINTR)
 declare -A STRERR=([ENOSPC]="No space left on device" [EIO]="Input/output error"
 	[EACCES]="Permission denied" [EROFS]="Read-only file system"
 	[EDQUOT]="Disk quota exceeded" [EINTR]="Interrupted system call")
 
-# login SERVICE USER [FAULT]: one account login through pamloop; sets
+# login SERVICE USER [FAULT]: one account login through pamrun loop; sets
 # code (PAM code, or "killed"), errs (its LOG_ERR lines).
 login() {
 	local line
 	: >"$OUT/err"
-	line=$(T_FAULT=${3:-} LD_PRELOAD="$SHIM $T_NSSLIB" "$PAMLOOP" -d "$T_PAMD" -s "$1" -u "$2" \
+	line=$(T_FAULT=${3:-} LD_PRELOAD="$SHIM $T_NSSLIB" "$T_PAMRUN" loop -d "$T_PAMD" -s "$1" -u "$2" \
 		-a account -L "$OUT/err" 2>&1)
 	local st=$?
 	if [ $st = 137 ]; then code=killed
@@ -49,7 +47,7 @@ login() {
 trace() {
 	"$3"
 	rm -f "$OUT/trace"
-	T_FAULT_TRACE=$OUT/trace LD_PRELOAD="$SHIM $T_NSSLIB" "$PAMLOOP" -d "$T_PAMD" -s "$1" -u "$2" -a account >/dev/null 2>&1
+	T_FAULT_TRACE=$OUT/trace LD_PRELOAD="$SHIM $T_NSSLIB" "$T_PAMRUN" loop -d "$T_PAMD" -s "$1" -u "$2" -a account >/dev/null 2>&1
 	wc -l <"$OUT/trace"
 }
 
@@ -116,7 +114,7 @@ A=$(home_of alice) C=$(home_of carol)
 fresh_alice() { rm -rf "$A" "$T_HOMES"/.mkmaildir-tmp*; mkhome alice 0700; }
 repair_alice() {
 	fresh_alice
-	T_FAULT= LD_PRELOAD=$T_NSSLIB "$PAMLOOP" -d "$T_PAMD" -s full -u alice -a account >/dev/null 2>&1
+	T_FAULT= LD_PRELOAD=$T_NSSLIB "$T_PAMRUN" loop -d "$T_PAMD" -s full -u alice -a account >/dev/null 2>&1
 	rmdir "$A/Maildir/tmp" "$A/Maildir/.Sent/cur"; rm -f "$A/Maildir/.Sent/maildirfolder"
 }
 no_carol() { rm -rf "$C" "$T_HOMES"/.mkmaildir-tmp*; }

@@ -6,14 +6,12 @@
 # runs (creation, repair, refusal, creator) finds no leak and no error; and
 # sessions on several threads at once in one process all succeed.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
-t_build pamloop -lpam -lpthread
-PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 A=$(home_of alice)
-svc2 full "folders=Drafts,Sent subscribe quota=1000S"
+pam_service full "folders=Drafts,Sent subscribe quota=1000S"
 
 # Thread users t0..t15, with homes.
 for i in $(seq 0 15); do
@@ -25,7 +23,7 @@ thomes() { local i; for i in $(seq 0 15); do mkhome "t$i" 0700; done; }
 # --- 100,000 sessions in one process ---
 mkhome alice 0700
 N=${T_HOST_SESSIONS:-100000}
-out=$("$PAMLOOP" -d "$T_PAMD" -s full -u alice -a session -n "$N" -m -H 2>&1)
+out=$("$T_PAMRUN" loop -d "$T_PAMD" -s full -u alice -a session -n "$N" -m -H 2>&1)
 st=$?
 echo "  figures: $N sessions: $out"
 check "$N sessions: all succeed, host state unchanged (exit $st)" test "$st" = 0
@@ -42,21 +40,21 @@ check "$N sessions: the maildir is complete" is_maildir "$A/Maildir/.Sent"
 
 # --- several threads at once in one process ---
 thomes
-out=$("$PAMLOOP" -d "$T_PAMD" -s full -u 't#' -a both -n 50 -T 16 -H 2>&1)
+out=$("$T_PAMRUN" loop -d "$T_PAMD" -s full -u 't#' -a both -n 50 -T 16 -H 2>&1)
 check "16 threads, 16 users, first logins at once, 50 rounds each: all succeed, every thread's credentials unchanged ($out)" \
 	test $? = 0
 bad=0; for i in $(seq 0 15); do is_maildir "$T_HOMES/t$i/Maildir/.Sent" && [ "$(stat -c %U "$T_HOMES/t$i/Maildir")" = "t$i" ] || bad=$((bad + 1)); done
 check "16 threads: 16 complete maildirs, each its owner's ($bad wrong)" test "$bad" = 0
 mkhome alice 0700
-out=$("$PAMLOOP" -d "$T_PAMD" -s full -u alice -a account -n 20 -T 16 -H 2>&1)
+out=$("$T_PAMRUN" loop -d "$T_PAMD" -s full -u alice -a account -n 20 -T 16 -H 2>&1)
 check "16 threads, one user's first login at once: all succeed ($out)" test $? = 0
 check "16 threads, one user: one complete maildir, no leftovers" sh -c "[ -d '$A/Maildir/.Sent/tmp' ] && [ -z \"\$(find '$A' -name '.mkmaildir-tmp*')\" ] && [ -z \"\$(find '$A' -user root)\" ]"
 # A creator from threads: clone without exit signal, in a threaded host.
 mkdir -m 0755 "$T_BASE/bin"
 printf '#!/bin/sh\nmkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"\n' >"$T_BASE/bin/mk"; chmod 0755 "$T_BASE/bin/mk"
-svc2 creator "creator=$T_BASE/bin/mk"
+pam_service creator "creator=$T_BASE/bin/mk"
 thomes
-out=$("$PAMLOOP" -d "$T_PAMD" -s creator -u 't#' -a account -n 3 -T 16 -H 2>&1)
+out=$("$T_PAMRUN" loop -d "$T_PAMD" -s creator -u 't#' -a account -n 3 -T 16 -H 2>&1)
 check "16 threads running creators at once: all succeed, no child or zombie left ($out)" test $? = 0
 
 # --- valgrind memcheck ---
@@ -88,13 +86,13 @@ cat >"$SUPP" <<'EOF'
    fun:_dl_open
 }
 EOF
-vg() { # LABEL WANT-EXIT SERVICE USER SETUP PAMLOOP-ARGS...
+vg() { # LABEL WANT-EXIT SERVICE USER SETUP PAMRUN-LOOP-ARGS...
 	local label=$1 want=$2 svc=$3 user=$4 setup=$5 log=$T_BASE/vg.log res; shift 5
 	$setup
 	res=$(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=42 \
 		--suppressions="$SUPP" --trace-children=no --log-file="$log" \
-		"$PAMLOOP" -d "$T_PAMD" -s "$svc" -u "$user" "$@" 2>&1)
+		"$T_PAMRUN" loop -d "$T_PAMD" -s "$svc" -u "$user" "$@" 2>&1)
 	local st=$?
 	local summary
 	summary=$(grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable' "$log" |
@@ -110,7 +108,7 @@ keep() { :; }
 vg "creation then 300 sessions" 0 full alice fresh -a both -n 300
 vg "repair of a partial maildir" 0 full alice partial -a account -n 5
 vg "refusal (Maildir -> /etc), 50 times" 1 full alice broken -a account -n 50
-svc2 bad "mode=0777"
+pam_service bad "mode=0777"
 vg "configuration error, 50 times" 1 bad alice keep -a account -n 50
 vg "unknown user, 50 times" 1 full nosuchuser keep -a account -n 50
 vg "creator, first login" 0 creator alice fresh -a account -n 1

@@ -7,77 +7,68 @@
 # A config file reached through a symlink swapped in by a user must not
 # bring the content of a file of root's into the log.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
 V=$T_BASE/vmail
 mkdir -p "$V/users" "$V/example.org"; chown -R vmail:vmail "$V"
 mkhome alice 0700
-svc2 byuser "owner=vmail maildir=$V/users/%u"
-svc2 bydom "owner=vmail maildir=$V/%d/%n"
+pam_service byuser "owner=vmail maildir=$V/users/%u"
+pam_service bydom "owner=vmail maildir=$V/%d/%n"
 ncase=0
-view() { snap "$T_BASE" | grep -v -e "^$T_PAMD" -e "^$T_BASE/etc"; }
-# refused LABEL SERVICE USER
-refused() {
-	local before m
+# input_refused LABEL SERVICE USER: refused (pam_harness.sh) with the codes
+# of the layer that refuses (options, names, accounts; the file system for
+# the service "opt"), and a log line that says why.
+input_refused() {
+	local codes="$PAM_PERM_DENIED $PAM_SERVICE_ERR $PAM_USER_UNKNOWN"
 	ncase=$((ncase + 1))
-	before=$(view)
-	m=$(log_mark)
-	pr "$2" "$3" -a account
-	if [ "$rc" = "$PAM_PERM_DENIED" ] || [ "$rc" = "$PAM_SERVICE_ERR" ] || [ "$rc" = "$PAM_USER_UNKNOWN" ]; then
-		pass "$1: account refused ($rc)"
-	elif [ "$rc" = "$PAM_SYSTEM_ERR" ] && [ "${2}" = opt ]; then
-		pass "$1: account refused by the file system ($rc)"
-	else fail "$1: account refused" "PAM code $rc: $(printf '%s' "$out" | tr '\n' ' ' | head -c 200)"; fi
-	pr "$2" "$3" -a session
-	if [ "$rc" != 0 ] && [ "$rc" -lt 90 ]; then pass "$1: session refused ($rc)"
-	else fail "$1: session refused" "PAM code $rc"; fi
-	same "$1: nothing created" "$before" "$(view)"
-	logged "$1: logged" "$m" "pam_mkmaildir.*(refus|invalid|not known|needs|option|config|too long|empty|must be)"
+	[ "$2" = opt ] && codes="$codes $PAM_SYSTEM_ERR"
+	refused "$1" "$2" "$3" "$codes" any \
+		"pam_mkmaildir.*(refus|invalid|not known|needs|option|config|too long|empty|must be)"
 }
 
 # --- user names through %u ---
-refused "user: lone continuation byte" byuser $'a\x80b'
-refused "user: 0xff" byuser $'\xff'
-refused "user: 0xfe 0xff" byuser $'\xfe\xff'
-refused "user: overlong '/' (C0 AF)" byuser $'a\xc0\xafb'
-refused "user: overlong '..' (C0 AE C0 AE)" byuser $'\xc0\xae\xc0\xae'
-refused "user: overlong 3-byte '/' (E0 80 AF)" byuser $'x\xe0\x80\xafy'
-refused "user: overlong 4-byte (F0 80 80 AF)" byuser $'x\xf0\x80\x80\xafy'
-refused "user: UTF-16 surrogate (ED A0 80)" byuser $'\xed\xa0\x80'
-refused "user: beyond U+10FFFF (F4 90 80 80)" byuser $'\xf4\x90\x80\x80'
-refused "user: F5 lead byte" byuser $'\xf5\x80\x80\x80'
-refused "user: truncated sequence at the end" byuser $'abc\xe2\x82'
-refused "user: truncated 2-byte at the end" byuser $'abc\xc3'
-refused "user: C1 control U+0085 as bare 0x85" byuser $'a\x85'
-refused "user: carriage return" byuser $'a\rb'
-refused "user: 0x01" byuser $'\x01'
-refused "user: form feed" byuser $'a\fb'
-refused "user: vertical tab" byuser $'a\vb'
-refused "user: backspace" byuser $'ab\b\b\b'
-refused "user: ANSI escape to rewrite the log" byuser $'x\e[1A\e[2Kroot logged in'
-refused "user: trailing newline" byuser $'alice\n'
-refused "user: 256 bytes" byuser "$(printf 'u%.0s' $(seq 256))"
-refused "user: 64 KiB" byuser "$(head -c 65536 /dev/zero | tr '\0' u)"
-refused "user: slash at the end" byuser "alice/"
-refused "user: // only" byuser "//"
-refused "user: ./x" byuser "./x"
-refused "user: backslash and slash" byuser '..\/..\/etc'
+input_refused "user: lone continuation byte" byuser $'a\x80b'
+input_refused "user: 0xff" byuser $'\xff'
+input_refused "user: 0xfe 0xff" byuser $'\xfe\xff'
+input_refused "user: overlong '/' (C0 AF)" byuser $'a\xc0\xafb'
+input_refused "user: overlong '..' (C0 AE C0 AE)" byuser $'\xc0\xae\xc0\xae'
+input_refused "user: overlong 3-byte '/' (E0 80 AF)" byuser $'x\xe0\x80\xafy'
+input_refused "user: overlong 4-byte (F0 80 80 AF)" byuser $'x\xf0\x80\x80\xafy'
+input_refused "user: UTF-16 surrogate (ED A0 80)" byuser $'\xed\xa0\x80'
+input_refused "user: beyond U+10FFFF (F4 90 80 80)" byuser $'\xf4\x90\x80\x80'
+input_refused "user: F5 lead byte" byuser $'\xf5\x80\x80\x80'
+input_refused "user: truncated sequence at the end" byuser $'abc\xe2\x82'
+input_refused "user: truncated 2-byte at the end" byuser $'abc\xc3'
+input_refused "user: C1 control U+0085 as bare 0x85" byuser $'a\x85'
+input_refused "user: carriage return" byuser $'a\rb'
+input_refused "user: 0x01" byuser $'\x01'
+input_refused "user: form feed" byuser $'a\fb'
+input_refused "user: vertical tab" byuser $'a\vb'
+input_refused "user: backspace" byuser $'ab\b\b\b'
+input_refused "user: ANSI escape to rewrite the log" byuser $'x\e[1A\e[2Kroot logged in'
+input_refused "user: trailing newline" byuser $'alice\n'
+input_refused "user: 256 bytes" byuser "$(printf 'u%.0s' $(seq 256))"
+input_refused "user: 64 KiB" byuser "$(head -c 65536 /dev/zero | tr '\0' u)"
+input_refused "user: slash at the end" byuser "alice/"
+input_refused "user: // only" byuser "//"
+input_refused "user: ./x" byuser "./x"
+input_refused "user: backslash and slash" byuser '..\/..\/etc'
 # --- '@' in odd places, %d and %n ---
-refused "user: @ alone" bydom "@"
-refused "user: @@" bydom "@@"
-refused "user: trailing @ (empty domain)" bydom "bob@"
-refused "user: leading @ (empty local part)" bydom "@example.org"
-refused "user: domain with a slash after @@" bydom "a@@b/c"
-refused "user: domain with a control character" bydom $'a@exam\x01ple.org'
-refused "user: domain invalid UTF-8" bydom $'a@\xffexample.org'
-refused "user: local part .. with a second @" bydom "..@x@example.org"
-refused "user: 300-byte domain" bydom "a@$(printf 'd%.0s' $(seq 300))"
-refused "user: domain with a newline" bydom $'a@example.org\n../../etc'
+input_refused "user: @ alone" bydom "@"
+input_refused "user: @@" bydom "@@"
+input_refused "user: trailing @ (empty domain)" bydom "bob@"
+input_refused "user: leading @ (empty local part)" bydom "@example.org"
+input_refused "user: domain with a slash after @@" bydom "a@@b/c"
+input_refused "user: domain with a control character" bydom $'a@exam\x01ple.org'
+input_refused "user: domain invalid UTF-8" bydom $'a@\xffexample.org'
+input_refused "user: local part .. with a second @" bydom "..@x@example.org"
+input_refused "user: 300-byte domain" bydom "a@$(printf 'd%.0s' $(seq 300))"
+input_refused "user: domain with a newline" bydom $'a@example.org\n../../etc'
 # --- printf formats: data, never a format ---
 for u in '%s%s%s%s%s%s%s%s' '%n%n%n%n' '%x%x%x%99999999d' '%*.*s%ls'; do
-	pr byuser "$u" -a account
+	pam_login byuser "$u" -a account
 	ncase=$((ncase + 1))
 	check "user '$u': no crash (PAM code $rc)" test "$rc" -lt 90
 	check "user '$u': nothing but $V/users/$u created" \
@@ -88,8 +79,8 @@ done
 # --- templates and option values ---
 opt() { # LABEL OPTIONS...
 	local label=$1; shift
-	svc2 opt "$*"
-	refused "$label" opt alice
+	pam_service opt "$*"
+	input_refused "$label" opt alice
 }
 opt "template with an unknown escape %x" "maildir=%h/%x"
 opt "template ending in %" "maildir=%h/Mail%"
@@ -145,8 +136,8 @@ mkdir -m 0755 "$T_BASE/etc"
 conf() { # LABEL: the config's content is on stdin
 	local c=$T_BASE/etc/c$ncase.conf
 	cat >"$c"; chmod 0644 "$c"
-	svc2 conf "config=$c"
-	refused "config: $1" conf alice
+	pam_service conf "config=$c"
+	input_refused "config: $1" conf alice
 }
 printf 'folders=Sent\nmode=0777\n' | conf "a bad mode on line 2"
 printf 'config=/etc/passwd\n' | conf "nested config="
@@ -154,17 +145,17 @@ printf 'maildir=%%h/%%q\n' | conf "an unknown escape"
 printf 'folders=Sent\0mode=0777\n' | conf "a NUL byte hiding a bad line"
 head -c 70000 /dev/zero | tr '\0' '#' | conf "larger than 64 KiB"
 printf 'timeout=\n' | conf "an empty value"
-mkdir "$T_BASE/etc/dir.conf"; svc2 conf "config=$T_BASE/etc/dir.conf"; refused "config: a directory" conf alice
-mkfifo "$T_BASE/etc/fifo.conf"; svc2 conf "config=$T_BASE/etc/fifo.conf"; refused "config: a FIFO (no hang)" conf alice
-svc2 conf "config=/dev/zero"; refused "config: a device" conf alice
+mkdir "$T_BASE/etc/dir.conf"; pam_service conf "config=$T_BASE/etc/dir.conf"; input_refused "config: a directory" conf alice
+mkfifo "$T_BASE/etc/fifo.conf"; pam_service conf "config=$T_BASE/etc/fifo.conf"; input_refused "config: a FIFO (no hang)" conf alice
+pam_service conf "config=/dev/zero"; input_refused "config: a device" conf alice
 
 # Binary garbage without NUL: unknown option names are logged and ignored
 # (the documented rule), and nothing crashes.
 c=$T_BASE/etc/garbage.conf
 printf '\xff\xfe\x01garbage\n\x1b[2Jnope=1\n' >"$c"; chmod 0644 "$c"
-svc2 garbage "config=$c"
+pam_service garbage "config=$c"
 m=$(log_mark)
-pr garbage alice -a account
+pam_login garbage alice -a account
 ncase=$((ncase + 1))
 check "config: binary garbage lines: no crash ($rc)" test "$rc" -lt 90
 logged "config: binary garbage lines: logged by line number, never echoed" "$m" 'garbage.conf:1: unknown option ignored'
@@ -186,10 +177,10 @@ mkdir -m 0770 "$CD"; chown root:alice "$CD"
 printf 'folders=Sent\n' >"$CD/mk.conf"; chmod 0644 "$CD/mk.conf"
 printf 'root:$6$SECRETHASHxyz:19000:0:99999:7:::\n' >"$T_BASE/shadow"; chmod 0600 "$T_BASE/shadow"
 rm -f "$CD/mk.conf"; ln -s "$T_BASE/shadow" "$CD/mk.conf"; chown -h alice:alice "$CD/mk.conf"
-svc2 shared "config=$CD/mk.conf"
+pam_service shared "config=$CD/mk.conf"
 mkhome alice 0700
 m=$(log_mark)
-pr shared alice -a account
+pam_login shared alice -a account
 check "config swapped for a symlink to root's file: refused ($rc)" test "$rc" = "$PAM_SERVICE_ERR"
 sleep 0.3
 check "config swapped for a symlink to root's file: its content is not in the log" \

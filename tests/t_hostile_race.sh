@@ -14,25 +14,23 @@
 # line of the module, no crash, no change to the host processes, and a
 # complete maildir at the next quiet login.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
 t_build racer
-t_build pamloop -lpam -lpthread
-PAMLOOP=${T_PAMLOOP:-$BIN/pamloop}
 
 A=$(home_of alice) B=$(home_of bob)
 OUT=$T_BASE/out DECOY=$T_BASE/decoy SECRET=$T_BASE/secret STOP=$T_BASE/out/stop
 mkdir -p "$OUT"
-svc2 race "folders=Sent subscribe quota=1000000S,100C"
+pam_service race "folders=Sent subscribe quota=1000000S,100C"
 
 # --- the scene ---
 mkhome alice 0700
 mkhome bob 0700
-pr race bob -a account
+pam_login race bob -a account
 expect "setup: bob's maildir" "$PAM_SUCCESS"
-pr race alice -a account
+pam_login race alice -a account
 expect "setup: alice's maildir" "$PAM_SUCCESS"
 mkdir -m 0755 "$DECOY" "$DECOY/sub"
 printf 'keep\n' >"$DECOY/keep"; chmod 0644 "$DECOY/keep"
@@ -80,10 +78,10 @@ at_exit "touch '$STOP'; kill ${racers[*]}"
 LOGINS=2500
 pids=()
 for i in 1 2 3 4; do
-	nice -n 10 "$PAMLOOP" -d "$T_PAMD" -s race -u alice -a account -n $LOGINS -H -L "$OUT/err.$i" >"$OUT/loop.$i" 2>&1 &
+	nice -n 10 "$T_PAMRUN" loop -d "$T_PAMD" -s race -u alice -a account -n $LOGINS -H -L "$OUT/err.$i" >"$OUT/loop.$i" 2>&1 &
 	pids+=($!)
 done
-nice -n 10 "$PAMLOOP" -d "$T_PAMD" -s race -u alice -a session -n 500 -H -L "$OUT/err.5" >"$OUT/loop.5" 2>&1 &
+nice -n 10 "$T_PAMRUN" loop -d "$T_PAMD" -s race -u alice -a session -n 500 -H -L "$OUT/err.5" >"$OUT/loop.5" 2>&1 &
 pids+=($!)
 codes=
 for p in "${pids[@]}"; do wait "$p"; codes="$codes $?"; done
@@ -131,7 +129,7 @@ check "race: nothing in alice's home was given to a third user" \
 check "race: mallory owns only her own maildir (4 entries)" test "$(find "$A" -xdev -user mallory | wc -l)" = 4
 
 # --- quiet again: the next login completes the maildir ---
-pr race alice -a account -H
+pam_login race alice -a account -H
 expect "race: the next quiet login succeeds" "$PAM_SUCCESS"
 check "race: complete maildir after the attack" is_maildir "$A/Maildir/.Sent"
 stat_is "race: the maildir is alice's" "$A/Maildir" "alice 700"

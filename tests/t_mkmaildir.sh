@@ -3,7 +3,7 @@
 # codes, stdin lists, -c and -o, the default configuration file, 1,000 users
 # in one call, -j 1 against -j 2, progress on a terminal, a creator.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 
 MK=${T_MKMAILDIR:-$T_TOP/mkmaildir}
@@ -97,8 +97,8 @@ fi
 # --- the same tree as the module makes ---
 OPTS="folders=Drafts,Sent,Archive.2024 subscribe quota=1000000S,1000C mode=0750"
 mkdir -p "$T_BASE/cmp/mod" "$T_BASE/cmp/cli"; chmod 0755 "$T_BASE/cmp" "$T_BASE/cmp/mod" "$T_BASE/cmp/cli"
-svc2 cmp "maildir=$T_BASE/cmp/mod/%u $OPTS"
-pr cmp bob -a account
+pam_service cmp "maildir=$T_BASE/cmp/mod/%u $OPTS"
+pam_login cmp bob -a account
 expect "module: creates bob's maildir (reference)" "$PAM_SUCCESS"
 oargs=(-o "maildir=$T_BASE/cmp/cli/%u"); for o in $OPTS; do oargs+=(-o "$o"); done
 mk "${oargs[@]}" bob

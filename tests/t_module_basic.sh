@@ -1,16 +1,16 @@
 # The module through real libpam: both hooks, the default layout, owners and
 # modes, a second login, unknown users, a missing home, close_session.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 
 A=$(home_of alice)
 
 # --- account hook creates the default maildir ---
 mkhome alice
-svc2 plain
+pam_service plain
 m=$(log_mark)
-pr plain alice -a account -r 192.0.2.1
+pam_login plain alice -a account -r 192.0.2.1
 expect "account: first login succeeds" "$PAM_SUCCESS"
 check "account: $A/Maildir is a complete maildir" is_maildir "$A/Maildir"
 for d in "" /cur /new /tmp; do stat_is "account: Maildir$d is alice 700" "$A/Maildir$d" "alice 700"; done
@@ -25,7 +25,7 @@ logged "account: creation logged with the path" "$m" "pam_mkmaildir.*created.*$A
 # --- a second login changes nothing and logs no creation ---
 before=$(snap "$A")
 m=$(log_mark)
-pr plain alice -a both -n 3
+pam_login plain alice -a both -n 3
 expect "second login (account+session x3) succeeds" "$PAM_SUCCESS"
 same "second login changes nothing" "$before" "$(snap "$A")"
 not_logged "second login logs no creation" "$m" "pam_mkmaildir.*created"
@@ -38,9 +38,9 @@ fi
 # --- session hook ---
 B=$(home_of bob)
 mkhome bob 0700
-svc sess "session required $T_MODULE"
+pam_service_file sess "session required $T_MODULE"
 m=$(log_mark)
-pr sess bob -a session -t dovecot -r 198.51.100.7
+pam_login sess bob -a session -t dovecot -r 198.51.100.7
 expect "session: first login succeeds" "$PAM_SUCCESS"
 check "session: a complete maildir" is_maildir "$B/Maildir"
 for d in "" /cur /new /tmp; do stat_is "session: Maildir$d is bob 700" "$B/Maildir$d" "bob 700"; done
@@ -49,8 +49,8 @@ logged "session: creation logged" "$m" "pam_mkmaildir.*created.*$B/Maildir"
 
 # --- an account-only stack does not need a session and vice versa ---
 mkhome erin
-svc acctonly "account required $T_MODULE" "session required pam_permit.so"
-pr acctonly erin -a session
+pam_service_file acctonly "account required $T_MODULE" "session required pam_permit.so"
+pam_login acctonly erin -a session
 expect "a session through a stack without the module succeeds" "$PAM_SUCCESS"
 check "... and creates nothing (the module did not run)" test ! -e "$(home_of erin)/Maildir"
 
@@ -58,18 +58,18 @@ check "... and creates nothing (the module did not run)" test ! -e "$(home_of er
 # pam_exec's type= makes the stack skip the module on open (first stack) or on
 # close (second): only the open hook may create.
 E=$(home_of erin)
-svc closeonly \
+pam_service_file closeonly \
 	"session [success=1 default=ignore] pam_exec.so quiet type=open_session /bin/true" \
 	"session required $T_MODULE" \
 	"session optional pam_permit.so"
-pr closeonly erin -a session
+pam_login closeonly erin -a session
 expect "close_session only: succeeds" "$PAM_SUCCESS"
 check "close_session only: creates nothing" test ! -e "$E/Maildir"
-svc openonly \
+pam_service_file openonly \
 	"session [success=1 default=ignore] pam_exec.so quiet type=close_session /bin/true" \
 	"session required $T_MODULE" \
 	"session optional pam_permit.so"
-pr openonly erin -a session
+pam_login openonly erin -a session
 expect "open_session only: succeeds (control for the test above)" "$PAM_SUCCESS"
 check "open_session only: creates the maildir" is_maildir "$E/Maildir"
 
@@ -80,7 +80,7 @@ out=$(umask 000; cd "$T_BASE" && "$T_PAMRUN" -d "$T_PAMD" -s plain -u frank -a a
 expect "umask 000: succeeds" "$PAM_SUCCESS"
 for d in "" /cur /new /tmp; do stat_is "umask 000: Maildir$d is frank 700" "$F/Maildir$d" "frank 700"; done
 mkhome frank
-svc2 m750 "mode=0750"
+pam_service m750 "mode=0750"
 out=$(umask 077; cd "$T_BASE" && "$T_PAMRUN" -d "$T_PAMD" -s m750 -u frank -a session 2>&1); rc=$?
 expect "umask 077, mode=0750: succeeds" "$PAM_SUCCESS"
 for d in "" /cur /new /tmp; do stat_is "umask 077, mode=0750: Maildir$d is frank 750" "$F/Maildir$d" "frank 750"; done
@@ -88,9 +88,9 @@ for d in "" /cur /new /tmp; do stat_is "umask 077, mode=0750: Maildir$d is frank
 # --- a user NSS does not know ---
 before=$(snap "$T_HOMES")
 m=$(log_mark)
-pr plain ghost -a account
+pam_login plain ghost -a account
 expect "unknown user: account returns PAM_USER_UNKNOWN" "$PAM_USER_UNKNOWN"
-pr plain ghost -a session
+pam_login plain ghost -a session
 expect "unknown user: session returns PAM_USER_UNKNOWN" "$PAM_USER_UNKNOWN"
 same "unknown user: nothing created" "$before" "$(snap "$T_HOMES")"
 logged "unknown user: logged" "$m" "pam_mkmaildir.*ghost"
@@ -100,9 +100,9 @@ D=$(home_of dave)
 rm -rf "$D"
 before=$(snap "$T_BASE")
 m=$(log_mark)
-pr plain dave -a account
+pam_login plain dave -a account
 expect "missing home, account: PAM_SYSTEM_ERR" "$PAM_SYSTEM_ERR"
-pr plain dave -a session
+pam_login plain dave -a session
 expect "missing home, session: PAM_SESSION_ERR" "$PAM_SESSION_ERR"
 check "missing home: the home was not created" test ! -e "$D"
 same "missing home: nothing created anywhere" "$before" "$(snap "$T_BASE")"
@@ -110,6 +110,6 @@ logged "missing home: logged with the path" "$m" "pam_mkmaildir.*$D"
 
 # --- a user name with a dot is an ordinary user ---
 mkhome dot.user
-pr plain dot.user -a account
+pam_login plain dot.user -a account
 expect "user dot.user: succeeds" "$PAM_SUCCESS"
 check "user dot.user: a complete maildir" is_maildir "$(home_of dot.user)/Maildir"

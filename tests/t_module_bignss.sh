@@ -4,7 +4,7 @@
 # A *_r lookup that does not grow its buffer on ERANGE turns these into
 # "unknown" and fails every login.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -27,26 +27,26 @@ A=$(home_of alice)
 
 # --- group= naming an 8 KB group ---
 mkhome alice 0700
-svc2 grp "group=biggrp"
-pr grp alice -a account -H
+pam_service grp "group=biggrp"
+pam_login grp alice -a account -H
 expect "group=biggrp (8 KB entry), account: succeeds" "$PAM_SUCCESS"
 check "group=biggrp: the maildir's group is 7000" test "$(stat -c %g "$A/Maildir" "$A/Maildir/cur" 2>&1 | sort -u)" = 7000
 mkhome alice 0700
-pr grp alice -a session -H
+pam_login grp alice -a session -H
 expect "group=biggrp (8 KB entry), session: succeeds" "$PAM_SUCCESS"
 
 # --- a PAM user with a 10 KB passwd entry ---
 mkhome bigal 0700
-svc2 plain ""
-pr plain bigal -a account -H
+pam_service plain ""
+pam_login plain bigal -a account -H
 expect "user with a 10 KB passwd entry: succeeds" "$PAM_SUCCESS"
 check "user with a 10 KB passwd entry: a complete maildir of uid 5301" \
 	test "$(stat -c %u "$T_HOMES/bigal/Maildir" "$T_HOMES/bigal/Maildir/tmp" 2>&1 | sort -u)" = 5301
 
 # --- owner= with a 10 KB passwd entry ---
 mkdir -m 0755 "$T_BASE/spool"
-svc2 own "owner=vbig maildir=$T_BASE/spool/%n"
-pr own bob@example.org -a session -H
+pam_service own "owner=vbig maildir=$T_BASE/spool/%n"
+pam_login own bob@example.org -a session -H
 expect "owner with a 10 KB passwd entry: succeeds" "$PAM_SUCCESS"
 check "owner with a 10 KB passwd entry: owned by uid 5302" test "$(stat -c %u "$T_BASE/spool/bob/new" 2>&1)" = 5302
 
@@ -59,8 +59,8 @@ id -G >"$(dirname "$2")/creator-groups"
 EOF
 chmod 0755 "$T_BASE/bin/creator"
 mkhome alice 0700
-svc2 cr "creator=$T_BASE/bin/creator"
-pr cr alice -a account -H
+pam_service cr "creator=$T_BASE/bin/creator"
+pam_login cr alice -a account -H
 expect "creator for an owner in 300+ groups: succeeds" "$PAM_SUCCESS"
 want=$(id -G alice | tr ' ' '\n' | sort -n)
 if [ ! -f "$A/creator-groups" ]; then

@@ -2,7 +2,7 @@
 # several frontends): every one succeeds and one complete tree is left, with
 # no temporary leftovers.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -40,7 +40,7 @@ all_ok() {
 # --- one system user, N logins at once ---
 A=$(home_of alice)
 mkhome alice
-svc2 full "folders=Drafts,Sent,Trash subscribe quota=1000S,10C"
+pam_service full "folders=Drafts,Sent,Trash subscribe quota=1000S,10C"
 users=(); for _ in $(seq $N); do users+=(alice); done
 race full "${users[@]}"
 all_ok "$N concurrent first logins of alice all succeed" "$N"
@@ -61,7 +61,7 @@ check "alice: no entry owned by root" test -z "$(find "$M" -user root)"
 # --- N virtual users of one new domain: the domain directory is raced ---
 V=$T_BASE/vmail
 mkdir -p "$V"; chown vmail:vmail "$V"; chmod 0700 "$V"
-svc2 virt "owner=vmail maildir=$V/%d/%n folders=Sent"
+pam_service virt "owner=vmail maildir=$V/%d/%n folders=Sent"
 users=(); for i in $(seq $N); do users+=("user$i@example.org"); done
 race virt "${users[@]}"
 all_ok "$N concurrent virtual users of one new domain all succeed" "$N"
@@ -83,7 +83,7 @@ check "solo: no leftovers" test -z "$(leftovers "$V")"
 mkdir -p "$T_BASE/skel/.dir"; printf 'x\n' >"$T_BASE/skel/.dir/f"; printf 'p\n' >"$T_BASE/skel/.profile"
 C=$(home_of carol)
 rm -rf "$C"
-svc2 mkhome "createhome skel=$T_BASE/skel"
+pam_service mkhome "createhome skel=$T_BASE/skel"
 users=(); for _ in $(seq 32); do users+=(carol); done
 race mkhome "${users[@]}"
 all_ok "32 concurrent logins creating the home all succeed" 32
@@ -100,7 +100,7 @@ if [ -f "$T_TOP/conf/authmkhome-creator" ]; then
 	install -m 0755 -o root -g root "$T_TOP/conf/authmkhome-creator" "$T_BASE/bin/authmkhome-creator"
 	mkhome bob
 	B=$(home_of bob)
-	svc2 creator "creator=$T_BASE/bin/authmkhome-creator"
+	pam_service creator "creator=$T_BASE/bin/authmkhome-creator"
 	users=(); for _ in $(seq 32); do users+=(bob); done
 	race creator "${users[@]}"
 	all_ok "32 concurrent first logins through conf/authmkhome-creator all succeed" 32

@@ -3,7 +3,7 @@
 # failure, an incomplete result, a timeout or an unsafe program refuses the
 # login.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -52,12 +52,12 @@ envv() { grep -m1 "^$2=" "$OUT/$1.env" 2>/dev/null | cut -d= -f2-; }
 # --- success, as the owner, through the account hook ---
 A=$(home_of alice)
 mkhome alice
-svc2 good "creator=$BIN/good"
+pam_service good "creator=$BIN/good"
 m=$(log_mark)
 clear good
 export MKMD_HOST_SECRET=leaked
 # -C: the host has a SIGCHLD handler, ignores SIGPIPE, blocks SIGHUP and SIGUSR1
-pr good alice -a account -r 203.0.113.5 -C handler
+pam_login good alice -a account -r 203.0.113.5 -C handler
 unset MKMD_HOST_SECRET
 expect "creator success: account succeeds" "$PAM_SUCCESS"
 check "creator success: the creator ran" test -s "$OUT/good.rec"
@@ -96,7 +96,7 @@ logged "creator success: creation logged" "$m" "pam_mkmaildir.*created.*$A/Maild
 
 # --- an existing maildir: the creator does not run again ---
 clear good
-pr good alice -a both
+pam_login good alice -a both
 expect "existing maildir: succeeds" "$PAM_SUCCESS"
 check "existing maildir: creator not run" test ! -e "$OUT/good.rec"
 
@@ -107,9 +107,9 @@ printf 'no newline at the end, 2 KB: %02048d' 0 >&2
 mkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"
 EOF
 mkhome bob
-svc2 chatty "creator=$BIN/chatty"
+pam_service chatty "creator=$BIN/chatty"
 m=$(log_mark)
-pr chatty bob -a account
+pam_login chatty bob -a account
 expect "creator with 600 KB of output: succeeds" "$PAM_SUCCESS"
 check "creator with 600 KB of output: maildir made" is_maildir "$(home_of bob)/Maildir"
 logged "creator with 600 KB of output: its first line logged" "$m" "pam_mkmaildir.*line 0 0000"
@@ -130,8 +130,8 @@ EOF
 chmod 0755 "$BIN/bg"
 at_exit "for p in \$(pgrep -f $TAG-bg); do kill -9 \$p; done"
 mkhome bob
-svc2 bg "creator=$BIN/bg"
-pr bg bob -a account
+pam_service bg "creator=$BIN/bg"
+pam_login bg bob -a account
 expect "creator leaving a background process: succeeds" "$PAM_SUCCESS"
 left=
 for _ in $(seq 20); do left=$(pgrep -f "$TAG-bg"); [ -z "$left" ] && break; sleep 0.1; done
@@ -139,18 +139,18 @@ check "creator leaving a background process: it was killed (pids: ${left//$'\n'/
 
 # --- a remote host name with a newline cannot inject a variable ---
 mkhome erin
-svc2 good "creator=$BIN/good"
+pam_service good "creator=$BIN/good"
 clear good
-pr good erin -a account -r $'198.51.100.9\nINJECTED=1'
+pam_login good erin -a account -r $'198.51.100.9\nINJECTED=1'
 expect "PAM_RHOST with a newline: succeeds" "$PAM_SUCCESS"
 check "PAM_RHOST with a newline: no injected variable" sh -c "! grep -q '^INJECTED=' '$OUT/good.env'"
 
 # --- session hook, virtual user, owner=vmail ---
 V=$T_BASE/vmail
 mkdir -p "$V/example.org"; chown -R vmail:vmail "$V"; chmod 0700 "$V"
-svc2 vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
+pam_service vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
 clear good
-pr vgood bob@example.org -a session -r 198.51.100.1
+pam_login vgood bob@example.org -a session -r 198.51.100.1
 expect "virtual creator, session: succeeds" "$PAM_SUCCESS"
 check "virtual creator runs as vmail (uid 5100)" test "$(rec good uid)" = 5100
 check "virtual creator argv[1] is the login name" test "$(rec good arg1)" = bob@example.org
@@ -162,9 +162,9 @@ check "virtual creator: maildir is there, vmail's" test "$(stat -c %U "$V/exampl
 
 # --- creator_root ---
 mkhome bob
-svc2 rgood "creator=$BIN/good creator_root"
+pam_service rgood "creator=$BIN/good creator_root"
 clear good
-pr rgood bob -a account
+pam_login rgood bob -a account
 expect "creator_root: succeeds" "$PAM_SUCCESS"
 check "creator_root: the creator ran as root" test "$(rec good uid)" = 0
 check "creator_root: argv[1] is the user" test "$(rec good arg1)" = bob
@@ -174,10 +174,10 @@ creator_fails() { # LABEL SERVICE USER MAILDIR
 	local before m
 	m=$(log_mark)
 	mkhome "$3"
-	pr "$2" "$3" -a account
+	pam_login "$2" "$3" -a account
 	expect "$1: account returns PAM_SYSTEM_ERR" "$PAM_SYSTEM_ERR"
 	mkhome "$3"
-	pr "$2" "$3" -a session
+	pam_login "$2" "$3" -a session
 	expect "$1: session returns PAM_SESSION_ERR" "$PAM_SESSION_ERR"
 	logged "$1: logged" "$m" "pam_mkmaildir.*($4|creator|$BIN)"
 }
@@ -186,7 +186,7 @@ echo "ran" >>"$OUT.ran"
 exit 1
 EOF
 mkhome erin; E=$(home_of erin)
-svc2 fail1 "creator=$BIN/fail1"
+pam_service fail1 "creator=$BIN/fail1"
 creator_fails "creator exit 1" fail1 erin "$E/Maildir"
 check "creator exit 1: it did run (twice)" test "$(wc -l <"$OUT/fail1.ran" 2>/dev/null)" = 2
 check "creator exit 1: nothing created" test -z "$(ls -A "$E")"
@@ -196,7 +196,7 @@ mkdir -m 700 "$2" "$2/cur" "$2/new"
 exit 0
 EOF
 mkhome erin
-svc2 half "creator=$BIN/half"
+pam_service half "creator=$BIN/half"
 creator_fails "creator exit 0 with an incomplete maildir (no tmp)" half erin "$E/Maildir"
 
 mkcreator liar <<'EOF'
@@ -204,14 +204,14 @@ mkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"
 exit 3
 EOF
 mkhome erin
-svc2 liar "creator=$BIN/liar"
+pam_service liar "creator=$BIN/liar"
 creator_fails "creator exit 3 after a complete maildir" liar erin "$E/Maildir"
 
 mkcreator killed <<'EOF'
 kill -9 $$
 EOF
 mkhome erin
-svc2 killed "creator=$BIN/killed"
+pam_service killed "creator=$BIN/killed"
 creator_fails "creator killed by a signal" killed erin "$E/Maildir"
 
 # --- timeout: the whole process group is killed ---
@@ -223,16 +223,16 @@ EOF
 chmod 0755 "$BIN/slow"
 at_exit "for p in \$(pgrep -f $TAG-sleeper); do kill -9 \$p; done"
 mkhome erin
-svc2 slow "creator=$BIN/slow timeout=1"
+pam_service slow "creator=$BIN/slow timeout=1"
 before=$(snap "$T_HOMES")
 m=$(log_mark)
-pr slow erin -a account
+pam_login slow erin -a account
 expect "creator timeout: account returns PAM_SYSTEM_ERR" "$PAM_SYSTEM_ERR"
 left=
 for _ in $(seq 20); do left=$(pgrep -f "$TAG-sleeper"); [ -z "$left" ] && break; sleep 0.1; done
 check "creator timeout: nothing left running (pids: ${left//$'\n'/ })" test -z "$left"
 logged "creator timeout: logged" "$m" "pam_mkmaildir.*(time|creator|$BIN)"
-pr slow erin -a session
+pam_login slow erin -a session
 expect "creator timeout: session returns PAM_SESSION_ERR" "$PAM_SESSION_ERR"
 for _ in $(seq 20); do left=$(pgrep -f "$TAG-sleeper"); [ -z "$left" ] && break; sleep 0.1; done
 check "creator timeout (session): nothing left running" test -z "$left"
@@ -245,10 +245,10 @@ unsafe() { # LABEL
 	before=$(snap "$T_HOMES")
 	clear unsafe
 	m=$(log_mark)
-	pr unsafe erin -a account
+	pam_login unsafe erin -a account
 	if [ "$rc" = "$PAM_PERM_DENIED" ] || [ "$rc" = "$PAM_SERVICE_ERR" ]; then pass "$1: account refused ($rc)"
 	else fail "$1: account refused" "expected PAM_PERM_DENIED or PAM_SERVICE_ERR, got $rc: $out"; fi
-	pr unsafe erin -a session
+	pam_login unsafe erin -a session
 	expect_fail "$1: session refused"
 	check "$1: the creator never ran" test ! -e "$OUT/unsafe.rec"
 	same "$1: nothing created" "$before" "$(snap "$T_HOMES")"
@@ -258,7 +258,7 @@ mkcreator unsafe <<EOF
 $RECORD
 mkdir -m 700 "\$2" "\$2/cur" "\$2/new" "\$2/tmp"
 EOF
-svc2 unsafe "creator=$BIN/unsafe"
+pam_service unsafe "creator=$BIN/unsafe"
 chmod 0777 "$BIN/unsafe"
 unsafe "creator mode 0777"
 chmod 0775 "$BIN/unsafe"; chgrp users "$BIN/unsafe"
@@ -268,33 +268,33 @@ unsafe "creator owned by alice"
 chown root:root "$BIN/unsafe"
 mkdir -p "$T_BASE/openbin"; chmod 0777 "$T_BASE/openbin"
 cp -p "$BIN/unsafe" "$T_BASE/openbin/unsafe"
-svc2 unsafe "creator=$T_BASE/openbin/unsafe"
+pam_service unsafe "creator=$T_BASE/openbin/unsafe"
 sed -i "s|^OUT=.*|OUT=$OUT/unsafe|" "$T_BASE/openbin/unsafe"
 unsafe "creator in a world-writable directory"
 
 mkdir -p "$T_BASE/realbin"; chmod 0755 "$T_BASE/realbin"
 cp -p "$BIN/unsafe" "$T_BASE/realbin/unsafe"
 ln -s realbin "$T_BASE/linkbin"
-svc2 unsafe "creator=$T_BASE/linkbin/unsafe"
+pam_service unsafe "creator=$T_BASE/linkbin/unsafe"
 unsafe "creator reached through a symlinked directory"
 ln -s "$BIN/unsafe" "$BIN/unsafe-link"
-svc2 unsafe "creator=$BIN/unsafe-link"
+pam_service unsafe "creator=$BIN/unsafe-link"
 unsafe "creator that is a symlink"
 
 # control: the same program, safe, does run (so the tests above can fail)
-svc2 unsafe "creator=$BIN/unsafe"
+pam_service unsafe "creator=$BIN/unsafe"
 mkhome erin
 clear unsafe
-pr unsafe erin -a account
+pam_login unsafe erin -a account
 expect "control: the safe creator succeeds" "$PAM_SUCCESS"
 check "control: the safe creator ran" test -e "$OUT/unsafe.rec"
 
 # --- a creator that does not exist ---
 mkhome erin
-svc2 missing "creator=$BIN/does-not-exist"
+pam_service missing "creator=$BIN/does-not-exist"
 before=$(snap "$T_HOMES")
 m=$(log_mark)
-pr missing erin -a account
+pam_login missing erin -a account
 expect_fail "missing creator: refused"
 same "missing creator: nothing created" "$before" "$(snap "$T_HOMES")"
 logged "missing creator: logged" "$m" "pam_mkmaildir.*does-not-exist"

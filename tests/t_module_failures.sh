@@ -7,7 +7,7 @@
 # The log contract is checked with priorities (tests/logcapture.c): facility
 # authpriv, LOG_NOTICE on creation, LOG_DEBUG only with debug.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 if [ -z "${T_IN_NS:-}" ]; then
@@ -66,9 +66,9 @@ FOLDERS="folders=Drafts,Sent,Trash,Junk"
 
 # --- control: creation and its log line, with priorities ---
 fresh
-svc2 ok "maildir=$FS/%u/Maildir $FOLDERS"
+pam_service ok "maildir=$FS/%u/Maildir $FOLDERS"
 m=$(pmark)
-pr ok alice -a account -H
+pam_login ok alice -a account -H
 expect "control: account succeeds on the tmpfs" "$PAM_SUCCESS"
 check "control: a complete maildir with folders" is_maildir "$M/.Junk"
 plogged "creation: LOG_NOTICE 'created maildir PATH for USER (uid N)', facility authpriv" \
@@ -77,13 +77,13 @@ only_authpriv "creation: every module line has facility authpriv" "$m"
 check "creation: no LOG_DEBUG line without debug" test -z "$(plog "$m" | grep '^authpriv\.debug ')"
 
 m=$(pmark)
-pr ok alice -a both -H
+pam_login ok alice -a both -H
 expect "control: second login succeeds" "$PAM_SUCCESS"
 check "second login: no line at LOG_NOTICE or above without debug" \
 	test -z "$(plog "$m" | grep -E '^[a-z]+\.(emerg|alert|crit|err|warning|notice) ')"
-svc2 dbg "maildir=$FS/%u/Maildir $FOLDERS debug"
+pam_service dbg "maildir=$FS/%u/Maildir $FOLDERS debug"
 m=$(pmark)
-pr dbg alice -a account -H
+pam_login dbg alice -a account -H
 expect "debug: second login succeeds" "$PAM_SUCCESS"
 plogged "debug: the module logs at LOG_DEBUG" "$m" debug "pam_mkmaildir"
 only_authpriv "debug: every module line has facility authpriv" "$m"
@@ -96,14 +96,14 @@ for hook in account session; do
 	want=$PAM_SYSTEM_ERR wname=PAM_SYSTEM_ERR
 	[ $hook = session ] && want=$PAM_SESSION_ERR wname=PAM_SESSION_ERR
 	m=$(pmark)
-	pr ok alice -a $hook -H
+	pam_login ok alice -a $hook -H
 	expect "no inodes, $hook: $wname" "$want"
 	plogged "no inodes, $hook: LOG_ERR with the path and strerror(ENOSPC)" \
 		"$m" err "$FS/alice" "No space left on device"
 	empty_home "no inodes, $hook: no partial maildir, no temporary directory"
 done
 mount -o remount,nr_inodes=1000 "$FS"
-pr ok alice -a account -H
+pam_login ok alice -a account -H
 expect "inodes back: the next login succeeds" "$PAM_SUCCESS"
 check "inodes back: a complete maildir" is_maildir "$M/.Drafts"
 check "inodes back: every folder complete" is_maildir "$M/.Junk"
@@ -111,21 +111,21 @@ check "inodes back: every folder complete" is_maildir "$M/.Junk"
 # --- no blocks left: maildirsize cannot be written ---
 # Directories and empty files cost no blocks on tmpfs; the quota line does.
 fresh
-svc2 quota "maildir=$FS/%u/Maildir quota=1000000S,1000C"
+pam_service quota "maildir=$FS/%u/Maildir quota=1000000S,1000C"
 dd if=/dev/zero of="$FS/filler" bs=4k 2>/dev/null
 check "setup: the tmpfs is full" test "$(df --output=avail "$FS" | tail -n 1 | tr -d ' ')" = 0
 for hook in account session; do
 	want=$PAM_SYSTEM_ERR wname=PAM_SYSTEM_ERR
 	[ $hook = session ] && want=$PAM_SESSION_ERR wname=PAM_SESSION_ERR
 	m=$(pmark)
-	pr quota alice -a $hook -H
+	pam_login quota alice -a $hook -H
 	expect "no blocks, $hook: $wname" "$want"
 	plogged "no blocks, $hook: LOG_ERR with the path and strerror(ENOSPC)" \
 		"$m" err "$FS/alice" "No space left on device"
 	empty_home "no blocks, $hook: no maildir with an empty maildirsize, no temporary"
 done
 rm -f "$FS/filler"
-pr quota alice -a session -H
+pam_login quota alice -a session -H
 expect "blocks back: the next login succeeds" "$PAM_SUCCESS"
 check "blocks back: maildirsize holds the quota" test "$(head -n 1 "$M/maildirsize" 2>&1)" = "1000000S,1000C"
 
@@ -134,17 +134,17 @@ mkdir -p "$T_BASE/skel/.config"
 printf 'x\n' >"$T_BASE/skel/.profile"; printf 'y\n' >"$T_BASE/skel/.config/z"
 # createhome makes the account's home: give alice one on the tmpfs.
 sed -i "s|^alice:\([^:]*\):\([^:]*\):\([^:]*\):\([^:]*\):[^:]*:|alice:\1:\2:\3:\4:$FS/alice:|" "$NSS_WRAPPER_PASSWD"
-svc2 home "createhome skel=$T_BASE/skel $FOLDERS"
+pam_service home "createhome skel=$T_BASE/skel $FOLDERS"
 rm -rf "$FS/alice"
 mount -o remount,nr_inodes=10 "$FS"
 m=$(pmark)
-pr home alice -a account -H
+pam_login home alice -a account -H
 expect "no inodes for a new home: PAM_SYSTEM_ERR" "$PAM_SYSTEM_ERR"
 plogged "no inodes for a new home: LOG_ERR with strerror(ENOSPC)" "$m" err "No space left on device"
 check "no inodes for a new home: no half-made home" test ! -e "$FS/alice"
 check "no inodes for a new home: no temporary directory" test -z "$(leftovers "$FS")"
 mount -o remount,nr_inodes=1000 "$FS"
-pr home alice -a account -H
+pam_login home alice -a account -H
 expect "room for the home: the next login succeeds" "$PAM_SUCCESS"
 check "room for the home: skel copied" test "$(cat "$FS/alice/.config/z" 2>&1)" = y
 check "room for the home: maildir complete" is_maildir "$FS/alice/Maildir/.Junk"
@@ -156,7 +156,7 @@ for hook in account session; do
 	want=$PAM_SYSTEM_ERR wname=PAM_SYSTEM_ERR
 	[ $hook = session ] && want=$PAM_SESSION_ERR wname=PAM_SESSION_ERR
 	m=$(pmark)
-	pr ok alice -a $hook -H
+	pam_login ok alice -a $hook -H
 	expect "read-only, $hook: $wname" "$want"
 	plogged "read-only, $hook: LOG_ERR with strerror(EROFS)" "$m" err "$FS/alice" "Read-only file system"
 done

@@ -3,7 +3,7 @@
 # (pamrun -H: umask, cwd, signal dispositions and mask, fds, credentials,
 # environment, timer, no child or zombie left).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -34,20 +34,20 @@ chmod 0755 "$BIN"/*
 # host LABEL SERVICE USER WANT [pamrun args]: runs with -H and checks the code.
 host() {
 	local label=$1 svc=$2 user=$3 want=$4; shift 4
-	pr "$svc" "$user" -H "$@"
+	pam_login "$svc" "$user" -H "$@"
 	if [ "$rc" = 99 ]; then fail "$label: host unchanged" "$(printf '%s' "$out" | grep 'host changed' | tr '\n' ' ')"
 	else pass "$label: host unchanged"; fi
 	expect "$label: returns $want" "$want"
 }
 
 mkhome alice
-svc2 full "folders=Drafts,Sent subscribe quota=10S"
+pam_service full "folders=Drafts,Sent subscribe quota=10S"
 host "create, account" full alice 0 -a account
 mkhome alice
 host "create, session" full alice 0 -a session -t dovecot
 host "existing, both hooks x5" full alice 0 -a both -n 5
 host "unknown user" full ghost "$PAM_USER_UNKNOWN" -a both
-svc2 badopt "mode=abc"
+pam_service badopt "mode=abc"
 host "configuration error" badopt alice "$PAM_SERVICE_ERR" -a account
 mkhome alice
 ln -s /nonexistent "$(home_of alice)/Maildir"
@@ -57,14 +57,14 @@ host "refused (symlink), session" full alice "$PAM_SESSION_ERR" -a session
 # createhome + skel
 mkdir -p "$T_BASE/skel"; printf 'x\n' >"$T_BASE/skel/.profile"
 rm -rf "$(home_of carol)"
-svc2 mkhome "createhome skel=$T_BASE/skel"
+pam_service mkhome "createhome skel=$T_BASE/skel"
 host "createhome with skel" mkhome carol 0 -a session
 
 # creators, with each SIGCHLD disposition a daemon might have
-svc2 good "creator=$BIN/good"
-svc2 fail "creator=$BIN/fail"
-svc2 liar "creator=$BIN/liar"
-svc2 slow "creator=$BIN/slow timeout=1"
+pam_service good "creator=$BIN/good"
+pam_service fail "creator=$BIN/fail"
+pam_service liar "creator=$BIN/liar"
+pam_service slow "creator=$BIN/slow timeout=1"
 for chld in handler default ignore; do
 	mkhome erin
 	host "creator success, SIGCHLD $chld" good erin 0 -a account -C "$chld"
@@ -81,5 +81,22 @@ done
 
 # virtual users with a creator running as vmail
 V=$T_BASE/vmail; mkdir -p "$V/example.org"; chown -R vmail:vmail "$V"
-svc2 vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
+pam_service vgood "owner=vmail maildir=$V/%d/%n creator=$BIN/good"
 host "virtual creator" vgood bob@example.org 0 -a both -n 2
+
+# The check itself can fail: a module that changes one thing of the host
+# (tests/hostbreaker.c) is caught by pamrun's run and loop modes alike, and a
+# module that changes nothing (the control) is not.
+t_build hostbreaker.so -Werror -shared -fPIC -lpam
+caught() { # LABEL WANT(0|99) CHANGE
+	pam_service_file "break_$3" "account required $BIN/hostbreaker.so $3" "session required $BIN/hostbreaker.so $3"
+	pam_login "break_$3" alice -a account -H
+	check "host check, run mode: $1 ($rc)" test "$rc" = "$2"
+	out=$(cd "$T_BASE" && timeout 60 "$T_PAMRUN" loop -d "$T_PAMD" -s "break_$3" -u alice -a account -H 2>&1)
+	rc=$?
+	check "host check, loop mode: $1 ($rc)" test "$rc" = "$2"
+}
+caught "a module that changes nothing passes" 0 nothing
+for c in umask cwd fd cloexec signal mask fsuid groups rlimit env timer child subreaper; do
+	caught "$c changed is caught" 99 "$c"
+done

@@ -1,7 +1,7 @@
 # Hostile login names, NSS entries and templates: refused, logged, and
 # nothing at all created anywhere.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -9,10 +9,10 @@ V=$T_BASE/vmail
 mkdir -p "$V/users" "$V/example.org" "$T_BASE/spool"
 chown -R vmail:vmail "$V"; chmod 0755 "$T_BASE/spool"
 for u in alice bob erin; do mkhome "$u"; done
-svc2 byuser "owner=vmail maildir=$V/users/%u"
-svc2 bydom "owner=vmail maildir=$V/%d/%n"
-svc2 sys ""
-svc2 spool "maildir=$T_BASE/spool/%u"
+pam_service byuser "owner=vmail maildir=$V/users/%u"
+pam_service bydom "owner=vmail maildir=$V/%d/%n"
+pam_service sys ""
+pam_service spool "maildir=$T_BASE/spool/%u"
 
 # refused LABEL SERVICE USER: PAM_PERM_DENIED / PAM_SESSION_ERR, nothing created.
 
@@ -52,14 +52,14 @@ check "home with ..: nothing at the escaped path" test ! -e "$T_BASE/escape"
 # --- the default template with hostile names NSS does not know: no creation ---
 for u in "../alice" "alice/../bob" "." ""; do
 	before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
-	pr sys "$u" -a account
+	pam_login sys "$u" -a account
 	expect_fail "system template, user '$u': refused"
 	same "system template, user '$u': nothing created" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"
 done
 
 # --- % in the login name is data, never expanded again ---
 before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
-pr bydom 'x%h%u%%@example.org' -a account
+pam_login bydom 'x%h%u%%@example.org' -a account
 after=$(snap "$T_BASE" | grep -v "^$T_PAMD")
 new=$(diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep '^>' | awk '{ print $2 }')
 stray=$(printf '%s\n' "$new" | grep -v -e "^$V/example.org/x%h%u%%\(/\|\$\)" -e "^$V/example.org\$" | grep .)
@@ -73,13 +73,13 @@ check "user x%h%u%%@example.org: nothing created elsewhere (${stray//$'\n'/ })" 
 # --- templates that make . or .. components ---
 tmpl() { # LABEL TEMPLATE
 	local before m
-	svc2 tmpl "maildir=$2"
+	pam_service tmpl "maildir=$2"
 	before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
 	m=$(log_mark)
-	pr tmpl alice -a account
+	pam_login tmpl alice -a account
 	if [ "$rc" = "$PAM_PERM_DENIED" ] || [ "$rc" = "$PAM_SERVICE_ERR" ]; then pass "$1: refused ($rc)"
 	else fail "$1: refused" "expected PAM_PERM_DENIED or PAM_SERVICE_ERR, got $rc: $out"; fi
-	pr tmpl alice -a session
+	pam_login tmpl alice -a session
 	expect_fail "$1: session refused"
 	same "$1: nothing created" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"
 	logged "$1: logged" "$m" "pam_mkmaildir"
@@ -91,8 +91,8 @@ tmpl "template %h/Mail/.." "%h/Mail/.."
 
 # --- an expansion longer than PATH_MAX: refused before anything is made ---
 u250=$(printf 'u%.0s' $(seq 250))
-svc2 deep "owner=vmail maildir=$V/users/$(printf '%%u/%.0s' $(seq 20))box"
+pam_service deep "owner=vmail maildir=$V/users/$(printf '%%u/%.0s' $(seq 20))box"
 before=$(snap "$T_BASE" | grep -v "^$T_PAMD")
-pr deep "$u250" -a account
+pam_login deep "$u250" -a account
 expect_fail "expansion over PATH_MAX: refused"
 same "expansion over PATH_MAX: nothing created" "$before" "$(snap "$T_BASE" | grep -v "^$T_PAMD")"

@@ -2,7 +2,7 @@
 # mode, group, folders, subscribe, quota, createhome/skel/homemode, config=,
 # debug, quiet, and malformed values.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -10,8 +10,8 @@ A=$(home_of alice)
 
 # --- folders, subscribe, quota, mode ---
 mkhome alice
-svc2 full "folders=Drafts,Sent,Trash,Archive.2024 subscribe quota=1000000S,1000C mode=0750"
-pr full alice -a account
+pam_service full "folders=Drafts,Sent,Trash,Archive.2024 subscribe quota=1000000S,1000C mode=0750"
+pam_login full alice -a account
 expect "full: account succeeds" "$PAM_SUCCESS"
 M=$A/Maildir
 check "full: a complete maildir" is_maildir "$M"
@@ -44,45 +44,45 @@ stat_is "full: subscriptions is alice 600" "$M/subscriptions" "alice 600"
 # --- subscribe without folders, folders without subscribe ---
 mkhome bob
 B=$(home_of bob)
-svc2 fonly "folders=Sent"
-pr fonly bob -a session
+pam_service fonly "folders=Sent"
+pam_login fonly bob -a session
 expect "folders only: succeeds" "$PAM_SUCCESS"
 check "folders only: .Sent complete, with maildirfolder" test -f "$B/Maildir/.Sent/maildirfolder" -a -d "$B/Maildir/.Sent/tmp"
 check "folders only: no subscription files" test ! -e "$B/Maildir/courierimapsubscribed" -a ! -e "$B/Maildir/subscriptions"
 
 # --- templates: relative, escapes, outside the home ---
 mkhome bob
-svc2 rel "maildir=Mail/box"
-pr rel bob -a account
+pam_service rel "maildir=Mail/box"
+pam_login rel bob -a account
 expect "maildir=Mail/box (relative): succeeds" "$PAM_SUCCESS"
 check "maildir=Mail/box: created under the home" is_maildir "$B/Mail/box"
 stat_is "maildir=Mail/box: the directory in between belongs to bob" "$B/Mail" "bob $(stat -c %a "$B/Mail")"
 check "maildir=Mail/box: no default Maildir" test ! -e "$B/Maildir"
 
 mkhome bob
-svc2 esc "maildir=%h/M%%d-%u-%U"
-pr esc bob -a account
+pam_service esc "maildir=%h/M%%d-%u-%U"
+pam_login esc bob -a account
 expect "maildir=%h/M%%d-%u-%U: succeeds" "$PAM_SUCCESS"
 check "maildir=%h/M%%d-%u-%U: expands to M%d-bob-5002" is_maildir "$B/M%d-bob-5002"
 
 mkdir -p "$T_BASE/spool"; chmod 0755 "$T_BASE/spool"
-svc2 spool "maildir=$T_BASE/spool/%u"
-pr spool bob -a account
+pam_service spool "maildir=$T_BASE/spool/%u"
+pam_login spool bob -a account
 expect "maildir outside the home: succeeds" "$PAM_SUCCESS"
 check "maildir outside the home: complete" is_maildir "$T_BASE/spool/bob"
 stat_is "maildir outside the home: bob 700" "$T_BASE/spool/bob" "bob 700"
 stat_is "maildir outside the home: the parent is untouched" "$T_BASE/spool" "root 755"
 
-svc2 spooln "maildir=$T_BASE/spool/%n/box"
-pr spooln dot.user -a session
+pam_service spooln "maildir=$T_BASE/spool/%n/box"
+pam_login spooln dot.user -a session
 expect "maildir=.../%n/box for a user without @: succeeds" "$PAM_SUCCESS"
 check "%n is the whole name without @" is_maildir "$T_BASE/spool/dot.user/box"
 check "%n: the directory in between belongs to the owner" test "$(stat -c %U "$T_BASE/spool/dot.user")" = dot.user
 
 # --- group= ---
 mkhome alice
-svc2 grp "group=mailgrp"
-pr grp alice -a account
+pam_service grp "group=mailgrp"
+pam_login grp alice -a account
 expect "group=mailgrp: succeeds" "$PAM_SUCCESS"
 check "group=mailgrp: Maildir and cur belong to alice:mailgrp" \
 	test "$(stat -c '%U:%G' "$A/Maildir" "$A/Maildir/cur" | sort -u)" = "alice:mailgrp"
@@ -94,9 +94,9 @@ printf 'k=v\n' >"$T_BASE/skel/.config/app"
 chmod 0644 "$T_BASE/skel/.profile"; chmod 0755 "$T_BASE/skel" "$T_BASE/skel/.config"
 C=$(home_of carol)
 rm -rf "$C"
-svc2 mkhome "createhome skel=$T_BASE/skel homemode=0750 folders=Sent"
+pam_service mkhome "createhome skel=$T_BASE/skel homemode=0750 folders=Sent"
 m=$(log_mark)
-pr mkhome carol -a account
+pam_login mkhome carol -a account
 expect "createhome: succeeds" "$PAM_SUCCESS"
 stat_is "createhome: home is carol 750 (homemode)" "$C" "carol 750"
 check "createhome: home group is carol's" test "$(stat -c %G "$C")" = carol
@@ -118,11 +118,14 @@ ln -s "$T_BASE/skel" "$T_BASE/skel2/dirlink"
 mkfifo "$T_BASE/skel2/fifo"
 printf '#!/bin/sh\n' >"$T_BASE/skel2/suid"; chmod 4777 "$T_BASE/skel2/suid"
 printf 'x\n' >"$T_BASE/skel2/sub/gw"; chmod 0666 "$T_BASE/skel2/sub/gw"
-chmod 2777 "$T_BASE/skel2/sub"; chmod 0755 "$T_BASE/skel2"
+chmod 2755 "$T_BASE/skel2/sub"; chmod 0755 "$T_BASE/skel2"
+# A directory others can write could hold anything (a hard link to a root
+# file): it is not copied at all.
+mkdir -p "$T_BASE/skel2/open"; printf 'x\n' >"$T_BASE/skel2/open/f"; chmod 0777 "$T_BASE/skel2/open"
 G=$(home_of grace)
 rm -rf "$T_HOMES/deep"
-svc2 mkhome3 "createhome skel=$T_BASE/skel2 homemode=0750"
-pr mkhome3 grace -a account
+pam_service mkhome3 "createhome skel=$T_BASE/skel2 homemode=0750"
+pam_login mkhome3 grace -a account
 expect "createhome two levels deep, odd skel: succeeds" "$PAM_SUCCESS"
 stat_is "createhome: missing directory above the home is root 755" "$T_HOMES/deep" "root 755"
 stat_is "createhome: the next one too" "$T_HOMES/deep/er" "root 755"
@@ -133,21 +136,22 @@ check "skel: the link's target is unchanged" test "$(stat -c '%U %a' "$T_BASE/ro
 check "skel: a FIFO is skipped" test ! -e "$G/fifo"
 stat_is "skel: setuid and other-write bits dropped (4777 -> 755)" "$G/suid" "grace 755"
 stat_is "skel: group/other write dropped on a file (666 -> 644)" "$G/sub/gw" "grace 644"
-check "skel: setgid and group/other write dropped on a directory" \
+check "skel: setgid dropped on a directory (2755 -> 755)" \
 	test "$(stat -c %a "$G/sub")" = 755 -a "$(stat -c %U "$G/sub")" = grace
+check "skel: a directory writable by others is not copied" test ! -e "$G/open"
 check "createhome two levels deep: maildir complete" is_maildir "$G/Maildir"
 
 F=$(home_of frank)
 rm -rf "$F"
-svc2 mkhome2 "createhome"
-pr mkhome2 frank -a session
+pam_service mkhome2 "createhome"
+pam_login mkhome2 frank -a session
 expect "createhome without homemode: succeeds" "$PAM_SUCCESS"
 stat_is "createhome: default homemode 700" "$F" "frank 700"
 check "createhome without skel: only the maildir inside" test "$(ls -A "$F")" = Maildir
 
 mkhome erin
 E=$(home_of erin)
-pr mkhome erin -a account
+pam_login mkhome erin -a account
 expect "createhome with an existing home: succeeds" "$PAM_SUCCESS"
 check "createhome with an existing home: skel not copied" test ! -e "$E/.profile"
 
@@ -164,8 +168,8 @@ subscribe
 EOF
 chmod 0644 "$T_BASE/mk.conf"
 mkhome alice
-svc2 conf "config=$T_BASE/mk.conf mode=0700"
-pr conf alice -a account
+pam_service conf "config=$T_BASE/mk.conf mode=0700"
+pam_login conf alice -a account
 expect "config=: succeeds" "$PAM_SUCCESS"
 check "config=: folders from the file" is_maildir "$A/Maildir/.Junk"
 check "config=: quota from the file" test "$(head -n 1 "$A/Maildir/maildirsize" 2>&1)" = 5000S
@@ -173,52 +177,52 @@ check "config=: subscribe from the file" grep -qx INBOX.Junk "$A/Maildir/courier
 stat_is "config=: mode= on the PAM line wins" "$A/Maildir/.Junk/cur" "alice 700"
 # The option order on the PAM line must not matter.
 mkhome alice
-svc2 conf2 "mode=0700 config=$T_BASE/mk.conf"
-pr conf2 alice -a session
+pam_service conf2 "mode=0700 config=$T_BASE/mk.conf"
+pam_login conf2 alice -a session
 expect "config= after mode=: succeeds" "$PAM_SUCCESS"
 stat_is "config= after mode=: the PAM line still wins" "$A/Maildir/cur" "alice 700"
 
 # --- unknown option: logged ---
 mkhome alice
-svc2 unk "frobnicate=1"
+pam_service unk "frobnicate=1"
 m=$(log_mark)
-pr unk alice -a account
+pam_login unk alice -a account
 logged "unknown option is logged by name" "$m" "pam_mkmaildir.*frobnicate"
 
 # --- quiet and debug ---
 # quiet: no message to the user through the conversation on failure (the log
 # line stays). Control: without quiet there is one.
 D=$(home_of dave); rm -rf "$D"
-svc2 noquiet ""
-pr noquiet dave -a account
+pam_service noquiet ""
+pam_login noquiet dave -a account
 expect_fail "control, no home: fails"
 check "control, no home: the user is told through the conversation" grep -q 'conv:' <<<"$out"
-svc2 quiet "quiet"
+pam_service quiet "quiet"
 m=$(log_mark)
-pr quiet dave -a account
+pam_login quiet dave -a account
 expect_fail "quiet, no home: fails"
 check "quiet, no home: nothing said through the conversation" sh -c "! grep -q 'conv:' <<'EOF'
 $out
 EOF"
 logged "quiet, no home: still logged" "$m" "pam_mkmaildir.*$D"
 mkhome alice
-pr quiet alice -a account
+pam_login quiet alice -a account
 expect "quiet: succeeds" "$PAM_SUCCESS"
 check "quiet: maildir created" is_maildir "$A/Maildir"
 # PAM_SILENT from the application silences the conversation too.
-pr noquiet dave -a session -S
+pam_login noquiet dave -a session -S
 expect "PAM_SILENT, no home: session fails" "$PAM_SESSION_ERR"
 check "PAM_SILENT, no home: nothing said through the conversation" sh -c "! grep -q 'conv:' <<'EOF'
 $out
 EOF"
 
 count_lines() { sleep 0.3; log_since "$1" | grep -c pam_mkmaildir; }
-svc2 plainlog ""
+pam_service plainlog ""
 mkhome alice
-m=$(log_mark); pr plainlog alice -a account; n0=$(count_lines "$m")
-svc2 debug "debug"
+m=$(log_mark); pam_login plainlog alice -a account; n0=$(count_lines "$m")
+pam_service debug "debug"
 mkhome alice
-m=$(log_mark); pr debug alice -a account; n1=$(count_lines "$m")
+m=$(log_mark); pam_login debug alice -a account; n1=$(count_lines "$m")
 expect "debug: succeeds" "$PAM_SUCCESS"
 if [ -z "$T_SYSLOG" ]; then skip "debug: more log lines" "no syslog"
 elif [ "$n1" -gt "$n0" ]; then pass "debug: logs more than without ($n1 > $n0 lines)"
@@ -226,20 +230,20 @@ else fail "debug: logs more than without" "$n1 lines with debug, $n0 without"; f
 
 # --- timeout= accepts a number ---
 mkhome alice
-svc2 tmo "timeout=5"
-pr tmo alice -a account
+pam_service tmo "timeout=5"
+pam_login tmo alice -a account
 expect "timeout=5 without a creator: succeeds" "$PAM_SUCCESS"
 
 # --- malformed configuration: PAM_SERVICE_ERR, a log line, nothing created ---
 bad() { # bad LABEL LOGREGEX OPTIONS...
 	local label=$1 re=$2 before m; shift 2
 	mkhome alice
-	svc2 bad "$@"
+	pam_service bad "$@"
 	before=$(snap "$T_BASE/home" "$T_BASE/spool")
 	m=$(log_mark)
-	pr bad alice -a account
+	pam_login bad alice -a account
 	expect "$label: account returns PAM_SERVICE_ERR" "$PAM_SERVICE_ERR"
-	pr bad alice -a session
+	pam_login bad alice -a session
 	expect "$label: session returns PAM_SERVICE_ERR" "$PAM_SERVICE_ERR"
 	same "$label: nothing created" "$before" "$(snap "$T_BASE/home" "$T_BASE/spool")"
 	logged "$label: logged, naming the option" "$m" "pam_mkmaildir.*($re)"
@@ -277,16 +281,16 @@ bad "config= over 64 KiB" "config|big.conf" "config=$T_BASE/big.conf"
 
 # --- owner=/group= naming nobody NSS knows ---
 mkhome alice
-svc2 noowner "owner=nosuchowner"
+pam_service noowner "owner=nosuchowner"
 before=$(snap "$T_BASE/home")
 m=$(log_mark)
-pr noowner alice -a account
+pam_login noowner alice -a account
 expect "owner=nosuchowner: PAM_USER_UNKNOWN" "$PAM_USER_UNKNOWN"
 same "owner=nosuchowner: nothing created" "$before" "$(snap "$T_BASE/home")"
 logged "owner=nosuchowner: logged" "$m" "pam_mkmaildir.*nosuchowner"
-svc2 nogroup "group=nosuchgroup"
+pam_service nogroup "group=nosuchgroup"
 m=$(log_mark)
-pr nogroup alice -a account
+pam_login nogroup alice -a account
 expect "group=nosuchgroup: PAM_USER_UNKNOWN" "$PAM_USER_UNKNOWN"
 same "group=nosuchgroup: nothing created" "$before" "$(snap "$T_BASE/home")"
 logged "group=nosuchgroup: logged" "$m" "pam_mkmaildir.*nosuchgroup"

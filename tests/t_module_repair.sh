@@ -1,15 +1,15 @@
 # Partial maildirs are repaired in place; existing content is never touched;
 # a folder the user deleted is not re-created; a second login changes nothing.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
 A=$(home_of alice)
 M=$A/Maildir
 mkhome alice
-svc2 rep "folders=Drafts,Sent subscribe quota=100000S mode=0750"
-pr rep alice -a account
+pam_service rep "folders=Drafts,Sent subscribe quota=100000S mode=0750"
+pam_login rep alice -a account
 expect "setup: first login succeeds" "$PAM_SUCCESS"
 
 # Mail and user state the module must leave alone.
@@ -28,7 +28,7 @@ kept=$(keep)
 
 # --- the maildir's own tmp is missing ---
 rmdir "$M/tmp"
-pr rep alice -a account
+pam_login rep alice -a account
 expect "missing tmp: account succeeds" "$PAM_SUCCESS"
 check "missing tmp: re-created" test -d "$M/tmp" -a ! -L "$M/tmp"
 stat_is "missing tmp: alice 750" "$M/tmp" "alice 750"
@@ -36,7 +36,7 @@ check "missing tmp: mail, subscriptions and quota untouched" test "$(keep)" = "$
 
 # --- new and cur missing, through the session hook ---
 mv "$msg" "$T_BASE/msg.save"; rm -rf "$M/new"; rmdir "$M/cur"
-pr rep alice -a session
+pam_login rep alice -a session
 expect "missing cur and new: session succeeds" "$PAM_SUCCESS"
 check "missing cur and new: re-created" is_maildir "$M"
 stat_is "missing cur: alice 750" "$M/cur" "alice 750"
@@ -50,7 +50,7 @@ kept=$(keep)
 rmdir "$M/.Sent/new"
 rm "$M/.Drafts/maildirfolder"
 rmdir "$M/.Drafts/tmp"
-pr rep alice -a account
+pam_login rep alice -a account
 expect "partial folders: succeeds" "$PAM_SUCCESS"
 check "partial folder .Sent: new re-created" test -d "$M/.Sent/new"
 stat_is "partial folder .Sent: new is alice 750" "$M/.Sent/new" "alice 750"
@@ -62,14 +62,14 @@ check "partial folders: other content untouched" test "$(keep)" = "$kept"
 
 # --- a folder the user deleted stays deleted ---
 rm -rf "$M/.Drafts"
-pr rep alice -a both
+pam_login rep alice -a both
 expect "deleted folder: succeeds" "$PAM_SUCCESS"
 check "deleted folder: not re-created" test ! -e "$M/.Drafts"
 
 # --- the second login changes nothing at all ---
 before=$(snap "$A")
 m=$(log_mark)
-pr rep alice -a both -n 2
+pam_login rep alice -a both -n 2
 expect "steady state: succeeds" "$PAM_SUCCESS"
 same "steady state: nothing changed (find -printf before/after)" "$before" "$(snap "$A")"
 not_logged "steady state: nothing logged as created" "$m" "pam_mkmaildir.*created"
@@ -79,8 +79,8 @@ mkhome bob
 B=$(home_of bob)
 mkdir "$B/Maildir"; chown bob:bob "$B/Maildir"; chmod 0700 "$B/Maildir"
 printf 'hello\n' >"$B/Maildir/notes.txt"; chown bob:bob "$B/Maildir/notes.txt"
-svc2 plain ""
-pr plain bob -a account
+pam_service plain ""
+pam_login plain bob -a account
 expect "empty Maildir directory: succeeds" "$PAM_SUCCESS"
 check "empty Maildir directory: now complete" is_maildir "$B/Maildir"
 stat_is "empty Maildir directory: cur is bob 700" "$B/Maildir/cur" "bob 700"
@@ -90,7 +90,7 @@ check "repairs leave no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
 # --- the repair is logged ---
 rmdir "$M/tmp"
 m=$(log_mark)
-pr rep alice -a account
+pam_login rep alice -a account
 expect "repair once more: succeeds" "$PAM_SUCCESS"
 logged "repair: logged as completing the maildir, with its path" "$m" "pam_mkmaildir.*complet.*$M"
 
@@ -112,7 +112,7 @@ ln -s "$TGT" "$stale/Maildir/cur/link"; chown -h erin:erin "$stale/Maildir/cur/l
 ln -s "$TGT/sub/file" "$stale/Maildir/filelink"; chown -h erin:erin "$stale/Maildir/filelink"
 touch -h -d '1 hour ago' "$stale/Maildir/cur/link" "$stale/Maildir/filelink" "$stale/Maildir/cur" "$stale/Maildir" "$stale" "$stale.lock"
 tgt_before=$(snap "$TGT")
-pr plain erin -a account
+pam_login plain erin -a account
 expect "beside temporary trees: succeeds" "$PAM_SUCCESS"
 check "beside temporary trees: maildir complete" is_maildir "$E/Maildir"
 check "a temporary tree untouched for an hour is removed" test ! -e "$stale"

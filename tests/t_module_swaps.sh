@@ -7,7 +7,7 @@
 # directories may be created, chowned or written, and a success must mean a
 # real, complete maildir.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -26,9 +26,9 @@ printf 's3cret\n' >"$S"; chmod 0600 "$S"
 guarded() { snap "$T" "$S"; cat "$S" "$T/keep"; stat -c '%U %G %a' "$T" "$S"; }
 ALICE="setpriv --reuid=$(id -u alice) --regid=$(id -g alice) --clear-groups --"
 
-svc2 plain ""
-svc2 rel "maildir=Mail/box"
-svc2 fold "folders=Sent,Drafts"
+pam_service plain ""
+pam_service rel "maildir=Mail/box"
+pam_service fold "folders=Sent,Drafts"
 
 # attack LABEL SERVICE CALL WHEN NAME COMMAND: runs the account hook with
 # COMMAND fired at the first CALL (mkdir|open|rename) of NAME (WHEN:
@@ -39,7 +39,7 @@ attack() {
 	rm -f "$mark" "$T_BASE/swap.ok"
 	guard=$(guarded)
 	LD_PRELOAD="$SHIM $T_NSSLIB" T_SWAP_CALL=$call T_SWAP_WHEN=$when T_SWAP_NAME=$name \
-		T_SWAP_MARK=$mark T_SWAP_CMD="$cmd && : >$T_BASE/swap.ok" pr "$service" alice -a account -H
+		T_SWAP_MARK=$mark T_SWAP_CMD="$cmd && : >$T_BASE/swap.ok" pam_login "$service" alice -a account -H
 	if [ -e "$T_BASE/swap.ok" ]; then pass "$label: the attack ran ($(cut -d' ' -f1,2 "$mark"))"
 	elif [ -e "$mark" ]; then fail "$label: the attack ran" "its command failed at $(cat "$mark")"
 	else fail "$label: the attack ran" "the module never did $call $name: update this test"; fi
@@ -73,14 +73,14 @@ check "Mail swapped: nothing created in root's directory" test "$(ls -A "$T")" =
 
 # --- the maildir is swapped for a symlink just before the module opens it ---
 mkhome alice 0700
-pr plain alice -a account
+pam_login plain alice -a account
 attack "Maildir swapped before it is opened" plain open before Maildir \
 	"$ALICE sh -c 'mv $M $M.old && ln -s $T $M'"
 expect "Maildir swapped before it is opened: PAM_PERM_DENIED" "$PAM_PERM_DENIED"
 
 # --- during a repair, new is replaced by a symlink between mkdir and open ---
 mkhome alice 0700
-pr plain alice -a account
+pam_login plain alice -a account
 rmdir "$M/new"
 attack "repair: new swapped for a symlink after mkdir" plain mkdir after new \
 	"$ALICE sh -c 'rmdir $M/new && ln -s $T $M/new'"
@@ -89,7 +89,7 @@ check "repair: new swapped: the symlink is still there" test -L "$M/new"
 
 # --- during a folder repair, maildirfolder appears as a hard link or a symlink ---
 mkhome alice 0700
-pr fold alice -a account
+pam_login fold alice -a account
 rm "$M/.Sent/maildirfolder"
 attack "repair: maildirfolder hard-linked to root's file just before it is made" fold open before maildirfolder \
 	"ln $S $M/.Sent/maildirfolder"
@@ -97,7 +97,7 @@ check "hard-linked maildirfolder: root's file keeps owner, mode, content" \
 	test "$(stat -c '%U %a' "$S"; cat "$S")" = "$(printf 'root 600\ns3cret')"
 
 mkhome alice 0700
-pr fold alice -a account
+pam_login fold alice -a account
 rm "$M/.Sent/maildirfolder"
 attack "repair: maildirfolder planted as a dangling symlink just before it is made" fold open before maildirfolder \
 	"$ALICE ln -s $T_BASE/made-by-root $M/.Sent/maildirfolder"

@@ -2,20 +2,20 @@
 # components owned by another user and non-directories are refused; the login
 # fails with a log line and the targets are unchanged.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
 A=$(home_of alice)
 TGT=$T_BASE/target          # what an attacker wants root to write into
-svc2 full "folders=Sent subscribe quota=100S"
-svc2 virt "owner=vmail maildir=$T_BASE/vmail/%d/%n"
+pam_service full "folders=Sent subscribe quota=100S"
+pam_service virt "owner=vmail maildir=$T_BASE/vmail/%d/%n"
 
 fresh_target() {
 	rm -rf "$TGT"; mkdir -p "$TGT"; chmod 0755 "$TGT"
 	printf 'precious\n' >"$TGT/file"; chmod 0644 "$TGT/file"
 }
-# refused (nss.sh) checks that nothing changed anywhere under $T_BASE, so the
+# refused (pam_harness.sh) checks that nothing changed anywhere under $T_BASE, so the
 # symlinks' targets too.
 
 # --- Maildir is a symlink to a root-owned directory ---
@@ -47,26 +47,26 @@ fresh_target; mkhome alice
 mkdir -p "$A/Maildir/new"; chown -R alice:alice "$A/Maildir"; chmod -R 0700 "$A/Maildir"
 ln -s "$TGT" "$A/Maildir/cur"; chown -h alice:alice "$A/Maildir/cur"
 before=$(snap "$TGT")
-pr full alice -a account
+pam_login full alice -a account
 expect "cur -> elsewhere with tmp missing: PAM_PERM_DENIED" "$PAM_PERM_DENIED"
 same "cur -> elsewhere with tmp missing: target unchanged" "$before" "$(snap "$TGT")"
 
 # --- a configured folder is a symlink (repair would write through it) ---
 fresh_target; mkhome alice
-pr full alice -a account        # a complete maildir with .Sent
+pam_login full alice -a account        # a complete maildir with .Sent
 rm -rf "$A/Maildir/.Sent"; ln -s "$TGT" "$A/Maildir/.Sent"; chown -h alice:alice "$A/Maildir/.Sent"
 before=$(snap "$TGT")
-pr full alice -a both
+pam_login full alice -a both
 check "folder .Sent -> elsewhere: target unchanged" test "$before" = "$(snap "$TGT")"
 check "folder .Sent -> elsewhere: no maildirfolder written through it" test ! -e "$TGT/maildirfolder" -a ! -e "$TGT/cur"
 
 # --- a folder's cur is a symlink ---
 fresh_target; mkhome alice
-pr full alice -a account
+pam_login full alice -a account
 rmdir "$A/Maildir/.Sent/cur"; ln -s "$TGT" "$A/Maildir/.Sent/cur"; chown -h alice:alice "$A/Maildir/.Sent/cur"
 rmdir "$A/Maildir/.Sent/tmp"
 before=$(snap "$TGT")
-pr full alice -a account
+pam_login full alice -a account
 check "folder cur -> elsewhere: target unchanged" test "$before" = "$(snap "$TGT")"
 
 # --- files in an existing maildir are symlinks: never written through ---
@@ -75,7 +75,7 @@ mkdir -p "$A/Maildir/cur" "$A/Maildir/new" "$A/Maildir/tmp"; chown -R alice:alic
 for f in maildirsize courierimapsubscribed subscriptions; do
 	ln -s "$TGT/file" "$A/Maildir/$f"; chown -h alice:alice "$A/Maildir/$f"
 done
-pr full alice -a both
+pam_login full alice -a both
 check "symlinked maildirsize/subscription files: the target file is unchanged" \
 	test "$(cat "$TGT/file")" = precious -a "$(stat -c '%U %a' "$TGT/file")" = "root 644"
 
@@ -91,7 +91,7 @@ rm -f "$A"
 mkhome alice
 mkdir -p "$T_BASE/vmail"; chown vmail:vmail "$T_BASE/vmail"
 ln -s "$T_BASE/vmail" "$T_BASE/vlink"
-svc2 vlink "owner=vmail maildir=$T_BASE/vlink/%d/%n"
+pam_service vlink "owner=vmail maildir=$T_BASE/vlink/%d/%n"
 refused "a symlink above the maildir (vlink -> vmail)" vlink bob@example.org
 check "symlink above: nothing inside its target" test -z "$(ls -A "$T_BASE/vmail")"
 
@@ -110,7 +110,7 @@ chown mallory:mallory "$A"
 refused "home owned by mallory" full alice
 mkhome alice
 mkdir -p "$T_BASE/mdir"; chown mallory:mallory "$T_BASE/mdir"; chmod 0777 "$T_BASE/mdir"
-svc2 mdir "owner=vmail maildir=$T_BASE/mdir/%d/%n"
+pam_service mdir "owner=vmail maildir=$T_BASE/mdir/%d/%n"
 refused "a directory on the way owned by mallory" mdir bob@example.org
 mkdir -p "$T_BASE/vmail/example.com"; chown mallory:mallory "$T_BASE/vmail/example.com"
 refused "the domain directory owned by mallory" virt bob@example.com
@@ -136,10 +136,10 @@ rm -f "$A"
 
 # --- hard-linked file planted as maildirfolder is never written through ---
 mkhome alice
-pr full alice -a account
+pam_login full alice -a account
 printf 'precious\n' >"$T_BASE/rootfile"; chmod 0644 "$T_BASE/rootfile"
 rm -rf "$A/Maildir/.Sent/maildirfolder"
 ln "$T_BASE/rootfile" "$A/Maildir/.Sent/maildirfolder" 2>/dev/null
-pr full alice -a account
+pam_login full alice -a account
 check "hard link planted as maildirfolder: the linked file is unchanged" \
 	test "$(cat "$T_BASE/rootfile")" = precious -a "$(stat -c '%U %a' "$T_BASE/rootfile")" = "root 644"

@@ -2,7 +2,7 @@
 # to run as root: a file someone other than root could write is refused
 # (PAM_SERVICE_ERR, logged, nothing created, its creator never run).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/nss.sh"
+. "$(dirname "$0")/pam_harness.sh"
 t_setup
 t_need_root
 
@@ -17,7 +17,7 @@ chmod 0755 "$T_BASE/bin/creator"
 C=$T_BASE/etc/mk.conf
 printf '# what a local user would like root to run\ncreator=%s\ncreator_root\nfolders=Sent\n' \
 	"$T_BASE/bin/creator" >"$C"
-svc2 conf "config=$C"
+pam_service conf "config=$C"
 
 # untrusted LABEL: the config as it is now is refused by both hooks.
 untrusted() {
@@ -26,9 +26,9 @@ untrusted() {
 	rm -f "$T_BASE/creator-ran"
 	before=$(snap "$A")
 	m=$(log_mark)
-	pr conf alice -a account -H
+	pam_login conf alice -a account -H
 	expect "$1: account returns PAM_SERVICE_ERR" "$PAM_SERVICE_ERR"
-	pr conf alice -a session -H
+	pam_login conf alice -a session -H
 	expect "$1: session returns PAM_SERVICE_ERR" "$PAM_SERVICE_ERR"
 	check "$1: its creator never ran" test ! -e "$T_BASE/creator-ran"
 	same "$1: nothing created" "$before" "$(snap "$A")"
@@ -46,7 +46,7 @@ untrusted "config writable by a group"
 chown root:root "$C"; chmod 0644 "$C"
 mkhome alice 0700
 rm -f "$T_BASE/creator-ran"
-pr conf alice -a account -H
+pam_login conf alice -a account -H
 expect "config owned by root, 0644: succeeds" "$PAM_SUCCESS"
 check "config owned by root, 0644: its creator ran" test -e "$T_BASE/creator-ran"
 check "config owned by root, 0644: the maildir exists" is_maildir "$A/Maildir"

@@ -1,10 +1,10 @@
 # The test suite again, against a build with AddressSanitizer and
 # UndefinedBehaviorSanitizer (tests/sanbuild.sh): every t_module_* script and
 # the hostile-conditions scripts, through a nested tests/run with T_MODULE,
-# T_PAMRUN and T_PAMLOOP pointing at the sanitized build.  Any sanitizer
+# T_PAMRUN pointing at the sanitized build.  Any sanitizer
 # report fails the run: ASan and UBSan abort (exit 97) and write their
 # report under $T_WORK/san/reports.  Leak detection is on
-# (detect_leaks=1): LeakSanitizer checks every pamrun/pamloop process at
+# (detect_leaks=1): LeakSanitizer checks every pamrun process at
 # exit; the only suppressions are NSS's and the loader's process-lifetime
 # allocations (nss_wrapper, dlopen), never the module.  Skipped when clang is
 # missing and cannot be installed.
@@ -22,7 +22,7 @@ mkdir -p "$S/reports"
 if ! "$T_TOP/tests/sanbuild.sh" "$S" >"$S/build.log" 2>&1; then
 	fail "sanitize: build with -fsanitize=address,undefined" "$(tail -n 3 "$S/build.log" | tr '\n' ' ')"; exit 0
 fi
-pass "sanitize: module, pamrun and pamloop built with -fsanitize=address,undefined"
+pass "sanitize: module and pamrun built with -fsanitize=address,undefined"
 cat >"$S/lsan.supp" <<'SUPP'
 # nss_wrapper keeps its parsed passwd/group files for the life of the process
 leak:libnss_wrapper.so
@@ -37,7 +37,7 @@ scripts=$(ls "$T_TOP"/tests/t_module_*.sh "$T_TOP"/tests/t_hostile_*.sh | grep -
 # An ASan process takes ~55 MB: 1,000 at once would exhaust the machine.
 # nss_wrapper's RTLD_DEEPBIND load of libc is refused by the ASan runtime.
 res=$(env -u T_IN_NS T_IN_SANITIZE=1 T_MODULE="$S/pam_mkmaildir.so" T_PAMRUN="$S/pamrun" \
-	T_PAMLOOP="$S/pamloop" T_HOST_SESSIONS=10000 T_CONC_USERS=64 NSS_WRAPPER_DISABLE_DEEPBIND=1 \
+	T_HOST_SESSIONS=10000 T_CONC_USERS=64 NSS_WRAPPER_DISABLE_DEEPBIND=1 \
 	ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=97:log_path=$S/reports/asan:detect_stack_use_after_return=1" \
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=97:log_path=$S/reports/ubsan" \
 	LSAN_OPTIONS="suppressions=$S/lsan.supp" \

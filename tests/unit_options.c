@@ -71,6 +71,11 @@ static const struct ocase ocases[] = {
 	{ "layout=maildir++", MD_OK, "layout", "0" },
 	{ "layout=Maildir++", MD_ERR_CONFIG, "layout", "0" },
 	{ "layout=", MD_ERR_CONFIG, NULL, NULL },
+	/* quota_source= */
+	{ "quota_source=option", MD_OK, "quota_source", "1" },
+	{ "quota_source=env", MD_OK, "quota_source", "0" },
+	{ "quota_source=", MD_ERR_CONFIG, "quota_source", "0" },
+	{ "quota_source=Option", MD_ERR_CONFIG, NULL, NULL },
 	/* quota= */
 	{ "quota=1073741824S", MD_OK, "quota", "1073741824S file" },
 	{ "quota=1000S,100C", MD_OK, "quota", "1000S,100C file" },
@@ -164,6 +169,7 @@ static const char *value_of(const struct md_options *o, const char *name, char *
 		{ "quiet", offsetof(struct md_options, quiet) },
 		{ "utf8", offsetof(struct md_options, utf8) },
 		{ "layout", offsetof(struct md_options, layout_fs) },
+		{ "quota_source", offsetof(struct md_options, quota_option) },
 		{ "no_sweep", offsetof(struct md_options, no_sweep) },
 	};
 	size_t i;

@@ -6,12 +6,13 @@
  *
  * Already authenticated: execs NEXT at once.  Otherwise reads the record
  * on fd 3 (and saves it as $CHAIN_OUT/authtest.record) and looks the login
- * name up in $CHAIN_USERS, lines of name:password:uid:gid:home[:maildir]:
+ * name up in $CHAIN_USERS, lines of name:password:uid:gid:home[:maildir[:quota]]:
  *   unknown name   -> "not mine": the same bytes to NEXT on a new fd 3;
  *   wrong password -> the login fails completely ($AUTHUSER is rerun);
  *   match          -> drops to uid/gid (as root), chdir(home), sets AUTHADDR,
- *                     AUTHFULLNAME, MAILDIR (when given) and AUTHENTICATED,
- *                     and execs NEXT.
+ *                     AUTHFULLNAME, MAILDIR and MAILDIRQUOTA (when given;
+ *                     authsuccess set MAILDIRQUOTA from the module's quota)
+ *                     and AUTHENTICATED, and execs NEXT.
  */
 #include "chain.h"
 
@@ -80,6 +81,8 @@ int main(int argc, char **argv)
 		setenv("AUTHFULLNAME", "Test User", 1);
 		if (fld[5] != NULL && *fld[5] != '\0')
 			setenv("MAILDIR", fld[5], 1);
+		if (fld[6] != NULL && *fld[6] != '\0')
+			setenv("MAILDIRQUOTA", fld[6], 1);
 		setenv("AUTHENTICATED", user, 1);
 		note("authtest", "authenticated %s", user);
 		execv(argv[1], argv + 1);

@@ -54,12 +54,12 @@ else
 	UID_A=$(id -u); UID_B=$UID_A UID_C=$UID_A UID_D=$UID_A UID_E=$UID_A UID_F=$UID_A UID_G=$UID_A
 fi
 
-adduser() { # NAME UID [MAILDIR]
+adduser() { # NAME UID [MAILDIR [QUOTA]]
 	local h=$T_BASE/home/$1
 	mkdir -p "$h"
 	chmod 0700 "$h"
 	is_root && chown "$2:$2" "$h"
-	printf '%s:%s-pw:%s:%s:%s:%s\n' "$1" "$1" "$2" "$2" "$h" "${3:-}" >>"$USERS"
+	printf '%s:%s-pw:%s:%s:%s:%s%s\n' "$1" "$1" "$2" "$2" "$h" "${3:-}" "${4:+:$4}" >>"$USERS"
 }
 
 chain() {

@@ -12,9 +12,9 @@
 #   fe1 10.200.0.11  frontend: nslcd + NSS (its own nsswitch.conf), the
 #   fe2 10.200.0.12  GlusterFS FUSE mount at /srv/gluster, a plain local
 #                    directory (one for both) at /srv/local, the module,
-#                    tests/cluster/race, syslogd, Dovecot
+#                    tests/pamrun (race mode), syslogd, Dovecot
 #
-# Environment from run.sh: CL_ROOT CL_WORK CL_OUT CL_RACE CL_USERS CL_VUSERS
+# Environment from run.sh: CL_ROOT CL_WORK CL_OUT CL_PAMRUN CL_USERS CL_VUSERS
 # CL_WORKERS CL_SERIAL CL_DOVECOT_USERS T_MODULE T_RESULTS T_TOP.
 set -u
 . "$T_TOP/tests/lib.sh"
@@ -261,7 +261,7 @@ lap "OpenLDAP, nslcd on both frontends"
 for n in fe1 fe2; do
 	r=${ROOT[$n]}
 	mkdir -p "$r/usr/local/lib/security" "$r/etc/cluster-pam"
-	cp "$T_MODULE" "$r$MOD" && cp "$CL_RACE" "$r/usr/local/bin/race" || die "setup" "cannot install the module"
+	cp "$T_MODULE" "$r$MOD" && cp "$CL_PAMRUN" "$r/usr/local/bin/pamrun" || die "setup" "cannot install the module"
 	# Homes from LDAP, created with the maildir (system users).
 	cat >"$r/etc/cluster-pam/home" <<EOF
 account required pam_permit.so
@@ -280,16 +280,16 @@ mkdir -m 0700 "${ROOT[fe1]}/srv/gluster/vmail" && chown 5000:5000 "${ROOT[fe1]}/
 # ---------------------------------------------------------------- the race
 # race2 LABEL SERVICE HOOK USERFILE PATTERN: the same users, in the same
 # order, at both frontends, $CL_WORKERS per frontend per round, each round
-# released on both at once.  Writes $OUT/LABEL.fe1 and .fe2 (race's R lines).
+# released on both at once.  Writes $OUT/LABEL.fe1 and .fe2 (pamrun race's R lines).
 race2() {
 	local label=$1 service=$2 hook=$3 users=$4 pattern=$5 extra=${6:-} n line rounds=0 bad=0 at
 	for n in fe1 fe2; do cp "$users" "${ROOT[$n]}/tmp/users.$label"; done
 	rm -f "$W/go1" "$W/go2" "$W/res1" "$W/res2"
 	mkfifo "$W/go1" "$W/go2" "$W/res1" "$W/res2"
-	on fe1 race -d /etc/cluster-pam -s "$service" -a "$hook" -u "/tmp/users.$label" \
+	on fe1 pamrun race -d /etc/cluster-pam -s "$service" -a "$hook" -u "/tmp/users.$label" \
 		-w "$CL_WORKERS" -m "$pattern" -F "$FOLDERS" $extra <"$W/go1" >"$W/res1" 2>"$OUT/$label.fe1.err" &
 	local p1=$!
-	on fe2 race -d /etc/cluster-pam -s "$service" -a "$hook" -u "/tmp/users.$label" \
+	on fe2 pamrun race -d /etc/cluster-pam -s "$service" -a "$hook" -u "/tmp/users.$label" \
 		-w "$CL_WORKERS" -m "$pattern" -F "$FOLDERS" $extra <"$W/go2" >"$W/res2" 2>"$OUT/$label.fe2.err" &
 	local p2=$!
 	exec 3>"$W/go1" 4>"$W/go2" 5<"$W/res1" 6<"$W/res2"
@@ -316,7 +316,7 @@ race2() {
 serial() {
 	local label=$1 users=$2 pattern=$3
 	cp "$users" "${ROOT[fe1]}/tmp/users.$label"
-	yes 0 | on fe1 race -d /etc/cluster-pam -s home -a session \
+	yes 0 | on fe1 pamrun race -d /etc/cluster-pam -s home -a session \
 		-u "/tmp/users.$label" -w 1 -m "$pattern" -F "$FOLDERS" 2>"$OUT/$label.err" |
 		grep '^R ' >"$OUT/$label.fe1"
 }
@@ -543,7 +543,7 @@ echo "$dirlock $filelock $samelock" >"$OUT/flock.probe"
 touch -d '2 minutes ago' "${ROOT[fe1]}$SG/00000000000dead2" "${ROOT[fe1]}$SG/00000000000dead2.lock"
 set -- $(marks)
 printf 'x0001\n' >"${ROOT[fe2]}/tmp/users.stale"
-yes 0 | on fe2 race -d /etc/cluster-pam -s home -a session -u /tmp/users.stale -w 1 \
+yes 0 | on fe2 pamrun race -d /etc/cluster-pam -s home -a session -u /tmp/users.stale -w 1 \
 	-m /srv/gluster/home/%u/Maildir -F "$FOLDERS" >"$OUT/stale.out" 2>&1
 logs_since stale "$1" "$2"
 if grep -q '^R x0001 0 1 ' "$OUT/stale.out" && [ ! -e "${ROOT[fe1]}$SG/00000000000dead1" ] &&
@@ -565,7 +565,7 @@ rm -rf "${ROOT[fe1]}$SG" "${ROOT[fe1]}/srv/gluster/home/lockprobe"
 
 # A user unknown to LDAP is refused, not given a maildir.
 printf 'nosuchuser\n' >"${ROOT[fe1]}/tmp/users.nouser"
-yes 0 | on fe1 race -d /etc/cluster-pam -s home -a session -u /tmp/users.nouser -w 1 \
+yes 0 | on fe1 pamrun race -d /etc/cluster-pam -s home -a session -u /tmp/users.nouser -w 1 \
 	-m /srv/gluster/home/%u/Maildir >"$OUT/nouser.out" 2>&1
 if grep -q '^R nosuchuser 10 0 ' "$OUT/nouser.out" && [ ! -e "${ROOT[fe1]}/srv/gluster/home/nosuchuser" ]; then
 	pass "cluster: a user unknown to LDAP is refused (PAM_USER_UNKNOWN), nothing created"

@@ -77,8 +77,8 @@ main() {
 
 	# Run copies, so that editing the suite while it runs cannot upset bash.
 	cp "$here/inside.sh" "$here/dovecot.sh" "$work/" || return 1
-	if ! cc -std=c11 -O2 -Wall -Wextra -Werror -o "$work/race" "$here/race.c" -lpam 2>"$work/cc.err"; then
-		fail "cluster" "cannot build tests/cluster/race.c: $(head -n3 "$work/cc.err" | tr '\n' ' ')"
+	if ! cc -std=c11 -O2 -Wall -Wextra -Werror -o "$work/pamrun" "$top/tests/pamrun.c" -lpam -lpthread 2>"$work/cc.err"; then
+		fail "cluster" "cannot build tests/pamrun.c: $(head -n3 "$work/cc.err" | tr '\n' ' ')"
 		return 0
 	fi
 	t0=$(date +%s)
@@ -94,7 +94,7 @@ main() {
 	links_before=$(ip -o link show | awk -F': ' '{ print $2 }' | sort | tr '\n' ' ')
 	sums_before=$(host_sums)
 
-	CL_ROOT=$root CL_WORK=$work CL_OUT=$work/out CL_RACE=$work/race \
+	CL_ROOT=$root CL_WORK=$work CL_OUT=$work/out CL_PAMRUN=$work/pamrun \
 	CL_USERS=${CLUSTER_USERS:-500} CL_VUSERS=${CLUSTER_VUSERS:-200} \
 	CL_SERIAL=${CLUSTER_SERIAL:-100} CL_WORKERS=${CLUSTER_WORKERS:-4} \
 	CL_DOVECOT_USERS=${CLUSTER_DOVECOT_USERS:-60} CL_NAIVE=${CLUSTER_NAIVE:-500} \

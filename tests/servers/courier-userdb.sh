@@ -105,6 +105,31 @@ sleep 0.3
 check courier-userdb-second-login-nothing-logged test -z "$(amh_lines "$mark")"
 lap "courier-userdb: second logins (fast path)"
 
+# --- MAILDIRQUOTA: the quota Courier's login environment carries --------------------------
+# courier-authlib 0.71 and 0.72 keep the userdb quota field in struct
+# authinfo (preauthuserdbcommon.c, authdaemonlib.c) but imaplogin and
+# pop3login export only OPTIONS and AUTHENTICATED: MAILDIRQUOTA reaches
+# the login from the servers' own configuration (/etc/courier/imapd,
+# pop3d), and authmkhome puts it in the new maildirsize over quota=.
+stop
+for f in imapd pop3d; do echo "MAILDIRQUOTA=20000000S,2000C" >>"$R/etc/courier/$f"; done
+printf 'quota=1000S\n' >>"$R/etc/security/mkmaildir.conf"
+vuser quinn 'quinn-pw-1'; vuser quincy 'quincy-pw-1'
+inr userdb quinn@example.org set quota=5000000S,500C && inr makeuserdb
+start || exit 0
+out=$(client imap quinn@example.org quinn-pw-1 select quota)
+say "imap, MAILDIRQUOTA: $(oneline "$out")"
+check courier-userdb-maildirquota-imap-maildirsize test "$(head -n1 "$R$VM/quinn/Maildir/maildirsize" 2>/dev/null)" = 20000000S,2000C
+check courier-userdb-maildirquota-imap-quotaroot grep -Eq '^QUOTA-LINE .*STORAGE 0 1953[12] MESSAGE 0 2000' <<<"$out"
+out=$(client pop3 quincy@example.org quincy-pw-1)
+check courier-userdb-maildirquota-pop3-maildirsize test "$(head -n1 "$R$VM/quincy/Maildir/maildirsize" 2>/dev/null)" = 20000000S,2000C
+say "userdb quota field of quinn (5000000S,500C) in the login environment: none (authlib $(inr dpkg-query -W -f='${Version}' courier-authlib))"
+stop
+for f in imapd pop3d; do sed -i '/^MAILDIRQUOTA=/d' "$R/etc/courier/$f"; done
+sed -i '/^quota=/d' "$R/etc/security/mkmaildir.conf"
+start || exit 0
+lap "courier-userdb: MAILDIRQUOTA"
+
 # --- the standard creator: conf/authmkhome-creator as /usr/sbin/authmkhome-creator -------
 install -m 0755 "$T_TOP/conf/authmkhome-creator" "$R/usr/sbin/authmkhome-creator"
 mark=$(log_mark)
