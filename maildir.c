@@ -18,6 +18,27 @@
 #include <time.h>
 
 static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
+
+/*
+ * One attempt's outcome: r, and (with MD_OK) whether the tree must be looked
+ * at again because it is not, or not only, what this attempt made: a
+ * concurrent login was first, the tree was taken away, a network filesystem
+ * saw it replaced, a creator made it.
+ */
+struct step {
+	enum md_result r;
+	bool again;
+};
+
+static struct step step_done(enum md_result r)
+{
+	return (struct step){ r, false };
+}
+
+static struct step step_again(void)
+{
+	return (struct step){ MD_OK, true };
+}
 /* ------------------------------------------------------------------ */
 /* Building                                                            */
 
@@ -586,7 +607,6 @@ static enum md_result finish_dir(const struct build *b, int fd, enum role role)
 #define STAGING_NAME ".mkmaildir-tmp"
 #define LOCK_SUFFIX ".lock"
 #define ID_LEN 16
-#define STAGING_GONE (-2)
 #define STAGING_ATTEMPTS 8
 #define SWEEP_MAX 16
 
@@ -658,39 +678,35 @@ static bool staging_ok(const struct build *b, const struct stat *st, const struc
 }
 
 /*
- * Opens pfd's staging directory, creating it when needed.  STAGING_GONE when
- * a concurrent build removed it between the two steps (try again); -1 with
- * *r set and logged when it cannot be used.
+ * Opens pfd's staging directory into *out, creating it when needed; again
+ * when a concurrent build removed it between the two steps.
  */
-static int open_staging(const struct build *b, int pfd, struct stat *st, enum md_result *r)
+static struct step open_staging(const struct build *b, int pfd, struct stat *st, int *out)
 {
 	bool made = mkdirat(pfd, STAGING_NAME, 0700) == 0;
 	struct stat pst;
 	int fd, e;
 
-	if (!made && errno != EEXIST) {
-		*r = sys_error(b, "cannot create the staging directory " STAGING_NAME " beside", NULL);
-		return -1;
-	}
+	if (!made && errno != EEXIST)
+		return step_done(sys_error(b, "cannot create the staging directory " STAGING_NAME
+					   " beside", NULL));
 	fd = openat(pfd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ESTALE)
-			return STAGING_GONE;
+			return step_again();
 		md_logf(b->log, LOG_ERR, "cannot build %s: the staging directory " STAGING_NAME
 			" in its parent %s: refused", b->path,
 			e == ELOOP || e == ENOTDIR ? "is not a directory" : strerror(e));
-		*r = e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
-		return -1;
+		return step_done(e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM);
 	}
 	if (fstat(fd, st) < 0 || fstat(pfd, &pst) < 0) {
 		e = errno;
 		close(fd);
 		if (e == ESTALE)
-			return STAGING_GONE;
+			return step_again();
 		errno = e;
-		*r = sys_error(b, "cannot inspect the staging directory beside", NULL);
-		return -1;
+		return step_done(sys_error(b, "cannot inspect the staging directory beside", NULL));
 	}
 	if (!staging_ok(b, st, &pst)) {
 		md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent is "
@@ -700,10 +716,10 @@ static int open_staging(const struct build *b, int pfd, struct stat *st, enum md
 			st->st_dev != pst.st_dev ? " on another filesystem" : "",
 			(unsigned long)staging_owner(b));
 		close(fd);
-		*r = MD_ERR_REFUSED;
-		return -1;
+		return step_done(MD_ERR_REFUSED);
 	}
-	return fd;
+	*out = fd;
+	return step_done(MD_OK);
 }
 
 /* A fresh ID and its lock file in sfd, held.  -1 with errno. */
@@ -871,11 +887,11 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 	int attempt, e;
 
 	for (attempt = 0; sg->lock < 0 && attempt < STAGING_ATTEMPTS; attempt++) {
-		sg->sfd = open_staging(b, pfd, &sg->sst, &r);
-		if (sg->sfd == STAGING_GONE)
+		struct step st = open_staging(b, pfd, &sg->sst, &sg->sfd);
+		if (st.again)
 			continue;
-		if (sg->sfd < 0)
-			return r;
+		if (st.r != MD_OK)
+			return st.r;
 		if (!sweep(b, sg->sfd, &sg->sst, !swept, foreign, sizeof foreign)) {
 			md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent "
 				"holds \"%s\", which the module never makes: refused (someone who "
@@ -981,27 +997,6 @@ static enum md_result fill(const struct build *b, int top, const struct path *sp
 	if (skel >= 0)
 		close(skel);
 	return r;
-}
-
-/*
- * One attempt's outcome: r, and (with MD_OK) whether the tree must be looked
- * at again because it is not, or not only, what this attempt made: a
- * concurrent login was first, the tree was taken away, a network filesystem
- * saw it replaced, a creator made it.
- */
-struct step {
-	enum md_result r;
-	bool again;
-};
-
-static struct step step_done(enum md_result r)
-{
-	return (struct step){ r, false };
-}
-
-static struct step step_again(void)
-{
-	return (struct step){ MD_OK, true };
 }
 
 /*
@@ -1319,6 +1314,23 @@ static enum md_result walk_refused(const struct build *b, int fd, const char *na
 	return e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
 }
 
+/* Closes what the walk holds and ends it with w. */
+static struct walked walk_stop(int fd, struct parent *up, struct walked w)
+{
+	if (fd >= 0)
+		close(fd);
+	close_parent(up);
+	return w;
+}
+
+/* A network filesystem (GlusterFS, NFS) saw the tree replaced under us,
+ * typically by another frontend's rename (ESTALE): walk again. */
+static struct walked walk_changed(const struct build *b)
+{
+	md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again", b->path);
+	return (struct walked){ step_again(), -1, 0, { .fd = -1 } };
+}
+
 /*
  * Opens the deepest existing directory of sp from "/", every component on
  * the way root's or the owner's, the maildir itself the owner's.
@@ -1336,17 +1348,13 @@ static struct walked walk(const struct build *b, const struct path *sp)
 		/* O_PATH: only search permission is needed on the way, which
 		 * matters when authmkhome walks as the user. */
 		int next = openat(fd, sp->comp[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		enum md_result r;
 		if (next < 0 && errno == ENOENT)
 			break;
-		if (next < 0 && errno != ESTALE) {
-			r = walk_refused(b, fd, sp->comp[i], errno);
-			close(fd);
-			close_parent(&up);
-			return walk_failed(r);
-		}
+		if (next < 0)
+			return walk_stop(fd, &up, errno == ESTALE ? walk_changed(b) :
+					 walk_failed(walk_refused(b, fd, sp->comp[i], errno)));
 		/* The maildir's parent is kept for a look at its staging name. */
-		if (i == sp->n - 1 && next >= 0) {
+		if (i == sp->n - 1) {
 			up.fd = fd;
 			up.st = st;
 			up.known = i > 0;
@@ -1354,30 +1362,14 @@ static struct walked walk(const struct build *b, const struct path *sp)
 			close(fd);
 		}
 		fd = next;
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			if (errno == ESTALE) {
-				/* A network filesystem (GlusterFS, NFS) saw the tree
-				 * replaced under us, typically by another frontend's
-				 * rename: walk again. */
-				if (fd >= 0)
-					close(fd);
-				close_parent(&up);
-				md_logf(b->log, LOG_DEBUG, "%s changed during the walk (ESTALE): again",
-					b->path);
-				return (struct walked){ step_again(), -1, 0, { .fd = -1 } };
-			}
-			r = sys_error(b, "cannot inspect", NULL);
-			close(fd);
-			close_parent(&up);
-			return walk_failed(r);
-		}
+		if (fstat(fd, &st) < 0)
+			return walk_stop(fd, &up, errno == ESTALE ? walk_changed(b) :
+					 walk_failed(sys_error(b, "cannot inspect", NULL)));
 		if ((st.st_uid != 0 || i == sp->n - 1) && st.st_uid != b->a->uid) {
 			md_logf(b->log, LOG_ERR, "%s: \"%s\" is owned by uid %lu, not by root or "
 				"uid %lu: refused", b->path, sp->comp[i],
 				(unsigned long)st.st_uid, (unsigned long)b->a->uid);
-			close(fd);
-			close_parent(&up);
-			return walk_failed(MD_ERR_REFUSED);
+			return walk_stop(fd, &up, walk_failed(MD_ERR_REFUSED));
 		}
 	}
 	if (i < sp->n)

@@ -381,8 +381,6 @@ struct dirent *next_entry(DIR *d)
  * the owner of the directory that holds it, so that nothing a user could
  * have moved in is deleted with root's rights.  Bounded in depth.
  */
-int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
-		  int depth);
 
 /* Unlinks name from dfd with the rights of dfd's owner. */
 static int unlink_as(int dfd, const char *name, int flags, uid_t euid, uid_t uid, gid_t gid)
