@@ -346,6 +346,7 @@ expected_tree() {
 		}
 		e(md "/courierimapsubscribed", "f", 600)
 		e(md "/subscriptions", "f", 600)
+		e(md "/pam_mkmaildir.populated", "f", 600)
 		if (kind == "home") e(md "/maildirsize", "f", 600)
 	}' "$( [ "$kind" = home ] && echo "$W/pw.$$" || echo "$1")" | sort
 	rm -f "$W/pw.$$"
