@@ -24,41 +24,86 @@ MANDIR   ?= $(PREFIX)/share/man
 STD_CREATOR ?= /usr/sbin/authmkhome-creator
 CONFIG_FILE ?= /etc/security/mkmaildir.conf
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+# WERROR= for a compiler whose warnings we have not seen (clang in the
+# sanitizer and fuzz builds).
+WERROR   ?= -Werror
+WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
+# Appended last, so that it wins: the sanitizer and fuzz builds pass their
+# -fsanitize= and -O here (tests/sanbuild.sh, tests/fuzz/run.sh).
+CFLAGS_EXTRA ?=
 # DEFS='-DSTD_CREATOR=\"/path\"' (the original authmkhome's way) replaces ours.
 CPPFLAGS += $(if $(findstring STD_CREATOR,$(DEFS)),,-DSTD_CREATOR='"$(STD_CREATOR)"') \
             -DCONFIG_FILE='"$(CONFIG_FILE)"' $(DEFS)
 LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
+# A sanitized module gets the sanitizer runtime from the program that loads
+# it, so that build links it with SO_UNDEFINED= .
+SO_UNDEFINED ?= -Wl,--no-undefined
+# The flags of the sanitizer build (tests/sanbuild.sh, make sanitize).
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+             -fno-sanitize-recover=all
+
+# Where objects go: BUILD=build-san keeps a second build beside this one.
+BUILD    ?= .
+B        := $(patsubst %/,%,$(BUILD))
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(CFLAGS_EXTRA)
 
 PROGRAMS := pam_mkmaildir.so authmkhome mkmaildir
 MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
+# The core, one concern a file (core.h is its private header; the front
+# ends see only maildir.h).
+CORE     := trust options account expand folders creator maildir
+CORE_OBJS := $(CORE:%=$(B)/%.o)
+FRONT_OBJS := $(B)/pam_mkmaildir.o $(B)/authmkhome.o $(B)/mkmaildir.o
+UNITS    := tests/unit_expand tests/unit_options
 
-all: $(PROGRAMS)
+all: $(PROGRAMS:%=$(B)/%) $(B)/libcore.a
 
-maildir.o: maildir.c maildir.h folders.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ maildir.c
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-folders.o: folders.c folders.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ folders.c
+-include $(CORE_OBJS:.o=.d) $(FRONT_OBJS:.o=.d)
 
-pam_mkmaildir.so: pam_mkmaildir.c maildir.o folders.o maildir.h
+# The same objects the programs are linked from, for the unit tests and
+# the fuzzers.
+$(B)/libcore.a: $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(CORE_OBJS)
+
 # -z nodelete: libpam dlopen()s and dlclose()s the module on every login;
 # kept loaded, a login does not pay for loading and binding it again.
-	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -Wl,--no-undefined -Wl,-z,nodelete $(LDFLAGS) \
-		-o $@ pam_mkmaildir.c maildir.o folders.o -lpam
+# The version script exports the pam_sm_* functions and nothing else.
+$(B)/pam_mkmaildir.so: $(B)/pam_mkmaildir.o $(CORE_OBJS) pam_mkmaildir.map
+	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -shared $(SO_UNDEFINED) -Wl,-z,nodelete \
+		-Wl,--version-script=pam_mkmaildir.map $(LDFLAGS) \
+		-o $@ $(B)/pam_mkmaildir.o $(CORE_OBJS) -lpam
 
-authmkhome: authmkhome.c maildir.o folders.o maildir.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ authmkhome.c maildir.o folders.o
+$(B)/authmkhome: $(B)/authmkhome.o $(CORE_OBJS)
+	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/authmkhome.o $(CORE_OBJS)
 
-mkmaildir: mkmaildir.c maildir.o folders.o maildir.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ mkmaildir.c maildir.o folders.o -lpthread
+$(B)/mkmaildir: $(B)/mkmaildir.o $(CORE_OBJS)
+	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/mkmaildir.o $(CORE_OBJS) \
+		-lpthread
 
 tests/pamrun: tests/pamrun.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam -lpthread
+
+# The core's unit tests (tests/t_unit_core.sh builds and runs them).
+units: $(UNITS:%=$(B)/%)
+
+$(B)/tests/unit_%: tests/unit_%.c $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/libcore.a $(LDFLAGS)
+
+print-cflags:
+	@echo $(ALL_CFLAGS)
+
+print-san-flags:
+	@echo $(SAN_FLAGS)
 
 # Installs the Debian packages the tests need when they are missing (root only).
 deps:
@@ -108,6 +153,6 @@ uninstall:
 	cd $(DESTDIR)$(MANDIR)/man8 && rm -f $(MANPAGES)
 
 clean:
-	rm -f *.o $(PROGRAMS) tests/pamrun
+	rm -f *.o *.d libcore.a $(PROGRAMS) tests/pamrun $(UNITS)
 
-.PHONY: print-securedir all deps check demo sanitize fuzz bench cluster-check install uninstall clean
+.PHONY: print-securedir print-cflags print-san-flags units all deps check demo sanitize fuzz bench cluster-check install uninstall clean

@@ -34,7 +34,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,9 +48,6 @@
 
 #ifndef STD_CREATOR
 #define STD_CREATOR "/usr/sbin/authmkhome-creator"
-#endif
-#ifndef CONFIG_FILE
-#define CONFIG_FILE "/etc/security/mkmaildir.conf"
 #endif
 
 #define MAX_RECORD PIPE_BUF  /* fd-3 record; always fits an empty pipe */
@@ -300,37 +296,38 @@ static bool env_quota(struct md_options *o)
 }
 
 /*
- * The options: $MKMAILDIR_CONFIG, else CONFIG_FILE when it exists; in
- * Courier's chain (courier) $MAILDIR_CREATOR and $MAILDIRQUOTA as well.
- * script-login clears the environment: under Dovecot only the file counts.
+ * The options: $MKMAILDIR_CONFIG, else CONFIG_FILE when it exists; the
+ * creator: $MAILDIR_CREATOR, else STD_CREATOR when it exists; in Courier's
+ * chain (courier) $MAILDIRQUOTA as well.  script-login clears the
+ * environment: under Dovecot only the file counts.
  */
 static bool load_options(struct md_options *o, bool courier)
 {
 	const char *cf = getenv("MKMAILDIR_CONFIG"), *cr = getenv("MAILDIR_CREATOR");
-	static char creator[PATH_MAX + 16];
+	static char config[MAX_TEXT + 16], creator[PATH_MAX + 16];
+	const char *args[2];
 	struct stat st;
+	int n = 0;
 
 	if (cf != NULL && *cf != '\0') {
-		if (!ok_text("MKMAILDIR_CONFIG", cf, MAX_TEXT, false) ||
-		    md_options_load(o, cf, &mlog) != MD_OK)
+		if (!ok_text("MKMAILDIR_CONFIG", cf, MAX_TEXT, false))
 			return false;
-	} else if (stat(CONFIG_FILE, &st) == 0 || errno != ENOENT) {
-		if (md_options_load(o, CONFIG_FILE, &mlog) != MD_OK)
-			return false;
+		snprintf(config, sizeof config, "config=%s", cf);
+		args[n++] = config;
 	}
-	mlog.debug = o->debug;
 	if (cr != NULL && *cr != '\0') {
 		if (!ok_text("MAILDIR_CREATOR", cr, PATH_MAX - 1, false))
 			return false;
 		snprintf(creator, sizeof creator, "creator=%s", cr);
+		args[n++] = creator;
 	} else if (lstat(STD_CREATOR, &st) == 0) {
 		snprintf(creator, sizeof creator, "creator=%s", STD_CREATOR);
+		args[n++] = creator;
 	}
-	if (creator[0] != '\0' && md_option_set(o, creator, &mlog) != MD_OK)
+	if (md_options_parse(o, n, args, CONFIG_FILE, 0, &mlog) != MD_OK)
 		return false;
-	if (courier && !env_quota(o))
-		return false;
-	return md_options_check(o, &mlog) == MD_OK;
+	mlog.debug = o->debug;
+	return !courier || env_quota(o);
 }
 
 /*
@@ -409,7 +406,6 @@ int main(int argc, char **argv)
 	struct md_context ctx = { "authmkhome", NULL, "login" };
 	struct md_options o;
 	struct md_account a;
-	struct passwd pw, *res = NULL;
 	enum md_result r;
 	int i;
 
@@ -461,23 +457,19 @@ int main(int argc, char **argv)
 		ctx.rhost = NULL;
 
 	md_options_init(&o);
-	memset(&a, 0, sizeof a);
-	a.user = user;
-	a.uid = getuid();
-	a.gid = getgid();
-	a.home = home;
-	if (getpwuid_r(a.uid, &pw, a.buf, sizeof a.buf, &res) == 0 && res != NULL)
-		a.owner = pw.pw_name;
-
-	r = load_options(&o, !dovecot) ? MD_OK : MD_ERR_CONFIG;
+	r = md_account_self(&a, user, home, &mlog);
+	if (r == MD_OK && !load_options(&o, !dovecot))
+		r = MD_ERR_CONFIG;
 	if (r == MD_OK && dovecot)
 		r = dovecot_maildir(&o, &a, path, sizeof path, &other);
 	if (r == MD_OK && !other) {
+		enum md_done done;
 		md_logf(&mlog, LOG_DEBUG, "maildir of %s (uid %lu) is %s", user,
 			(unsigned long)a.uid, path);
-		r = md_ensure(&o, &a, path, &ctx, false, &mlog);
+		r = md_ensure(&o, &a, path, &ctx, false, &done, &mlog);
 	}
 	md_options_free(&o);
+	md_account_free(&a);
 	if (r != MD_OK) {
 		say(LOG_ERR, "maildir %s of %s (uid %lu) is not complete: login refused, "
 		       "%s not started", path[0] != '\0' ? path : "(unknown)",

@@ -1,7 +1,8 @@
 /*
- * maildir.h - the work shared by pam_mkmaildir.so, authmkhome and mkmaildir:
- * options, template expansion, the safe creation of a Maildir++ tree and the
- * administrator's creator program.
+ * maildir.h - what the three front ends (pam_mkmaildir.so, authmkhome,
+ * mkmaildir) use of the core: options, the account, template expansion, and
+ * md_ensure, the safe creation, repair or check of a Maildir++ tree.  The
+ * core's own files share core.h.
  */
 #ifndef MAILDIR_H
 #define MAILDIR_H
@@ -46,6 +47,11 @@ const char *md_escape(const char *in, char *out, size_t outlen);
 /* Text free of C0/C1 controls and other unsafe code points, valid UTF-8. */
 bool md_valid_text(const char *s);
 
+/* The configuration file shared by every front end (make CONFIG_FILE=). */
+#ifndef CONFIG_FILE
+#define CONFIG_FILE "/etc/security/mkmaildir.conf"
+#endif
+
 #define MD_DEFAULT_TEMPLATE "%h/Maildir"
 #define MD_DEFAULT_TIMEOUT 10
 #define MD_MAX_TIMEOUT 3600
@@ -71,10 +77,10 @@ struct md_options {
 	bool creator_root;
 	bool debug;
 	bool quiet;
-	unsigned unknown;     /* unknown option names seen (logged, ignored) */
-	bool no_sweep;        /* not an option: skip looking for leftovers of
+	bool no_sweep;        /* MD_NO_SWEEP: skip looking for leftovers of
 				 interrupted builds (bulk runs over one parent) */
-	char *config_text;    /* owns the strings read from a config= file */
+	const char *config;   /* the configuration file read, or NULL */
+	char *config_text;    /* owns the strings read from it */
 };
 
 void md_options_init(struct md_options *o);
@@ -95,15 +101,19 @@ enum md_result md_option_set(struct md_options *o, const char *arg,
 enum md_result md_options_load(struct md_options *o, const char *path,
 			       const struct md_log *log);
 
-/*
- * Applies argv in order after the file named by any config= among them, so
- * that options on the command or PAM line win over the file.
- */
-enum md_result md_options_parse(struct md_options *o, int argc,
-				const char **argv, const struct md_log *log);
+/* What differs between the front ends (md_options_parse's flags). */
+#define MD_STRICT   0x1  /* an unknown option in argv is an error, not ignored */
+#define MD_NO_SWEEP 0x2  /* see no_sweep */
 
-/* Checks what can only be checked once all options are known. */
-enum md_result md_options_check(const struct md_options *o,
+/*
+ * The one way the front ends set options: the file named by a config= in
+ * argv, else default_config when it exists (lstat: a symlink there counts,
+ * and is refused), else none; then the rest of argv in order, so that
+ * options on the command or PAM line win over the file; then the checks
+ * that need every option.
+ */
+enum md_result md_options_parse(struct md_options *o, int argc, const char **argv,
+				const char *default_config, unsigned flags,
 				const struct md_log *log);
 
 /* Who the maildir is for, resolved through NSS. */
@@ -117,9 +127,18 @@ struct md_account {
 	char *heap;          /* used instead of buf for oversized entries */
 };
 
+/* The account of user (or of the owner= option), by name. */
 enum md_result md_account_lookup(struct md_account *a, const char *user,
 				 const struct md_options *o,
 				 const struct md_log *log);
+
+/*
+ * The account of the calling process itself (authmkhome, run as the user
+ * the login chain authenticated as user): its real uid and gid, home as
+ * given, and the owner's name from NSS by uid when NSS knows it.
+ */
+enum md_result md_account_self(struct md_account *a, const char *user, const char *home,
+			       const struct md_log *log);
 void md_account_free(struct md_account *a);
 
 /*
@@ -137,15 +156,25 @@ struct md_context {
 	const char *type;     /* "open_session", "account", ... */
 };
 
+/* What md_ensure did, when it returns MD_OK. */
+enum md_done {
+	MD_DONE_NOTHING,    /* the maildir was complete already */
+	MD_DONE_CREATED,    /* it was missing and is now made */
+	MD_DONE_COMPLETED,  /* it existed, incomplete, and is now completed */
+};
+
 /*
  * Makes sure the maildir at path is complete: walks to it without following
  * symlinks, builds what is missing (itself or through the creator), repairs
- * what is incomplete, and verifies the result.  With check_only nothing is
- * changed, what is missing is logged and MD_MISSING returned.
+ * what is incomplete, and verifies the result; what it did goes to *done.
+ * With check_only nothing is changed: what is missing is logged at
+ * LOG_NOTICE and MD_MISSING returned, while what the real run would refuse
+ * (an unsafe path, a missing home without createhome, ...) is the same
+ * error as there.
  */
 enum md_result md_ensure(const struct md_options *o,
 			 const struct md_account *a, const char *path,
 			 const struct md_context *ctx, bool check_only,
-			 const struct md_log *log);
+			 enum md_done *done, const struct md_log *log);
 
 #endif

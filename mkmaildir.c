@@ -32,10 +32,6 @@
 
 #include "maildir.h"
 
-#ifndef CONFIG_FILE
-#define CONFIG_FILE "/etc/security/mkmaildir.conf"
-#endif
-
 #define PROG "mkmaildir"
 #define MAX_NAME 255          /* longest user name accepted (as the core) */
 #define MAX_JOBS 256
@@ -230,9 +226,8 @@ static void global_log(void *arg, int priority, const char *fmt, va_list ap)
 struct job {
 	struct run *run;
 	const struct item *it;
-	bool capture;         /* a silent look before the real work */
-	bool have_reason;
 	char reason[1024];    /* the first error the core reported */
+	char missing[1024];   /* the first thing a check found missing */
 };
 
 static void job_log(void *arg, int priority, const char *fmt, va_list ap)
@@ -242,24 +237,35 @@ static void job_log(void *arg, int priority, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	one_line(msg);
-	if (priority <= LOG_ERR && !j->have_reason) {
+	if (priority <= LOG_ERR && j->reason[0] == '\0')
 		snprintf(j->reason, sizeof j->reason, "%s", msg);
-		j->have_reason = true;
-	}
-	/* The look before the work only shows in debug output. */
-	if (j->capture && !j->run->o.debug)
-		return;
+	/* What a check finds missing is its report (stdout), not an error:
+	 * on stderr only as a notice, and not with -q. */
+	if (j->run->check_only && priority == LOG_NOTICE && j->missing[0] == '\0')
+		snprintf(j->missing, sizeof j->missing, "%s", msg);
 	if (j->run->quiet && priority > LOG_WARNING && priority != LOG_DEBUG)
 		return;
-	err_line(j->run, PROG ": %s: %s%s%s", shown(j->it->name, j->it->truncated, name,
-						      sizeof name),
-		 j->capture ? "(check) " : "", j->capture ? "debug: " : severity(priority),
-		 msg);
+	err_line(j->run, PROG ": %s: %s%s", shown(j->it->name, j->it->truncated, name,
+						  sizeof name), severity(priority), msg);
 }
 
-static enum status failure(enum md_result res)
+static enum status status_of(enum md_result res, enum md_done done)
 {
-	return res == MD_ERR_REFUSED ? ST_UNSAFE : ST_ERROR;
+	static const enum status of_done[] = {
+		[MD_DONE_NOTHING] = ST_OK, [MD_DONE_CREATED] = ST_CREATED,
+		[MD_DONE_COMPLETED] = ST_COMPLETED,
+	};
+
+	switch (res) {
+	case MD_OK:
+		return of_done[done];
+	case MD_MISSING:
+		return ST_MISSING;
+	case MD_ERR_REFUSED:
+		return ST_UNSAFE;
+	default:
+		return ST_ERROR;
+	}
 }
 
 /*
@@ -271,59 +277,32 @@ static void process(struct run *r, const struct item *it, enum status *st, char 
 	struct job j = { .run = r, .it = it };
 	struct md_log log = { job_log, &j, r->o.debug };
 	struct md_context ctx = { PROG, NULL, PROG };
+	enum md_done done = MD_DONE_NOTHING;
 	struct md_account a;
 	char path[PATH_MAX];
 	enum md_result res;
-	struct stat sb;
 
 	if (it->refused != NULL) {
 		md_logf(&log, LOG_ERR, "refusing user name: it %s", it->refused);
-		*st = ST_ERROR;
-		goto out;
+		res = MD_ERR_SYSTEM;
+	} else {
+		res = md_account_lookup(&a, it->name, &r->o, &log);
+		if (res == MD_OK)
+			res = md_expand(&r->o, &a, path, sizeof path, &log);
+		/* An unsafe name or home is an error of the user's entry. */
+		if (res == MD_ERR_REFUSED)
+			res = MD_ERR_SYSTEM;
+		if (res == MD_OK) {
+			md_logf(&log, LOG_DEBUG, "maildir of %s is %s", a.user, path);
+			res = md_ensure(&r->o, &a, path, &ctx, r->check_only, &done, &log);
+		}
+		md_account_free(&a);
 	}
-	res = md_account_lookup(&a, it->name, &r->o, &log);
-	if (res == MD_OK)
-		res = md_expand(&r->o, &a, path, sizeof path, &log);
-	if (res != MD_OK) {
-		*st = ST_ERROR;
-		goto free;
-	}
-	md_logf(&log, LOG_DEBUG, "maildir of %s is %s", a.user, path);
-	/* Root, or the owner itself; said here so that -n cannot take it for
-	 * a missing maildir. */
-	if (geteuid() != 0 && geteuid() != a.uid) {
-		md_logf(&log, LOG_ERR, "running as uid %lu, cannot work for uid %lu",
-			(unsigned long)geteuid(), (unsigned long)a.uid);
-		*st = ST_ERROR;
-		goto free;
-	}
-
-	if (r->check_only) {
-		/* MD_MISSING: missing or incomplete; anything else is unsafe or
-		 * an error, and the reason says which. */
-		res = md_ensure(&r->o, &a, path, &ctx, true, &log);
-		*st = res == MD_OK ? ST_OK : res == MD_MISSING ? ST_MISSING : failure(res);
-		goto free;
-	}
-
-	/* The same look a login takes first: complete means nothing to do. */
-	j.capture = true;
-	res = md_ensure(&r->o, &a, path, &ctx, true, &log);
-	j.capture = false;
-	j.have_reason = false;
-	if (res == MD_OK) {
-		*st = ST_OK;
-		goto free;
-	}
-	*st = lstat(path, &sb) == 0 ? ST_COMPLETED : ST_CREATED;
-	res = md_ensure(&r->o, &a, path, &ctx, false, &log);
-	if (res != MD_OK)
-		*st = failure(res);
-free:
-	md_account_free(&a);
-out:
-	if (*st != ST_OK && *st != ST_CREATED && *st != ST_COMPLETED)
-		*reason = strdup(j.have_reason ? j.reason : "failed (no reason given)");
+	*st = status_of(res, done);
+	if (*st == ST_MISSING)
+		*reason = strdup(j.missing[0] != '\0' ? j.missing : "missing (no reason given)");
+	else if (*st == ST_UNSAFE || *st == ST_ERROR)
+		*reason = strdup(j.reason[0] != '\0' ? j.reason : "failed (no reason given)");
 }
 
 /* Called with the lock held: prints the finished items at the head. */
@@ -549,7 +528,9 @@ int main(int argc, char **argv)
 	static struct run r;
 	struct md_log glog = { global_log, NULL, false };
 	const char *config = NULL;
-	static const char *opts[MAX_OPTS];
+	static const char *opts[MAX_OPTS + 1];
+	char *config_arg = NULL;
+	enum md_result res;
 	size_t nopts = 0, cap = 0, i;
 	unsigned jobs = 0, nthreads;
 	pthread_t *threads;
@@ -605,38 +586,38 @@ int main(int argc, char **argv)
 	}
 
 	/* The file first, then -o in order: the command line wins, as the
-	 * PAM line wins over config=. */
+	 * PAM line wins over config=.  A typo on the command line stops here
+	 * (MD_STRICT); a login would only log it.  Thousands of users under
+	 * one parent: reading it for leftovers of interrupted builds at every
+	 * user would make the run quadratic (MD_NO_SWEEP); the users' own
+	 * first logins still do it. */
 	md_options_init(&r.o);
-	if (config == NULL) {
-		struct stat st;
-		if (lstat(CONFIG_FILE, &st) == 0 || errno != ENOENT)
-			config = CONFIG_FILE;
-	}
 	if (config != NULL) {
 		char *abs = absolute(config);
-		enum md_result res = abs == NULL ? MD_ERR_SYSTEM :
-				     md_options_load(&r.o, abs, &glog);
-		free(abs);
-		if (res != MD_OK) {
-			err_line(NULL, PROG ": error: cannot use the configuration file %s",
-				 config);
+		size_t len = abs != NULL ? strlen(abs) + 8 : 0;
+		char *arg = abs != NULL ? malloc(len) : NULL;
+		if (arg == NULL) {
+			fputs(PROG ": error: out of memory\n", stderr);
+			free(abs);
 			return EXIT_USAGE;
 		}
+		snprintf(arg, len, "config=%s", abs);
+		free(abs);
+		opts[nopts++] = arg; /* room was kept for it */
+		config_arg = arg;
 	}
-	r.o.unknown = 0; /* the file's were logged; only -o typos stop us */
-	for (i = 0; i < nopts; i++)
-		if (md_option_set(&r.o, opts[i], &glog) != MD_OK)
-			return EXIT_USAGE;
-	/* A typo on the command line stops here; a login would only log it. */
-	if (r.o.unknown > 0)
+	res = md_options_parse(&r.o, (int)nopts, opts, CONFIG_FILE, MD_STRICT | MD_NO_SWEEP,
+			       &glog);
+	free(config_arg);
+	if (res != MD_OK)
 		return EXIT_USAGE;
 	glog.debug = r.o.debug;
-	if (md_options_check(&r.o, &glog) != MD_OK)
-		return EXIT_USAGE;
-	/* Thousands of users under one parent: reading it for leftovers of
-	 * interrupted builds at every user would make the run quadratic.  The
-	 * users' own first logins still do it. */
-	r.o.no_sweep = true;
+	/* A login names its file (config= on the PAM line); without one this
+	 * run may make another maildir than the login would. */
+	if (r.o.config == NULL)
+		err_line(NULL, PROG ": warning: no configuration file (" CONFIG_FILE
+			 " does not exist and no -c): the built-in defaults%s are used",
+			 nopts > 0 ? " and -o" : "");
 
 	from_stdin = optind >= argc;
 	if (from_stdin) {

@@ -54,7 +54,8 @@ static int ensure_maildir(pam_handle_t *pamh, int flags, int argc, const char **
 	int rc;
 
 	md_options_init(&o);
-	r = md_options_parse(&o, argc, argv, &log);
+	/* Options come from the PAM line only: config=FILE names the file. */
+	r = md_options_parse(&o, argc, argv, NULL, 0, &log);
 	log.debug = o.debug;
 	if (r != MD_OK) {
 		md_options_free(&o);
@@ -73,8 +74,9 @@ static int ensure_maildir(pam_handle_t *pamh, int flags, int argc, const char **
 	if (r == MD_OK)
 		r = md_expand(&o, &a, path, sizeof path, &log);
 	if (r == MD_OK) {
+		enum md_done done;
 		md_logf(&log, LOG_DEBUG, "%s: maildir of %s is %s", type, user, path);
-		r = md_ensure(&o, &a, path, &ctx, false, &log);
+		r = md_ensure(&o, &a, path, &ctx, false, &done, &log);
 	}
 	md_account_free(&a);
 

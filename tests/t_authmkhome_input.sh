@@ -143,7 +143,7 @@ fi
 if is_root; then
 	cc -std=c11 -O2 -Wall -Wextra -Werror -DSTD_CREATOR="\"$BIN/std-creator\"" \
 		-DCONFIG_FILE="\"$T_BASE/std.conf\"" -o "$BIN/amh-std" \
-		"$T_TOP/authmkhome.c" "$T_TOP/maildir.c" "$T_TOP/folders.c" || { fail "build with STD_CREATOR" "cc failed"; exit 0; }
+		-I"$T_TOP" "$T_TOP/authmkhome.c" "$T_TOP/libcore.a" || { fail "build with STD_CREATOR" "cc failed"; exit 0; }
 	AMH_BIN=$BIN/amh-std
 	mkprog std-creator <<-'EOF'
 	#!/bin/sh
@@ -168,6 +168,15 @@ if is_root; then
 	printf 'folders=Archive\n' >"$T_BASE/std.conf"; chmod 0644 "$T_BASE/std.conf"
 	amh "$H/max" "$UID_B" AUTHENTICATED=max MKMAILDIR_CONFIG= -- "$S" Maildir
 	check "CONFIG_FILE present: its options apply" is_maildir "$H/max/Maildir/.Archive"
+	# One rule with mkmaildir: a symlink at the default file, dangling or
+	# not, is not taken for no file but refused (the login fails).
+	rm -f "$T_BASE/std.conf"; ln -s "$T_BASE/nonexistent.conf" "$T_BASE/std.conf"
+	adduser ned "$UID_B"
+	m=$(log_mark)
+	amh "$H/ned" "$UID_B" AUTHENTICATED=ned MKMAILDIR_CONFIG= -- "$S" Maildir
+	check "CONFIG_FILE a dangling symlink: login refused, nothing made" test "$rc" != 0 -a ! -e "$H/ned/Maildir"
+	logged "CONFIG_FILE a dangling symlink: refused as a symlink" "$m" "authmkhome.*std.conf.*symlink"
+	rm -f "$T_BASE/std.conf"
 else
 	skip "STD_CREATOR and CONFIG_FILE" "creators must be root's files; needs root"
 fi

@@ -86,7 +86,7 @@ if ! is_root; then
 	mkhome bob
 	mk -n bob
 	rc_is "not root, another user, -n: exit 2" 2
-	out_matches "not root, another user, -n: an error, not missing" "^bob: error: running as uid [0-9]+, cannot work for uid 5002\|$"
+	out_matches "not root, another user, -n: an error, not missing" "^bob: error: .*running as uid [0-9]+ cannot create for uid 5002\|$"
 	mk bob
 	rc_is "not root, another user: exit 2" 2
 	check "not root, another user: nothing made" test ! -e "$(home_of bob)/Maildir"
@@ -173,7 +173,7 @@ out_matches "-h: usage on stdout" "^usage: mkmaildir"
 # --- the default configuration file (a build with CONFIG_FILE under $T_BASE) ---
 DEFMK=$T_BASE/mkmaildir-defconf
 if cc -std=c11 -D_GNU_SOURCE -DCONFIG_FILE="\"$T_BASE/default.conf\"" -I"$T_TOP" \
-	-o "$DEFMK" "$T_TOP/mkmaildir.c" "$T_TOP/maildir.o" "$T_TOP/folders.o" -lpthread 2>"$T_BASE/cc.err"; then
+	-o "$DEFMK" "$T_TOP/mkmaildir.c" "$T_TOP/libcore.a" -lpthread 2>"$T_BASE/cc.err"; then
 	printf 'folders=Junk\n' >"$T_BASE/default.conf"; chmod 0644 "$T_BASE/default.conf"
 	mkhome carol
 	out=$("$DEFMK" carol 2>&1); rc=$?
@@ -184,9 +184,37 @@ if cc -std=c11 -D_GNU_SOURCE -DCONFIG_FILE="\"$T_BASE/default.conf\"" -I"$T_TOP"
 	check "default file: -c replaces it" test "$rc" = 0 -a -d "$C/Maildir" -a ! -e "$C/Maildir/.Junk"
 	rm -f "$T_BASE/default.conf"
 	mkhome carol
-	out=$("$DEFMK" carol 2>&1); rc=$?
+	"$DEFMK" carol >"$T_BASE/def.out" 2>"$T_BASE/def.err"; rc=$?
+	out=$(cat "$T_BASE/def.out") err=$(cat "$T_BASE/def.err")
 	rc_is "default file absent: exit 0" 0
 	check "default file absent: built-in defaults" test -d "$C/Maildir/cur" -a ! -e "$C/Maildir/.Junk"
+	# Issue 17.7: a login names its file; without one this run may make
+	# another maildir, and says so, once, on stderr.
+	check "default file absent: one warning line on stderr" test "$(grep -c warning <<<"$err")" = 1
+	err_matches "default file absent: the warning names the file and the defaults" \
+		"^mkmaildir: warning: no configuration file \($T_BASE/default.conf does not exist and no -c\)"
+	out_is "default file absent: the report is unchanged" "carol: created"
+	"$DEFMK" -n -q carol >"$T_BASE/def.out" 2>"$T_BASE/def.err"; rc=$?
+	err=$(cat "$T_BASE/def.err")
+	rc_is "default file absent, -n -q: exit 0" 0
+	check "default file absent, -n -q: the warning still shows" test "$(grep -c 'warning: no configuration file' <<<"$err")" = 1
+	mkhome carol
+	"$DEFMK" -c "$EMPTY" carol >"$T_BASE/def.out" 2>"$T_BASE/def.err"
+	check "default file absent, -c given: no warning" test "$(grep -c warning "$T_BASE/def.err")" = 0
+	printf 'folders=Junk\n' >"$T_BASE/default.conf"; chmod 0644 "$T_BASE/default.conf"
+	mkhome carol
+	"$DEFMK" carol >"$T_BASE/def.out" 2>"$T_BASE/def.err"
+	check "default file present: no warning" test "$(grep -c warning "$T_BASE/def.err")" = 0
+	rm -f "$T_BASE/default.conf"
+	# One rule for the default file in every front end: a symlink there,
+	# even a dangling one, is not taken for no file but refused.
+	ln -s "$T_BASE/nonexistent.conf" "$T_BASE/default.conf"
+	mkhome carol
+	out=$("$DEFMK" carol 2>&1); rc=$?
+	rc_is "default file a dangling symlink: exit 3" 3
+	check "default file a dangling symlink: refused as a symlink" grep -q 'symlink' <<<"$out"
+	check "default file a dangling symlink: nothing created" test ! -e "$C/Maildir"
+	rm -f "$T_BASE/default.conf"
 	printf 'folders=Junk\n' >"$T_BASE/default.conf"; chmod 0666 "$T_BASE/default.conf"
 	mkhome carol
 	out=$("$DEFMK" carol 2>&1); rc=$?
@@ -204,6 +232,15 @@ mk -n bob
 rc_is "-n, missing: exit 1" 1
 out_matches "-n, missing: reported missing with the path" "^bob: missing: .*$B/Maildir.*missing\|$"
 same "-n, missing: nothing created" "$before" "$(snap "$B")"
+check "-n, missing: no error on stderr" test -z "$(grep 'error' <<<"$err")"
+# Issue 17.8: -n -q prints each missing maildir once, on stdout.
+mk -n -q bob
+rc_is "-n -q, missing: exit 1" 1
+out_matches "-n -q, missing: one report line" "^bob: missing: [^|]+\|$"
+check "-n -q, missing: nothing on stderr" test -z "$err"
+mk -n -q bob alice
+out_matches "-n -q, missing and ok: only the missing one, once" "^bob: missing: [^|]+\|$"
+check "-n -q, missing and ok: nothing on stderr" test -z "$err"
 
 mkdir -p "$B/Maildir/new" "$B/Maildir/tmp"; chown -R bob:bob "$B/Maildir"; chmod -R 0700 "$B/Maildir"
 before=$(snap "$B")
@@ -271,6 +308,16 @@ mk dave
 rc_is "missing home without createhome: exit 2" 2
 out_matches "missing home without createhome: reported error" "^dave: error: .*$D.*\|$"
 check "missing home without createhome: no home made" test ! -e "$D"
+# Issue 17.8: -n says what the real run says: an error (exit 2), not missing.
+mk -n dave
+rc_is "-n, missing home without createhome: exit 2, as the real run" 2
+out_matches "-n, missing home without createhome: reported error" "^dave: error: .*$D.*createhome.*\|$"
+mk -n -q dave
+out_matches "-n -q, missing home: reported once, as an error" "^dave: error: [^|]+\|$"
+mk -n -o createhome dave
+rc_is "-n, missing home with createhome: exit 1 (the run would make it)" 1
+out_matches "-n, missing home with createhome: reported missing" "^dave: missing: [^|]+\|$"
+check "-n: no home made" test ! -e "$D"
 mk -o createhome -o homemode=0750 dave
 rc_is "missing home with createhome: exit 0" 0
 stat_is "createhome: the home is dave 750" "$D" "dave 750"

@@ -4,7 +4,7 @@
 # positives are suppressed next to the code, each with its justification.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TOP" || exit 1
-SRC="maildir.c folders.c pam_mkmaildir.c"
+SRC="trust.c options.c account.c expand.c folders.c creator.c maildir.c pam_mkmaildir.c"
 # authmkhome.c and mkmaildir.c are included when present: they share the core.
 for f in authmkhome.c mkmaildir.c; do [ -f "$f" ] && SRC="$SRC $f"; done
 DEFS=(-DSTD_CREATOR='"/usr/sbin/authmkhome-creator"' -DCONFIG_FILE='"/etc/security/mkmaildir.conf"')

@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = copy + i;
 	md_options_init(&o);
 	logged = 0;
-	if (md_options_parse(&o, argc, argv, &log) != MD_OK) {
+	if (md_options_parse(&o, argc, argv, NULL, 0, &log) != MD_OK) {
 		if (logged == 0)
 			abort();
 	} else {

@@ -16,22 +16,33 @@ if [ "${1:-}" = -r ]; then mode=runs runs=${2:?runs}; else secs=${1:-20}; fi
 out=${FUZZ_OUT:-${TMPDIR:-/tmp}/mkmaildir-fuzz}
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
-FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE"
-DEFS="-DSTD_CREATOR=\"/nonexistent/creator\" -DCONFIG_FILE=\"/nonexistent/mkmaildir.conf\""
+# The core is built by the Makefile's own rules into $out/obj, with the
+# fuzzer's instrumentation appended to the Makefile's flags; each target is
+# linked against that libcore.a.
+SAN=$(make -s --no-print-directory -C "$top" print-san-flags)
 status=0
+if ! make -s --no-print-directory -C "$top" CC="$CC" BUILD="$out/obj" WERROR= \
+	CFLAGS_EXTRA="$SAN -fsanitize=fuzzer-no-link" STD_CREATOR=/nonexistent/creator \
+	CONFIG_FILE=/nonexistent/mkmaildir.conf "$out/obj/libcore.a" >"$out/build_core.log" 2>&1; then
+	echo "fuzz core: build failed: $(tail -n 3 "$out/build_core.log")"
+	exit 1
+fi
+FLAGS="$(make -s --no-print-directory -C "$top" CC="$CC" WERROR= CFLAGS_EXTRA="$SAN -fsanitize=fuzzer" \
+	STD_CREATOR=/nonexistent/creator CONFIG_FILE=/nonexistent/mkmaildir.conf print-cflags)"
 build() { # NAME SOURCES...
 	n=$1; shift
 	# shellcheck disable=SC2086
-	$CC $FLAGS $DEFS -I"$top" -o "$out/fuzz_$n" "$@" 2>"$out/build_$n.log" || {
+	$CC $FLAGS -D_GNU_SOURCE -I"$top" -o "$out/fuzz_$n" "$@" "$out/obj/libcore.a" \
+		2>"$out/build_$n.log" || {
 		echo "fuzz $n: build failed: $(head -n 3 "$out/build_$n.log")"; return 1; }
 }
 for t in options expand fd3; do
 	case $t in
-	options) src="$here/fuzz_options.c $top/maildir.c $top/folders.c" ;;
-	expand) src="$here/fuzz_expand.c $top/maildir.c $top/folders.c" ;;
+	options) src="$here/fuzz_options.c" ;;
+	expand) src="$here/fuzz_expand.c" ;;
 	fd3)
 		if [ ! -f "$top/authmkhome.c" ]; then echo "fuzz fd3: pending (no authmkhome.c)"; continue; fi
-		src="$here/fuzz_fd3.c $top/maildir.c $top/folders.c" ;;
+		src="$here/fuzz_fd3.c" ;;
 	esac
 	# shellcheck disable=SC2086
 	build $t $src || { status=1; continue; }

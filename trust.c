@@ -1,0 +1,477 @@
+/*
+ * trust.c - untrusted text, the trusted walk to root-owned files, verified
+ * filesystem-id switches for one thread, and removal with the owner's rights.
+ */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <sys/fsuid.h>
+
+/* Hands an already formatted line to the callback, which wants a va_list. */
+static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log->fn(log->arg, priority, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Every line is escaped here, whatever its arguments: a name, a path or a
+ * creator's output may carry C0 or C1 controls or invalid UTF-8 that would
+ * act on the terminal of whoever reads the log.
+ */
+void md_logf(const struct md_log *log, int priority, const char *fmt, ...)
+{
+	char raw[2048], line[2048];
+	va_list ap;
+
+	if (log == NULL || log->fn == NULL)
+		return;
+	if (priority == LOG_DEBUG && !log->debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	log_fixed(log, priority, "%s", md_escape(raw, line, sizeof line));
+}
+
+/*
+ * Code points that must never reach a log line or a path unescaped: the
+ * C1 controls (U+0080-U+009F, a CSI is U+009B), the line and paragraph
+ * separators and the bidirectional overrides that make text read other
+ * than it is.
+ */
+static bool unsafe_cp(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (1 to 4), its code point
+ * in *cp; 0 for a stray, overlong, surrogate or truncated sequence.
+ */
+static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, *cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, *cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, *cp = s[0] & 0x07;
+	else
+		return 0;
+	/* Overlong forms and surrogates are refused as well. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return n;
+}
+
+const char *md_escape(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	while (*s != '\0') {
+		unsigned long cp;
+		size_t n = utf8_seq(s, &cp);
+		bool safe = n > 1 ? !unsafe_cp(cp) : n == 1 && cp >= 0x20 && cp != 0x7f;
+		size_t need = safe ? n : 4;
+		if (o + need + 4 > outlen)
+			break;
+		if (safe)
+			memcpy(out + o, s, n);
+		else
+			snprintf(out + o, 5, "\\x%02x", *s);
+		o += need;
+		s += safe ? n : 1;
+	}
+	if (*s != '\0' && o + 4 <= outlen)
+		memcpy(out + o, "...", 3), o += 3;
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * A printable copy of untrusted text for log lines: control characters and
+ * bytes above 0x7e become \xNN, and long text is cut.
+ */
+const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 8 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c > 0x7e || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (*s != '\0')
+		memcpy(buf + o, "...", 4);
+	else
+		buf[o] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation of untrusted text                                        */
+
+static bool valid_utf8(const unsigned char *s)
+{
+	unsigned long cp;
+	size_t n;
+
+	for (; *s != '\0'; s += n)
+		if ((n = utf8_seq(s, &cp)) == 0)
+			return false;
+	return true;
+}
+
+/* C0, DEL, and (in valid UTF-8) the C1 controls and the other unsafe code
+ * points: nothing a path, a name or a creator's environment may carry. */
+bool has_control(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n;
+
+	for (; *u != '\0'; u += n ? n : 1) {
+		n = utf8_seq(u, &cp);
+		if ((n == 1 && (cp < 0x20 || cp == 0x7f)) || (n > 1 && unsafe_cp(cp)))
+			return true;
+	}
+	return false;
+}
+
+bool md_valid_text(const char *s)
+{
+	return !has_control(s) && valid_utf8((const unsigned char *)s);
+}
+
+/*
+ * A value that becomes (part of) one path component: a user name, a domain,
+ * an owner name.  Why it is refused goes to *why.
+ */
+bool valid_name(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	*why = NULL;
+	if (len == 0)
+		*why = "is empty";
+	else if (len > MAX_VALUE)
+		*why = "is too long";
+	else if (strchr(s, '/') != NULL)
+		*why = "contains '/'";
+	else if (has_control(s))
+		*why = "contains a control character (C0, C1 or a bidirectional override)";
+	else if (!valid_utf8((const unsigned char *)s))
+		*why = "is not valid UTF-8";
+	else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		*why = "is '.' or '..'";
+	else if (s[0] == '-')
+		/* creators and scripts would take it for an option */
+		*why = "starts with '-'";
+	return *why == NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths                                                               */
+
+/* Splits an absolute path; "." and ".." are refused, "//" is one "/". */
+bool split_path(const char *p, struct path *sp, const char **why)
+{
+	char *s, *save = NULL;
+
+	*why = NULL;
+	if (strlen(p) >= sizeof sp->buf || p[0] != '/') {
+		*why = "is not an absolute path of reasonable length";
+		return false;
+	}
+	if (has_control(p)) {
+		*why = "contains a control character";
+		return false;
+	}
+	strcpy(sp->buf, p);
+	sp->n = 0;
+	for (s = strtok_r(sp->buf, "/", &save); s != NULL; s = strtok_r(NULL, "/", &save)) {
+		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+			*why = "has a '.' or '..' component";
+			return false;
+		}
+		if (sp->n == MAX_COMPONENTS) {
+			*why = "has too many components";
+			return false;
+		}
+		sp->comp[sp->n++] = s;
+	}
+	if (sp->n == 0)
+		*why = "is the root directory";
+	return *why == NULL;
+}
+
+/* Owned by root (or by euid, for authmkhome as the user). */
+bool trusted_owner(const struct stat *st, uid_t euid)
+{
+	return st->st_uid == 0 || st->st_uid == euid;
+}
+
+/* Nobody else may write it; a sticky directory (/tmp) keeps root's entries
+ * root's. */
+static bool only_owner_writes(const struct stat *st)
+{
+	return (st->st_mode & 022) == 0 || (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX));
+}
+
+static bool right_type(const struct stat *st, bool want_dir)
+{
+	return want_dir ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode);
+}
+
+/*
+ * Walks path from "/" through directories that are root's and writable by
+ * nobody else (no symlink anywhere), then looks at the last component with
+ * fstatat before opening it: only a regular file (want_dir false) or a
+ * directory (want_dir true) is ever opened, so a device, a FIFO or a socket
+ * named by the administrator is refused without being touched.  The opened
+ * object is checked again with fstat.  final_flags open the last component
+ * (O_PATH to only look); the fd goes to *fd, its stat to *st.  What is not
+ * TRUST_OK is logged.
+ */
+enum trust_result open_trusted_as(const char *path, const char *what, bool want_dir,
+				  int final_flags, uid_t euid, struct stat *st, int *fd,
+				  const struct md_log *log)
+{
+	struct path sp;
+	const char *why;
+	size_t i;
+	int cur, next;
+
+	if (!split_path(path, &sp, &why)) {
+		md_logf(log, LOG_ERR, "%s %s %s", what, path, why);
+		return TRUST_REFUSED;
+	}
+	cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; cur >= 0; i++) {
+		bool last = i + 1 == sp.n;
+		if (fstat(cur, st) < 0) {
+			md_logf(log, LOG_ERR, "%s cannot look at %s: %s", what, path, strerror(errno));
+			close(cur);
+			return TRUST_SYSERR;
+		}
+		if (!trusted_owner(st, euid) || !only_owner_writes(st)) {
+			md_logf(log, LOG_ERR, "%s %s: %s is not owned by root or is writable by "
+				"others: refused", what, path, i == 0 ? "/" : sp.comp[i - 1]);
+			close(cur);
+			return TRUST_REFUSED;
+		}
+		if (i == sp.n) {
+			if (right_type(st, want_dir)) {
+				*fd = cur;
+				return TRUST_OK;
+			}
+			md_logf(log, LOG_ERR, "%s %s changed while it was opened: refused", what,
+				path);
+			close(cur);
+			return TRUST_REFUSED;
+		}
+		if (last && fstatat(cur, sp.comp[i], st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !right_type(st, want_dir)) {
+			md_logf(log, LOG_ERR, "%s %s is %s: refused", what, path,
+				S_ISLNK(st->st_mode) ? "a symlink" : want_dir ?
+				"not a directory" : "not a regular file");
+			close(cur);
+			return TRUST_REFUSED;
+		}
+		next = openat(cur, sp.comp[i], O_NOFOLLOW | O_CLOEXEC | (last ?
+			      final_flags | O_NONBLOCK | O_NOCTTY : O_PATH | O_DIRECTORY));
+		close(cur);
+		cur = next;
+	}
+	if (errno == ELOOP || errno == ENOTDIR) {
+		md_logf(log, LOG_ERR, "%s %s: a symlink or a file on its path: refused", what, path);
+		return TRUST_REFUSED;
+	}
+	md_logf(log, LOG_ERR, "%s cannot open %s: %s", what, path, strerror(errno));
+	return errno == ENOENT ? TRUST_REFUSED : TRUST_SYSERR;
+}
+
+enum trust_result open_trusted(const char *path, const char *what, int final_flags,
+			       uid_t euid, struct stat *st, int *fd,
+			       const struct md_log *log)
+{
+	return open_trusted_as(path, what, false, final_flags, euid, st, fd, log);
+}
+
+void restore_fs(const struct fsids *saved)
+{
+	if (!saved->changed)
+		return;
+	setfsuid(saved->uid);
+	setfsgid(saved->gid);
+}
+
+/*
+ * setfsuid and setfsgid report no error: without CAP_SETUID/CAP_SETGID
+ * (a root host in a restricted capability set) they silently change
+ * nothing.  A second call returns the value in effect, as
+ * pam_modutil_drop_priv checks; when the change did not take, the old ids
+ * are put back and the caller must not act, or it would act as root.
+ */
+bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
+{
+	saved->changed = false;
+	if (euid != 0 || uid == 0)
+		return true;
+	saved->gid = (gid_t)setfsgid(gid);
+	saved->uid = (uid_t)setfsuid(uid);
+	saved->changed = true;
+	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid)
+		return true;
+	restore_fs(saved);
+	saved->changed = false;
+	return false;
+}
+
+/* A directory stream of its own on dfd's directory. */
+DIR *open_dir_stream(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (d == NULL && fd >= 0)
+		close(fd);
+	return d;
+}
+
+/* The next entry but "." and ".."; NULL with errno 0 at the end, or with
+ * the error that cut the listing short. */
+struct dirent *next_entry(DIR *d)
+{
+	struct dirent *de;
+
+	do {
+		errno = 0;
+		de = readdir(d);
+	} while (de != NULL && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0));
+	return de;
+}
+
+/*
+ * Removal.  Everything is removed relative to descriptors held on
+ * directories that were verified (dev/ino) when opened, never by re-opening
+ * a path, never across a mount (st_dev), and every entry with the rights of
+ * the owner of the directory that holds it, so that nothing a user could
+ * have moved in is deleted with root's rights.  Bounded in depth.
+ */
+
+/* Unlinks name from dfd with the rights of dfd's owner. */
+static int unlink_as(int dfd, const char *name, int flags, uid_t euid, uid_t uid, gid_t gid)
+{
+	struct fsids saved;
+	int rc, e;
+
+	if (!become_fs(&saved, euid, uid, gid)) {
+		errno = EPERM;
+		return -1;
+	}
+	rc = unlinkat(dfd, name, flags);
+	e = errno;
+	restore_fs(&saved);
+	errno = e;
+	return rc;
+}
+
+bool same_entry(int dfd, const char *name, const struct stat *want)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/* Removes entry name of the directory d (on device dev, owned by dst). */
+static int remove_entry(DIR *d, const char *name, const struct stat *dst, uid_t euid,
+			int depth)
+{
+	struct stat st;
+	int fd = dirfd(d);
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink_as(fd, name, 0, euid, dst->st_uid, dst->st_gid);
+	/* A mount point is never entered. */
+	if (st.st_dev != dst->st_dev)
+		return -1;
+	return remove_dir_at(fd, name, &st, euid, depth + 1);
+}
+
+/* Empties the directory of stream d, which is on device dev. */
+static int empty_stream(DIR *d, dev_t dev, uid_t euid, int depth)
+{
+	struct dirent *de;
+	struct stat dst;
+	int rc = 0;
+
+	if (depth > REMOVE_DEPTH || fstat(dirfd(d), &dst) < 0 || dst.st_dev != dev)
+		return -1;
+	while ((de = next_entry(d)) != NULL)
+		if (remove_entry(d, de->d_name, &dst, euid, depth) < 0)
+			rc = -1;
+	if (errno != 0)
+		rc = -1;
+	return rc;
+}
+
+int empty_dir(int fd, dev_t dev, uid_t euid, int depth)
+{
+	DIR *d = open_dir_stream(fd);
+	int rc;
+
+	if (d == NULL)
+		return -1;
+	rc = empty_stream(d, dev, euid, depth);
+	closedir(d);
+	return rc;
+}
+
+int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
+		  int depth)
+{
+	struct stat st, pst;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc;
+	DIR *d;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino ||
+	    (d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rc = empty_stream(d, want->st_dev, euid, depth);
+	closedir(d);
+	if (rc < 0 || fstat(dfd, &pst) < 0 || !same_entry(dfd, name, want))
+		return -1;
+	return unlink_as(dfd, name, AT_REMOVEDIR, euid, pst.st_uid, pst.st_gid);
+}
+
