@@ -615,6 +615,7 @@ struct staged {
 	struct stat sst, st;  /* the staging directory's and the tree's */
 	char id[ID_LEN + 1];
 	bool placed;          /* renamed into the parent */
+	bool keep;            /* the staging directory stays once empty */
 };
 
 static void random_id(char *buf)
@@ -857,19 +858,31 @@ static bool others_rename_in(int pfd)
 	return fstat(pfd, &pst) < 0 || renames_in(&pst);
 }
 
-/* The staging directory goes when it is empty, so that none is left in a
- * user's home; one still in use by a concurrent build stays (ENOTEMPTY).
- * In a parent where others can rename entries it stays for good: between
- * the identity check and rmdir(2) by name a member could put an empty
- * directory that is not ours at that name, and rmdir would remove it.
- * Something else at its name means that someone who can write the parent
- * moved it while we worked: say so, touch neither. */
+/*
+ * Whether the staging directory of a parent stays once empty: everywhere but
+ * in the account's own home.  A parent shared by many accounts (/home, a
+ * domain's directory) keeps one, like lost+found: removing and making it
+ * again at every first login races with other frontends on shared storage
+ * (GlusterFS answers such a race with ESTALE at the rename into place).
+ */
+static bool keeps_staging(ssize_t home_idx, size_t parent_idx)
+{
+	return home_idx < 0 || (size_t)home_idx != parent_idx;
+}
+
+/* The staging directory goes when it is empty and not kept, so that none is
+ * left in a user's home; one still in use by a concurrent build stays
+ * (ENOTEMPTY).  In a parent where others can rename entries it stays for
+ * good: between the identity check and rmdir(2) by name a member could put
+ * an empty directory that is not ours at that name, and rmdir would remove
+ * it.  Something else at its name means that someone who can write the
+ * parent moved it while we worked: say so, touch neither. */
 static void drop_staging(const struct build *b, int pfd, const struct staged *sg)
 {
 	struct stat st;
 
 	if (same_entry(pfd, STAGING_NAME, &sg->sst)) {
-		if (!others_rename_in(pfd))
+		if (!sg->keep && !others_rename_in(pfd))
 			unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
 	} else if (fstatat(pfd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
@@ -1021,7 +1034,8 @@ static struct step place(const struct build *b, int pfd, const struct path *sp, 
 			 struct staged *sg)
 {
 	if (rename_noreplace(sg->sfd, sg->id, pfd, sp->comp[first]) < 0) {
-		if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOENT)
+		/* ESTALE: another frontend changed the parent under us. */
+		if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOENT && errno != ESTALE)
 			return step_done(sys_error(b, "cannot rename the new tree into place for",
 						   NULL));
 		md_logf(b->log, LOG_DEBUG, "maildir %s: rename into place: %s", b->path,
@@ -1041,7 +1055,8 @@ static struct step build_tree(const struct build *shared, int pfd, const struct 
 			      size_t first, ssize_t home_idx)
 {
 	struct build priv = *shared;
-	struct staged sg = { .sfd = -1, .lock = -1, .top = -1 };
+	struct staged sg = { .sfd = -1, .lock = -1, .top = -1,
+			     .keep = first == 0 || keeps_staging(home_idx, first - 1) };
 	enum md_result r;
 	struct step st;
 
@@ -1258,16 +1273,16 @@ static void close_parent(struct parent *up)
  * holds trees.  A directory at the name that is not ours is left alone: a
  * build would refuse it and say so.
  */
-static void tidy_staging(const struct build *b, struct parent *up)
+static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 {
-	struct staged sg = { .sfd = -1, .lock = -1, .top = -1 };
+	struct staged sg = { .sfd = -1, .lock = -1, .top = -1, .keep = keep };
 	char foreign[NAME_MAX + 1];
 	struct stat st, pst;
 
 	if (up->fd < 0 || fstatat(up->fd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != staging_owner(b) || (st.st_mode & 07077) != 0 ||
-	    (st.st_nlink <= 2 && up->known && renames_in(&up->st)))
+	    (st.st_nlink <= 2 && (keep || (up->known && renames_in(&up->st)))))
 		return;
 	sg.sfd = openat(up->fd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sg.sfd < 0)
@@ -1491,7 +1506,8 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 		if (w.missing == sp.n) {
 			r = complete(&b, w.fd, check_only, creator_ran, done);
 			if (r == MD_OK && !check_only)
-				tidy_staging(&b, &w.up);
+				tidy_staging(&b, &w.up, sp.n < 2 ||
+					     keeps_staging(home_index(a, &sp), sp.n - 2));
 			close_parent(&w.up);
 			close(w.fd);
 			if (r == MD_OK && creator_ran)

@@ -118,11 +118,20 @@ touch -h -d '1 minute ago' "$G"/*
 pam_login shared frank -a account
 expect "orphan lock: frank's login succeeds" "$PAM_SUCCESS"
 check "orphan lock: removed" test -z "$(ls -A "$G" 2>&1)"
-# In a parent nobody else can write, the empty staging directory goes.
+# A parent of many accounts keeps its staging directory, empty, root's 0700
+# (no rmdir/mkdir race between frontends at every first login).
 rm -rf "$P"; mkdir -m 0755 "$P"
 pam_login shared frank -a account
-expect "private parent: frank's login succeeds" "$PAM_SUCCESS"
-check "private parent: no staging directory is left" test ! -e "$G" -a -d "$P/frank/cur"
+expect "shared parent: frank's login succeeds" "$PAM_SUCCESS"
+check "shared parent: the staging directory stays, empty, root's 0700" \
+	test -d "$P/frank/cur" -a "$(stat -c '%U %a %h' "$G" 2>&1)" = "root 700 2" -a -z "$(ls -A "$G")"
+# In the account's own home, where only the maildir was missing, it goes.
+FH=$(home_of frank); rm -rf "$FH"; mkhome frank 0700
+pam_service inhome "maildir=%h/Maildir"
+pam_login inhome frank -a account
+expect "own home: frank's login succeeds" "$PAM_SUCCESS"
+check "own home: no staging directory is left in it" \
+	test -d "$FH/Maildir/cur" -a ! -e "$FH/.mkmaildir-tmp"
 
 # --- 1b: at the rename into place, alice puts bob's maildir at the temporary
 # name and a non-empty directory of hers at her maildir's name ---

@@ -69,7 +69,7 @@ bad=0; for i in $(seq $N); do is_maildir "$V/example.org/user$i/.Sent" || bad=$(
 check "virtual: all $N maildirs complete ($bad incomplete)" test "$bad" = 0
 check "virtual: the domain directory belongs to vmail" test "$(stat -c %U "$V/example.org")" = vmail
 check "virtual: no .mkmaildir-tmp.* leftovers" test -z "$(leftovers "$V")"
-check "virtual: exactly $N maildirs in the domain" test "$(find "$V/example.org" -mindepth 1 -maxdepth 1 | wc -l)" = "$N"
+check "virtual: exactly $N maildirs in the domain" test "$(find "$V/example.org" -mindepth 1 -maxdepth 1 ! -name .mkmaildir-tmp | wc -l)" = "$N"
 
 # --- N logins of one virtual user whose domain and maildir are both new ---
 users=(); for _ in $(seq $N); do users+=(solo@example.net); done
