@@ -249,3 +249,13 @@ code_in() {
 	fi
 	fail "$1" "expected PAM code $2, got $rc: $(printf '%s' "$out" | tr '\n' ' ' | head -c 200)"
 }
+
+# need_swapshim: $SHIM is tests/swapshim.c built (once per run); a failure
+# to build it is recorded, and the caller stops.
+need_swapshim() {
+	SHIM=$T_WORK/swapshim.so
+	[ -f "$SHIM" ] && [ ! "$T_TOP/tests/swapshim.c" -nt "$SHIM" ] && return 0
+	cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$SHIM" "$T_TOP/tests/swapshim.c" -ldl && return 0
+	fail "$T_NAME: build swapshim.so" "cc failed"
+	return 1
+}

@@ -12,11 +12,7 @@
 t_setup
 t_need_root
 
-SHIM=$T_WORK/swapshim.so
-if [ ! -f "$SHIM" ] || [ "$T_TOP/tests/swapshim.c" -nt "$SHIM" ]; then
-	cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$SHIM" "$T_TOP/tests/swapshim.c" -ldl || {
-		fail "$T_NAME: build swapshim.so" "cc failed"; exit 0; }
-fi
+need_swapshim || exit 0
 
 P=$T_BASE/mail
 G=$P/.mkmaildir-tmp

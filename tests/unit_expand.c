@@ -8,6 +8,7 @@
  * exits 1 on a failure.
  */
 #include "maildir.h"
+#include "tests/unit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,25 +90,6 @@ static const struct tcase cases[] = {
 	{ "/m/\n", "alice", "/h", 1, MD_ERR_CONFIG, SET_REFUSED },
 	{ "/m/\x01%u", "alice", "/h", 1, MD_ERR_CONFIG, SET_REFUSED },
 };
-
-static unsigned logged;
-
-static void count_log(void *arg, int priority, const char *fmt, va_list ap)
-{
-	(void)arg, (void)priority, (void)fmt, (void)ap;
-	logged++;
-}
-
-static const char *result_name(enum md_result r)
-{
-	static const char *const names[] = {
-		[MD_OK] = "MD_OK", [MD_ERR_CONFIG] = "MD_ERR_CONFIG",
-		[MD_ERR_NOUSER] = "MD_ERR_NOUSER", [MD_ERR_REFUSED] = "MD_ERR_REFUSED",
-		[MD_ERR_SYSTEM] = "MD_ERR_SYSTEM", [MD_MISSING] = "MD_MISSING",
-	};
-
-	return names[r];
-}
 
 /* The case as a printable name. */
 static const char *label(const struct tcase *c, char *buf, size_t len)

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "core.h"
+#include "tests/unit.h"
 
 #include <stdarg.h>
 
@@ -123,26 +124,7 @@ static const struct ocase ocases[] = {
 	{ "", MD_OK, NULL, NULL },
 };
 
-static unsigned logged;
-
-static void count_log(void *arg, int priority, const char *fmt, va_list ap)
-{
-	(void)arg, (void)priority, (void)fmt, (void)ap;
-	logged++;
-}
-
 static struct md_log quiet_log = { count_log, NULL, true };
-
-static const char *result_name(enum md_result r)
-{
-	static const char *const names[] = {
-		[MD_OK] = "MD_OK", [MD_ERR_CONFIG] = "MD_ERR_CONFIG",
-		[MD_ERR_NOUSER] = "MD_ERR_NOUSER", [MD_ERR_REFUSED] = "MD_ERR_REFUSED",
-		[MD_ERR_SYSTEM] = "MD_ERR_SYSTEM", [MD_MISSING] = "MD_MISSING",
-	};
-
-	return names[r];
-}
 
 static const char *str(const char *s)
 {
