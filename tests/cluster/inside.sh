@@ -528,7 +528,7 @@ stale_tree() { # ID
 	mkdir -m 0700 "$t" "$t/Maildir" "$t/Maildir/cur" "$t/Maildir/new" "$t/Maildir/tmp" &&
 		: >"$t.lock" && touch -d '2 minutes ago' "$t" "$t.lock"
 }
-mkdir -m 0700 "${ROOT[fe1]}$SG" && stale_tree 00000000000dead1 && stale_tree 00000000000dead2 ||
+{ [ -d "${ROOT[fe1]}$SG" ] || mkdir -m 0700 "${ROOT[fe1]}$SG"; } && stale_tree 00000000000dead1 && stale_tree 00000000000dead2 ||
 	fail "cluster stale: setup" "cannot make the temporary trees"
 : >"${ROOT[fe1]}/srv/gluster/home/lockprobe"
 on fe1 flock $SG/00000000000dead2.lock \
