@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 servers=$T_TOP/tests/servers
 # recipe:root
-recipes="courier-authpam:courier courier-userdb:courier dovecot-system:dovecot dovecot-virtual:dovecot sshd:dovecot mkmaildir:dovecot"
+recipes="courier-authpam:courier courier-userdb:courier dovecot-system:dovecot dovecot-virtual:dovecot dovecot-postlogin:dovecot sshd:dovecot mkmaildir:dovecot"
 
 if ! is_root; then skip recipes "the recipes run in throwaway roots: needs root"; exit 0; fi
 for t in unshare chroot mount; do

@@ -168,7 +168,7 @@ ssh_login() { # USER
 		'for f in Drafts Sent Trash Junk; do grep -qx ".$f" <<<"$1" || exit 1; done' _ "$out"
 }
 case $name in
-courier-authpam | dovecot-system) imap_login alice alice-pw-1 ;;
+courier-authpam | dovecot-system | dovecot-postlogin) imap_login alice alice-pw-1 ;;
 courier-userdb | dovecot-virtual) imap_login alice@example.org alice-pw-1 ;;
 sshd) ssh_login alice ;;
 mkmaildir) ;; # no server: the check is mkmaildir -n
