@@ -23,6 +23,16 @@ EXAMPLE=${T_CREATOR_SCRIPT:-$T_TOP/conf/authmkhome-creator}
 BIN=$T_BASE/bin OUT=$T_BASE/out
 mkdir -p "$BIN" "$OUT"
 chmod 0755 "$BIN"; chmod 1777 "$OUT"
+# What runs as a user here (authmkhome, a non-root host loading the module)
+# must be readable by that user wherever the checkout lies (/root is 0700):
+# the files under test, copied byte for byte into the test's own 0755 directory.
+UT=$T_BASE/under-test
+mkdir -m 0755 "$UT"
+for f in "$AMH" "$T_MODULE" "$T_PAMRUN"; do
+	install -m 0755 "$f" "$UT/" && cmp -s "$f" "$UT/$(basename "$f")" ||
+		{ fail "$T_NAME: copy $f under test" "install failed"; exit 0; }
+done
+AMH=$UT/$(basename "$AMH") UT_MODULE=$UT/$(basename "$T_MODULE") UT_PAMRUN=$UT/$(basename "$T_PAMRUN")
 TAG=mkmdaudit$$x$RANDOM
 at_exit "pkill -KILL -f '$TAG' 2>/dev/null"
 C1=$'\xc2\x9b'   # U+009B, the 8-bit CSI
@@ -313,10 +323,12 @@ logged "authmkhome in /: logged" "$m" 'authmkhome.*home directory of ivan is "/"
 # --- R: a host that does not run as root ----------------------------------------------
 mkhome alice 0700
 before=$(snap "$T_HOMES")
+pam_service_file asuser "account required $UT_MODULE" "session required $UT_MODULE"
+chmod 0755 "$T_PAMD"; chmod 0644 "$T_PAMD/asuser"
 for hook in account session; do
 	m=$(log_mark)
 	out=$(cd "$T_BASE" && setpriv --reuid=5100 --regid=5100 --clear-groups \
-		"$T_PAMRUN" -d "$T_PAMD" -s plain -u alice -a $hook 2>&1); rc=$?
+		"$UT_PAMRUN" -d "$T_PAMD" -s asuser -u alice -a $hook 2>&1); rc=$?
 	[ $hook = account ] && want=$PAM_SYSTEM_ERR || want=$PAM_SESSION_ERR
 	expect "host as uid 5100, $hook: the documented code" "$want"
 	logged "host as uid 5100, $hook: logged" "$m" "pam_mkmaildir.*running as uid 5100 cannot create for uid $T_ALICE_UID"
