@@ -13,8 +13,10 @@
 #include "core.h"
 
 #include <ctype.h>
+#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/vfs.h>
 #include <time.h>
 
 static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
@@ -1347,10 +1349,29 @@ static struct walked walk_changed(const struct build *b)
 }
 
 /*
- * Opens the deepest existing directory of sp from "/", every component on
- * the way root's or the owner's, the maildir itself the owner's.
+ * Whether a maildir seen as root's 0700 may be another host's tree, already
+ * handed over and renamed into place, seen through attributes this client
+ * still caches from when it listed the staging directory: a GlusterFS
+ * client fills the kernel's and its md-cache's attributes of every entry
+ * from READDIRPLUS and serves them for about a second without asking the
+ * brick (NFS caches attributes the same way).  Only root builds in staging.
  */
-static struct walked walk(const struct build *b, const struct path *sp)
+static bool maybe_stale_tree(const struct build *b, int fd, const struct stat *st)
+{
+	struct statfs fs;
+
+	return b->euid == 0 && S_ISDIR(st->st_mode) && st->st_uid == 0 &&
+	       (st->st_mode & 07777) == 0700 && fstatfs(fd, &fs) == 0 &&
+	       (fs.f_type == FUSE_SUPER_MAGIC || fs.f_type == NFS_SUPER_MAGIC);
+}
+
+/*
+ * Opens the deepest existing directory of sp from "/", every component on
+ * the way root's or the owner's, the maildir itself the owner's.  Before
+ * the last attempt, a maildir that may be a stale view of another host's
+ * tree is looked at again (after a pause) rather than refused.
+ */
+static struct walked walk(const struct build *b, const struct path *sp, bool last)
 {
 	struct parent up = { .fd = -1 };
 	struct stat st = { 0 };
@@ -1380,6 +1401,12 @@ static struct walked walk(const struct build *b, const struct path *sp)
 		if (fstat(fd, &st) < 0)
 			return walk_stop(fd, &up, errno == ESTALE ? walk_changed(b) :
 					 walk_failed(sys_error(b, "cannot inspect", NULL)));
+		if (i == sp->n - 1 && st.st_uid != b->a->uid && !last &&
+		    maybe_stale_tree(b, fd, &st)) {
+			md_logf(b->log, LOG_DEBUG, "%s: seen as root's 0700, perhaps another "
+				"host's tree not yet seen as handed over: again", b->path);
+			return walk_stop(fd, &up, (struct walked){ step_again(), -1, 0, { .fd = -1 } });
+		}
 		if ((st.st_uid != 0 || i == sp->n - 1) && st.st_uid != b->a->uid) {
 			md_logf(b->log, LOG_ERR, "%s: \"%s\" is owned by uid %lu, not by root or "
 				"uid %lu: refused", b->path, sp->comp[i],
@@ -1473,6 +1500,27 @@ static enum md_result check_missing(const struct build *b, const struct path *sp
 	return MD_MISSING;
 }
 
+/*
+ * The pause before attempt n: none before the first look after a lost race,
+ * then 50 ms doubling (3.15 s in all), so that the attempts outlast what a
+ * network filesystem's client caches (GlusterFS: about 1 s of attributes
+ * and entries; the ESTALE of a lookup that meets a directory still linked
+ * in the staging directory) instead of all meeting it within milliseconds.
+ */
+static void backoff(int attempt)
+{
+	struct timespec ts;
+	long ms;
+
+	if (attempt < 2)
+		return;
+	ms = 50L << (attempt - 2);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			 const char *path, const struct md_context *ctx,
 			 bool check_only, enum md_done *done, const struct md_log *log)
@@ -1495,10 +1543,12 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 		return MD_ERR_SYSTEM;
 	}
 	for (attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-		struct walked w = walk(&b, &sp);
+		struct walked w;
 		enum md_result r;
 		struct step st;
 
+		backoff(attempt);
+		w = walk(&b, &sp, attempt == BUILD_ATTEMPTS - 1);
 		if (w.step.again)
 			continue;
 		if (w.step.r != MD_OK)

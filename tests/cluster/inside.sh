@@ -574,6 +574,26 @@ else
 	fail "cluster: a user unknown to LDAP is refused, nothing created" "$(tr '\n' ';' <"$OUT/nouser.out")"
 fi
 
+# A maildir that really is root's 0700 looks like another frontend's tree
+# seen through stale cached attributes: looked at again, then still refused.
+xuid=$(on fe1 getent passwd x0002 | cut -d: -f3)
+XH=${ROOT[fe1]}/srv/gluster/home/x0002
+mkdir -p "$XH/Maildir" && chown "$xuid" "$XH" && chmod 0700 "$XH/Maildir"
+printf 'x0002\n' >"${ROOT[fe2]}/tmp/users.rootmd"
+set -- $(marks)
+yes 0 | on fe2 pamrun race -d /etc/cluster-pam -s home -a session -u /tmp/users.rootmd -w 1 \
+	-m /srv/gluster/home/%u/Maildir >"$OUT/rootmd.out" 2>&1
+logs_since rootmd "$1" "$2"
+if grep -q '^R x0002 [1-9]' "$OUT/rootmd.out" &&
+   grep -q '"Maildir" is owned by uid 0, not by root or uid '"$xuid"': refused' "$OUT/rootmd.log2" &&
+   [ "$(stat -c '%u %a %h' "$XH/Maildir")" = "0 700 2" ]; then
+	pass "cluster: a root-owned 0700 maildir on GlusterFS is still refused after the second looks, untouched"
+else
+	fail "cluster: a root-owned 0700 maildir on GlusterFS is still refused after the second looks, untouched" \
+		"$(tr '\n' ';' <"$OUT/rootmd.out") $(grep -h pam_mkmaildir "$OUT"/rootmd.log2 | tail -n2 | tr '\n' ';') $(stat -c '%u %a %h' "$XH/Maildir")"
+fi
+rm -rf "$XH"
+
 if [ "${CL_DOVECOT_USERS:-0}" -gt 0 ]; then
 	. "$(dirname "$0")/dovecot.sh"
 fi
