@@ -51,4 +51,4 @@ else fail "sanitize: no ASan/UBSan/LSan report" "$(cat "$S"/reports/* | grep -E 
 # The sanitized run must pass what the normal run passes: its failures are
 # listed (they may also fail unsanitized; compare with the plain run).
 printf '%s\n' "$res" | grep '^  FAIL ' | head -n 20 | sed 's/^/  sanitized: /'
-check "sanitize: the sanitized suite ran ($summary)" sh -c "printf '%s' '$summary' | grep -Eq '^[0-9]+ passed'"
+check "sanitize: the sanitized suite ran and passed ($summary)" sh -c "printf '%s' '$summary' | grep -Eq '^[1-9][0-9]* passed, 0 failed'"
