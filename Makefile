@@ -58,7 +58,9 @@ MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
 CORE     := trust options account expand folders creator maildir
 CORE_OBJS := $(CORE:%=$(B)/%.o)
 FRONT_OBJS := $(B)/pam_mkmaildir.o $(B)/authmkhome.o $(B)/mkmaildir.o
-UNITS    := tests/unit_expand tests/unit_options
+# authmkhome's own: the question to Courier's authdaemond (not in the module).
+AMH_OBJS := $(B)/authmkhome.o $(B)/authdaemon.o
+UNITS    := tests/unit_expand tests/unit_options tests/unit_authdaemon
 
 all: $(PROGRAMS:%=$(B)/%) $(B)/libcore.a
 
@@ -66,7 +68,7 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(CORE_OBJS:.o=.d) $(FRONT_OBJS:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(FRONT_OBJS:.o=.d) $(B)/authdaemon.d
 
 # The same objects the programs are linked from, for the unit tests and
 # the fuzzers.
@@ -82,8 +84,8 @@ $(B)/pam_mkmaildir.so: $(B)/pam_mkmaildir.o $(CORE_OBJS) pam_mkmaildir.map
 		-Wl,--version-script=pam_mkmaildir.map $(LDFLAGS) \
 		-o $@ $(B)/pam_mkmaildir.o $(CORE_OBJS) -lpam
 
-$(B)/authmkhome: $(B)/authmkhome.o $(CORE_OBJS)
-	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/authmkhome.o $(CORE_OBJS)
+$(B)/authmkhome: $(AMH_OBJS) $(CORE_OBJS)
+	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(AMH_OBJS) $(CORE_OBJS)
 
 $(B)/mkmaildir: $(B)/mkmaildir.o $(CORE_OBJS)
 	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/mkmaildir.o $(CORE_OBJS) \
@@ -98,6 +100,10 @@ units: $(UNITS:%=$(B)/%)
 $(B)/tests/unit_%: tests/unit_%.c $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/libcore.a $(LDFLAGS)
+
+$(B)/tests/unit_authdaemon: tests/unit_authdaemon.c $(B)/authdaemon.o $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/authdaemon.o $(B)/libcore.a $(LDFLAGS)
 
 print-cflags:
 	@echo $(ALL_CFLAGS)

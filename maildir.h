@@ -56,14 +56,25 @@ bool md_valid_text(const char *s);
 #define MD_DEFAULT_TIMEOUT 10
 #define MD_MAX_TIMEOUT 3600
 
+/* The places quota_source= names (enum md_quota_source). */
+enum md_quota_source {
+	MD_QS_END = 0,
+	MD_QS_ENV,         /* $MAILDIRQUOTA of the login's environment */
+	MD_QS_OPTION,      /* quota= */
+	MD_QS_AUTHDAEMON,  /* the account's quota field, asked from authdaemond */
+};
+#define MD_QUOTA_SOURCES 3
+
 struct md_options {
 	const char *maildir;  /* template */
 	const char *owner;    /* NULL: the user itself */
 	const char *group;    /* NULL: the owner's primary group */
 	const char *folders;  /* comma-separated Maildir++ folder names */
 	const char *quota;    /* first line of maildirsize */
-	bool quota_option;    /* quota_source=option: quota= over the login's
-				 $MAILDIRQUOTA (authmkhome in Courier's chain) */
+	/* quota_source=: where authmkhome in Courier's chain looks for the
+	   account's quota, in order, MD_QS_END-terminated; quota= comes last
+	   when option is not listed.  Default: env. */
+	unsigned char quota_sources[MD_QUOTA_SOURCES + 1];
 	bool quota_file;      /* quota has a limit that is not 0: write maildirsize */
 	const char *skel;     /* absolute directory copied into a new home */
 	const char *creator;  /* absolute path of the creator program */

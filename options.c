@@ -15,6 +15,7 @@ void md_options_init(struct md_options *o)
 	o->mode = 0700;
 	o->homemode = 0700;
 	o->timeout = MD_DEFAULT_TIMEOUT;
+	o->quota_sources[0] = MD_QS_ENV;
 }
 
 void md_options_free(struct md_options *o)
@@ -187,6 +188,37 @@ static const char *check_quota(const char *q, bool *nonzero)
 	return seen_s || seen_c ? NULL : "expected e.g. 1073741824S,10000C";
 }
 
+/*
+ * quota_source=: env, option and authdaemon, comma-separated, each at most
+ * once, into out (MD_QUOTA_SOURCES + 1 entries, MD_QS_END-terminated) when
+ * out is not NULL.
+ */
+static bool parse_quota_sources(const char *v, unsigned char *out)
+{
+	static const char *const names[] = {
+		[MD_QS_ENV] = "env", [MD_QS_OPTION] = "option", [MD_QS_AUTHDAEMON] = "authdaemon",
+	};
+	unsigned char list[MD_QUOTA_SOURCES + 1] = { MD_QS_END };
+	unsigned seen = 0, n = 0, i;
+
+	for (;;) {
+		size_t len = strcspn(v, ",");
+		for (i = MD_QS_ENV; i <= MD_QUOTA_SOURCES; i++)
+			if (strlen(names[i]) == len && strncmp(v, names[i], len) == 0)
+				break;
+		if (i > MD_QUOTA_SOURCES || (seen & 1u << i) != 0)
+			return false;
+		seen |= 1u << i;
+		list[n++] = (unsigned char)i;
+		if (v[len] == '\0')
+			break;
+		v += len + 1;
+	}
+	if (out != NULL)
+		memcpy(out, list, sizeof list);
+	return true;
+}
+
 static enum md_result bad_value(const struct md_log *log, const char *name,
 				const char *value, const char *why)
 {
@@ -205,7 +237,7 @@ enum opt_kind {
 	OPT_MODE,      /* mode_t */
 	OPT_FOLDERS,   /* const char *, NULL when empty */
 	OPT_LAYOUT,    /* bool: fs rather than maildir++ */
-	OPT_QUOTA_SOURCE, /* bool: quota= over the login's $MAILDIRQUOTA */
+	OPT_QUOTA_SOURCE, /* quota_sources: a list of env, option, authdaemon */
 	OPT_QUOTA,     /* const char *, and quota_file */
 	OPT_PATH,      /* const char *, absolute */
 	OPT_TIMEOUT,   /* unsigned seconds */
@@ -232,7 +264,7 @@ static const struct opt_def opt_defs[] = {
 	{ "timeout", OPT_TIMEOUT, FIELD(timeout) },
 	{ "config", OPT_CONFIG, 0 },
 	{ "layout", OPT_LAYOUT, FIELD(layout_fs) },
-	{ "quota_source", OPT_QUOTA_SOURCE, FIELD(quota_option) },
+	{ "quota_source", OPT_QUOTA_SOURCE, FIELD(quota_sources) },
 	{ "subscribe", OPT_FLAG, FIELD(subscribe) },
 	{ "createhome", OPT_FLAG, FIELD(createhome) },
 	{ "creator_root", OPT_FLAG, FIELD(creator_root) },
@@ -254,8 +286,9 @@ static const char *check_value(enum opt_kind kind, const char *v)
 		return strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0 ?
 		       "maildir++ (the default) or fs expected" : NULL;
 	case OPT_QUOTA_SOURCE:
-		return strcmp(v, "env") != 0 && strcmp(v, "option") != 0 ?
-		       "env (the default) or option expected" : NULL;
+		return parse_quota_sources(v, NULL) ? NULL :
+		       "env (the default), option or authdaemon expected, or a comma-separated "
+		       "list of them in order of preference, each once";
 	case OPT_PATH:
 		return v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX ?
 		       "an absolute path is required" : NULL;
@@ -298,7 +331,7 @@ static enum md_result set_value(struct md_options *o, const struct opt_def *d,
 		*(bool *)field = strcmp(v, "fs") == 0;
 		break;
 	case OPT_QUOTA_SOURCE:
-		*(bool *)field = strcmp(v, "option") == 0;
+		parse_quota_sources(v, field);
 		break;
 	case OPT_QUOTA:
 		if ((why = check_quota(v, &o->quota_file)) != NULL)
