@@ -23,6 +23,8 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 STD_CREATOR ?= /usr/sbin/authmkhome-creator
 CONFIG_FILE ?= /etc/security/mkmaildir.conf
+# Where authmkhome finds Courier's authdaemond (quota_source=authdaemon).
+AUTHDAEMON_SOCKET ?= /run/courier/authdaemon/socket
 
 # WERROR= for a compiler whose warnings we have not seen (clang in the
 # sanitizer and fuzz builds).
@@ -37,7 +39,7 @@ CFLAGS   += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
 CFLAGS_EXTRA ?=
 # DEFS='-DSTD_CREATOR=\"/path\"' (the original authmkhome's way) replaces ours.
 CPPFLAGS += $(if $(findstring STD_CREATOR,$(DEFS)),,-DSTD_CREATOR='"$(STD_CREATOR)"') \
-            -DCONFIG_FILE='"$(CONFIG_FILE)"' $(DEFS)
+            -DCONFIG_FILE='"$(CONFIG_FILE)"' -DAUTHDAEMON_SOCKET='"$(AUTHDAEMON_SOCKET)"' $(DEFS)
 LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
 # A sanitized module gets the sanitizer runtime from the program that loads
 # it, so that build links it with SO_UNDEFINED= .
