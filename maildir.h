@@ -115,6 +115,9 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 /* What differs between the front ends (md_options_parse's flags). */
 #define MD_STRICT   0x1  /* an unknown option in argv is an error, not ignored */
 #define MD_NO_SWEEP 0x2  /* see no_sweep */
+#define MD_AUTHDAEMON 0x4 /* quota_source=authdaemon may be given in argv: only
+			     authmkhome asks authdaemond; elsewhere it is an error
+			     there (the shared file may carry it for authmkhome) */
 
 /*
  * The one way the front ends set options: the file named by a config= in

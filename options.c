@@ -219,6 +219,25 @@ static bool parse_quota_sources(const char *v, unsigned char *out)
 	return true;
 }
 
+/*
+ * arg is a valid quota_source= naming authdaemon.  A front end other than
+ * authmkhome refuses that on its own line (the PAM module may run inside
+ * authdaemond itself, and mkmaildir is not in a login), while the shared
+ * file may say it for authmkhome: there the others ignore quota_source=.
+ */
+static bool asks_authdaemon(const char *arg)
+{
+	unsigned char list[MD_QUOTA_SOURCES + 1];
+	unsigned i;
+
+	if (strncmp(arg, "quota_source=", 13) != 0 || !parse_quota_sources(arg + 13, list))
+		return false;
+	for (i = 0; list[i] != MD_QS_END; i++)
+		if (list[i] == MD_QS_AUTHDAEMON)
+			return true;
+	return false;
+}
+
 static enum md_result bad_value(const struct md_log *log, const char *name,
 				const char *value, const char *why)
 {
@@ -556,6 +575,11 @@ enum md_result md_options_parse(struct md_options *o, int argc, const char **arg
 		if ((flags & MD_STRICT) && find_option(argv[i]) == NULL) {
 			md_logf(log, LOG_ERR, "unknown option \"%s\"",
 				printable(argv[i], buf, sizeof buf));
+			r = MD_ERR_CONFIG;
+		} else if (!(flags & MD_AUTHDAEMON) && asks_authdaemon(argv[i])) {
+			md_logf(log, LOG_ERR, "quota_source=%s: authdaemon is for authmkhome in "
+				"Courier's chain only; this front end never asks authdaemond",
+				printable(argv[i] + 13, buf, sizeof buf));
 			r = MD_ERR_CONFIG;
 		} else {
 			r = md_option_set(o, argv[i], log);

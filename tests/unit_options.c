@@ -345,6 +345,24 @@ static const struct pcase pcases[] = {
 	  "no_sweep", "1", NULL, NULL },
 	{ "parse: no_sweep is not an option", { "no_sweep", NULL }, NULL, 0, MD_OK,
 	  "no_sweep", "0", NULL, NULL },
+	/* quota_source=authdaemon: on the line only where the front end asks authdaemond */
+	{ "parse: quota_source=authdaemon on the line is refused (PAM, mkmaildir)",
+	  { "quota_source=authdaemon", NULL }, NULL, 0, MD_ERR_CONFIG, NULL, NULL, NULL, NULL },
+	{ "parse: quota_source=env,authdaemon on mkmaildir's line is refused",
+	  { "quota_source=env,authdaemon", NULL }, NULL, MD_STRICT | MD_NO_SWEEP, MD_ERR_CONFIG,
+	  NULL, NULL, NULL, NULL },
+	{ "parse: quota_source=option on the line is taken without MD_AUTHDAEMON",
+	  { "quota_source=option", NULL }, NULL, 0, MD_OK, "quota_source", "option", NULL, NULL },
+	{ "parse: MD_AUTHDAEMON: quota_source=authdaemon,env on the line is taken",
+	  { "quota_source=authdaemon,env", NULL }, NULL, MD_AUTHDAEMON, MD_OK, "quota_source",
+	  "authdaemon,env", NULL, NULL },
+	{ "parse: quota_source=authdaemon in the shared file is taken (authmkhome's)",
+	  { "@qsource.conf", NULL }, NULL, 0, MD_OK, "quota_source", "authdaemon,env", NULL, NULL },
+	{ "parse: quota_source=authdaemon in the default file is taken",
+	  { NULL }, "@qsource.conf", MD_STRICT, MD_OK, "quota_source", "authdaemon,env", NULL, NULL },
+	{ "parse: a malformed quota_source= on the line stays a value error",
+	  { "quota_source=authdaemon,authdaemon", NULL }, NULL, 0, MD_ERR_CONFIG, NULL, NULL,
+	  NULL, NULL },
 	/* what needs every option: the folder list against utf8 and layout */
 	{ "parse: folders in UTF-8 with utf8 given later", { "folders=Entw\xc3\xbc" "rfe", "utf8",
 	  NULL }, NULL, 0, MD_OK, "utf8", "1", "folders", "Entw\xc3\xbc" "rfe" },
@@ -363,6 +381,7 @@ static void setup_files(void)
 	conf("bad.conf", "folders=Sent\nmode=0777\n");
 	conf("comments.conf", "# a comment\n\n  folders=X \t\r\n\tsubscribe\n# end");
 	conf("unknown.conf", "frobnicate\nfolders=U\n");
+	conf("qsource.conf", "quota_source=authdaemon,env\n");
 	snprintf(p, sizeof p, "%s/absent.conf", dir);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/dangling.conf", dir);
