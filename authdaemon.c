@@ -196,7 +196,7 @@ enum ad_result ad_parse(const char *reply, size_t len, uid_t uid, char *quota,
 	 * an account that is not the caller's own uid is none of its business. */
 	if (got != uid) {
 		*why = "the answer is for another uid";
-		return AD_REFUSED;
+		return AD_FOREIGN;
 	}
 	if (f.quota == NULL || f.quota_len == 0) {
 		*why = "the account has no quota field";
@@ -299,11 +299,33 @@ enum ad_result ad_query(int fd, const char *user, uid_t uid, char *quota,
 	ssize_t len;
 
 	if ((*why = ad_bad_user(user)) != NULL)
-		return AD_REFUSED;
+		return AD_BADUSER;
 	if ((r = send_request(fd, user, deadline, why)) != AD_QUOTA)
 		return r;
 	len = read_answer(fd, buf, deadline, why);
 	r = len < 0 ? AD_ERROR : ad_parse(buf, (size_t)len, uid, quota, why);
 	explicit_bzero(buf, sizeof buf);
 	return r;
+}
+
+enum ad_action ad_decide(int connect_err, enum ad_result r)
+{
+	if (connect_err != 0)
+		return connect_err == EACCES || connect_err == EPERM || connect_err == ENOENT ||
+		       connect_err == ENOTDIR || connect_err == ENAMETOOLONG ||
+		       connect_err == ELOOP ? AD_NEXT : AD_TEMPFAIL;
+	switch (r) {
+	case AD_QUOTA:
+		return AD_USE;
+	case AD_NOQUOTA:   /* the account has no quota of its own */
+	case AD_UNKNOWN:   /* authenticated elsewhere (another module's account) */
+	case AD_BADUSER:   /* a name authdaemond's request line cannot carry */
+		return AD_NEXT;
+	case AD_FOREIGN:
+		return AD_DENY;
+	case AD_REFUSED:
+	case AD_ERROR:
+	default:
+		return AD_TEMPFAIL;
+	}
 }

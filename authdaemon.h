@@ -26,9 +26,30 @@ enum ad_result {
 	AD_QUOTA,    /* the account has a quota: it is in the caller's buffer */
 	AD_NOQUOTA,  /* known, with no quota field */
 	AD_UNKNOWN,  /* authdaemond answered FAIL: no such account */
-	AD_REFUSED,  /* a malformed answer, or one for another uid */
+	AD_REFUSED,  /* a malformed answer, or a quota quota= would refuse */
+	AD_FOREIGN,  /* a well-formed answer for another uid */
+	AD_BADUSER,  /* the user name cannot be sent (ad_bad_user): not asked */
 	AD_ERROR,    /* no answer: I/O error, timeout, connection closed */
 };
+
+/* What authmkhome does with authdaemond's part of quota_source= (ad_decide). */
+enum ad_action {
+	AD_USE,       /* the answer's quota */
+	AD_NEXT,      /* the next source: authdaemond has none, or cannot be asked */
+	AD_TEMPFAIL,  /* the login fails now and the next one asks again */
+	AD_DENY,      /* the login fails: an answer that must not be (another uid) */
+};
+
+/*
+ * The failure policy, in one place: connect_err is 0 when the socket was
+ * connected (r is then ad_query's result), else the connect's errno (r is
+ * ignored).  A socket that cannot be reached at all (EACCES: not setgid
+ * courier; ENOENT, ENOTDIR: no socket at that path) is a configuration,
+ * so the next source serves, as it would every time; a daemon reached but
+ * not answering well is a moment's, and building with a lesser source's
+ * quota would write the wrong limit into maildirsize for good.
+ */
+enum ad_action ad_decide(int connect_err, enum ad_result r);
 
 /*
  * A connected stream socket to path, close-on-exec and non-blocking, or -1

@@ -319,52 +319,104 @@ static int env_quota(struct md_options *o)
 /*
  * The account's quota field from authdaemond, over the socket the setgid
  * start connected, else over one connected now as the user (which works
- * when the administrator made the socket reachable otherwise): 1 taken,
- * 0 none.  Whatever goes wrong, the login goes on without it, logged.
+ * when the administrator made the socket reachable otherwise).  ad_decide
+ * says what follows; every outcome but a quota taken is logged here, once.
  */
-static int daemon_quota(struct md_options *o, const char *user, struct early *e)
+static enum ad_action daemon_quota(struct md_options *o, const char *user, struct early *e)
 {
 	char quota[AD_MAX_QUOTA + 1];
-	const char *why;
-	enum ad_result r;
+	const char *why = NULL;
+	enum ad_result r = AD_ERROR;
+	enum ad_action act;
 
 	if (e->fd < 0 && !e->setgid) {
 		e->fd = ad_connect(AUTHDAEMON_SOCKET);
 		e->err = errno;
 	}
-	if (e->fd < 0) {
-		errno = e->err;
+	if (e->fd >= 0) {
+		r = ad_query(e->fd, user, getuid(), quota, &why);
+		close(e->fd);
+		e->fd = -1;
+		e->err = 0;
+	} else if (e->err == 0) {
+		e->err = ENOTCONN;  /* not tried: no AUTHENTICATED at the start */
+	}
+	act = ad_decide(e->err, r);
+	if (act == AD_USE && !set_quota(o, quota, "authdaemond")) {
+		act = AD_TEMPFAIL;
+		why = "not a Maildir++ quota";
+	}
+	errno = e->err;
+	if (e->err != 0 && act == AD_NEXT)
 		say(LOG_WARNING, "cannot reach authdaemond at %s (%m%s): the userdb quota of %s "
 		    "is not used", AUTHDAEMON_SOCKET, e->setgid ? "" :
 		    "; authmkhome is not setgid courier, see dpkg-statoverride in authmkhome(8)",
 		    user);
-		return 0;
-	}
-	r = ad_query(e->fd, user, getuid(), quota, &why);
-	close(e->fd);
-	e->fd = -1;
-	if (r == AD_QUOTA && set_quota(o, quota, "authdaemond"))
-		return 1;
-	say(r == AD_NOQUOTA ? LOG_DEBUG : r == AD_UNKNOWN ? LOG_NOTICE : LOG_WARNING,
-	    "quota of %s from authdaemond: %s: not used", user,
-	    r == AD_QUOTA ? "not a Maildir++ quota" : why);
-	return 0;
+	else if (e->err != 0)
+		say(LOG_ERR, "cannot reach authdaemond at %s (%m): temporary failure, login of %s "
+		    "refused before its maildir is built; the next login asks again",
+		    AUTHDAEMON_SOCKET, user);
+	else if (act == AD_NEXT)
+		say(r == AD_NOQUOTA ? LOG_DEBUG : r == AD_UNKNOWN ? LOG_NOTICE : LOG_WARNING,
+		    "quota of %s from authdaemond: %s: not used", user, why);
+	else if (act == AD_TEMPFAIL)
+		say(LOG_ERR, "quota of %s from authdaemond: %s: temporary failure, login refused "
+		    "before its maildir is built; the next login asks again", user, why);
+	else if (act == AD_DENY)
+		say(LOG_ERR, "quota of %s from authdaemond: %s: login refused", user, why);
+	return act;
 }
 
 /*
- * The account's quota in Courier's chain: the first of quota_source='s
- * places that has one replaces quota=; quota= itself stays when none has
- * (or when option comes first).
+ * quota_source='s places from *at on, up to authdaemon (left to
+ * daemon_turn, *at then pointing at it): 1 a quota taken, 0 none, -1 the
+ * login fails.  The first that has one replaces quota=; quota= itself stays
+ * when none has (or when option comes first).
  */
-static bool login_quota(struct md_options *o, const char *user, struct early *e)
+static int quota_until_daemon(struct md_options *o, const unsigned char **at)
 {
-	const unsigned char *s;
 	int got = 0;
 
-	for (s = o->quota_sources; *s != MD_QS_END && got == 0; s++)
-		got = *s == MD_QS_OPTION ? o->quota != NULL :
-		      *s == MD_QS_ENV ? env_quota(o) : daemon_quota(o, user, e);
-	return got >= 0;
+	for (; **at != MD_QS_END && **at != MD_QS_AUTHDAEMON && got == 0; (*at)++)
+		got = **at == MD_QS_OPTION ? o->quota != NULL : env_quota(o);
+	return got;
+}
+
+/* The check before authdaemond's turn says nothing: the build says it all. */
+static void quiet_fn(void *arg, int priority, const char *fmt, va_list ap)
+{
+	(void)arg, (void)priority, (void)fmt, (void)ap;
+}
+
+/*
+ * authdaemon's turn in quota_source=.  A quota matters only to a maildir
+ * about to be built, so a check comes first (md_ensure's check-only walk,
+ * a few fstatat calls): complete, nothing is asked and authdaemond is
+ * spared a userdb, SQL or LDAP lookup at every login.  The check counts a
+ * quota as wanted (a maildir someone else made gets a maildirsize).
+ * Returns false when the login fails (logged).
+ */
+static bool daemon_turn(struct md_options *o, const struct md_account *a, const char *path,
+			const struct md_context *ctx, const char *user, struct early *e,
+			const unsigned char *at)
+{
+	static const struct md_log quiet = { quiet_fn, NULL, false };
+	struct md_options chk = *o;
+	enum md_done done;
+
+	chk.quota_file = true;
+	if (md_ensure(&chk, a, path, ctx, true, &done, &quiet) != MD_MISSING)
+		return true;  /* complete, or an error the build will log */
+	md_logf(&mlog, LOG_DEBUG, "maildir %s is to be built: asking authdaemond", path);
+	switch (daemon_quota(o, user, e)) {
+	case AD_USE:
+		return true;
+	case AD_NEXT:
+		at++;
+		return quota_until_daemon(o, &at) >= 0;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -373,8 +425,7 @@ static bool login_quota(struct md_options *o, const char *user, struct early *e)
  * chain (courier) the account's quota as well.  script-login clears the
  * environment: under Dovecot only the file counts.
  */
-static bool load_options(struct md_options *o, bool courier, const char *user,
-			 struct early *e)
+static bool load_options(struct md_options *o, bool courier, const unsigned char **qs)
 {
 	const char *cf = getenv("MKMAILDIR_CONFIG"), *cr = getenv("MAILDIR_CREATOR");
 	static char config[MAX_TEXT + 16], creator[PATH_MAX + 16];
@@ -397,10 +448,11 @@ static bool load_options(struct md_options *o, bool courier, const char *user,
 		snprintf(creator, sizeof creator, "creator=%s", STD_CREATOR);
 		args[n++] = creator;
 	}
-	if (md_options_parse(o, n, args, CONFIG_FILE, 0, &mlog) != MD_OK)
+	if (md_options_parse(o, n, args, CONFIG_FILE, MD_AUTHDAEMON, &mlog) != MD_OK)
 		return false;
 	mlog.debug = o->debug;
-	return !courier || login_quota(o, user, e);
+	*qs = o->quota_sources;
+	return !courier || quota_until_daemon(o, qs) >= 0;
 }
 
 /*
@@ -529,6 +581,7 @@ int main(int argc, char **argv)
 	bool dovecot = user == NULL && getenv("USERDB_KEYS") != NULL, other = false;
 	char home[PATH_MAX], path[PATH_MAX] = "";
 	struct md_context ctx = { "authmkhome", NULL, "login" };
+	const unsigned char *qs = NULL;
 	struct md_options o;
 	struct md_account a;
 	enum md_result r;
@@ -583,8 +636,16 @@ int main(int argc, char **argv)
 
 	md_options_init(&o);
 	r = md_account_self(&a, user, home, &mlog);
-	if (r == MD_OK && !load_options(&o, !dovecot, user, &e))
+	if (r == MD_OK && !load_options(&o, !dovecot, &qs))
 		r = MD_ERR_CONFIG;
+	if (r == MD_OK && !dovecot && *qs == MD_QS_AUTHDAEMON &&
+	    !daemon_turn(&o, &a, path, &ctx, user, &e, qs)) {
+		if (e.fd >= 0)
+			close(e.fd);
+		md_options_free(&o);
+		md_account_free(&a);
+		return 1;  /* logged: no second line, no maildir built */
+	}
 	if (e.fd >= 0)
 		close(e.fd);  /* not needed: the creator is not to have it either */
 	if (r == MD_OK && dovecot)

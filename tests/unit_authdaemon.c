@@ -43,7 +43,8 @@ static const char *ad_name(enum ad_result r)
 {
 	static const char *const names[] = {
 		[AD_QUOTA] = "AD_QUOTA", [AD_NOQUOTA] = "AD_NOQUOTA", [AD_UNKNOWN] = "AD_UNKNOWN",
-		[AD_REFUSED] = "AD_REFUSED", [AD_ERROR] = "AD_ERROR",
+		[AD_REFUSED] = "AD_REFUSED", [AD_FOREIGN] = "AD_FOREIGN",
+		[AD_BADUSER] = "AD_BADUSER", [AD_ERROR] = "AD_ERROR",
 	};
 
 	return names[r];
@@ -88,8 +89,8 @@ static const struct pcase pcases[] = {
 	{ "only \".\"", ".\n", 0, AD_REFUSED, NULL },
 	{ "PASSWD only", "PASSWD=" HASH "\n.\n", 0, AD_REFUSED, NULL },
 	{ "no UID", "GID=1000\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
-	{ "another uid", "UID=1001\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
-	{ "uid 0", "UID=0\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
+	{ "another uid", "UID=1001\nQUOTA=1S\n.\n", 0, AD_FOREIGN, NULL },
+	{ "uid 0", "UID=0\nQUOTA=1S\n.\n", 0, AD_FOREIGN, NULL },
 	{ "our uid plus 2^32", "UID=4294968296\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
 	{ "uid with a sign", "UID=+1000\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
 	{ "uid with a space", "UID= 1000\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
@@ -209,7 +210,7 @@ static const struct qcase qcases[] = {
 	{ "FAIL on a connection left open", PEER_LINGER, "nobody@example.org", "FAIL\n",
 	  AD_UNKNOWN, NULL },
 	{ "the answer for another uid", PEER_ANSWER, "bob@example.org",
-	  "UID=1001\nQUOTA=1S\n" TAIL, AD_REFUSED, NULL },
+	  "UID=1001\nQUOTA=1S\n" TAIL, AD_FOREIGN, NULL },
 	{ "a connection closed without an answer", PEER_CLOSE, "alice@example.org", NULL,
 	  AD_ERROR, NULL },
 	{ "a daemon that never answers", PEER_HANG, "alice@example.org", NULL, AD_ERROR, NULL },
@@ -217,7 +218,7 @@ static const struct qcase qcases[] = {
 	{ "a daemon gone before the request", PEER_GONE, "alice@example.org", NULL, AD_ERROR,
 	  NULL },
 	{ "a user with a newline", PEER_ANSWER, "alice\nPRE . login bob", HEAD TAIL,
-	  AD_REFUSED, NULL },
+	  AD_BADUSER, NULL },
 };
 
 /* The peer's side: checks the request line, then behaves as told. */
@@ -312,6 +313,53 @@ static void one_query(const struct qcase *c)
 	report(why[0] == '\0', name, why);
 }
 
+/* --- ad_decide: the failure policy, every input --- */
+
+struct dcase {
+	const char *name;
+	int connect_err;
+	enum ad_result r;
+	enum ad_action want;
+};
+
+static const struct dcase dcases[] = {
+	{ "a quota is used", 0, AD_QUOTA, AD_USE },
+	{ "no quota field: the next source", 0, AD_NOQUOTA, AD_NEXT },
+	{ "FAIL (unknown account): the next source", 0, AD_UNKNOWN, AD_NEXT },
+	{ "a name the request cannot carry: the next source", 0, AD_BADUSER, AD_NEXT },
+	{ "timeout or closed without an answer: temporary failure", 0, AD_ERROR, AD_TEMPFAIL },
+	{ "a malformed answer: temporary failure", 0, AD_REFUSED, AD_TEMPFAIL },
+	{ "an answer for another uid: login refused", 0, AD_FOREIGN, AD_DENY },
+	{ "EACCES (not setgid courier): the next source", EACCES, AD_ERROR, AD_NEXT },
+	{ "EACCES ignores the result", EACCES, AD_QUOTA, AD_NEXT },
+	{ "EPERM: the next source", EPERM, AD_ERROR, AD_NEXT },
+	{ "ENOENT (no socket there): the next source", ENOENT, AD_ERROR, AD_NEXT },
+	{ "ENOTDIR: the next source", ENOTDIR, AD_ERROR, AD_NEXT },
+	{ "ENAMETOOLONG (make AUTHDAEMON_SOCKET=): the next source", ENAMETOOLONG, AD_ERROR,
+	  AD_NEXT },
+	{ "ELOOP: the next source", ELOOP, AD_ERROR, AD_NEXT },
+	{ "ECONNREFUSED (daemon stopped, socket left): temporary failure", ECONNREFUSED,
+	  AD_ERROR, AD_TEMPFAIL },
+	{ "EAGAIN (backlog full): temporary failure", EAGAIN, AD_QUOTA, AD_TEMPFAIL },
+	{ "EMFILE: temporary failure", EMFILE, AD_NOQUOTA, AD_TEMPFAIL },
+	{ "ENOTCONN (not tried): temporary failure", ENOTCONN, AD_ERROR, AD_TEMPFAIL },
+};
+
+static void one_decide(const struct dcase *c)
+{
+	static const char *const names[] = {
+		[AD_USE] = "AD_USE", [AD_NEXT] = "AD_NEXT", [AD_TEMPFAIL] = "AD_TEMPFAIL",
+		[AD_DENY] = "AD_DENY",
+	};
+	enum ad_action a = ad_decide(c->connect_err, c->r);
+	char name[160], why[160] = "";
+
+	snprintf(name, sizeof name, "ad_decide: %s", c->name);
+	if (a != c->want)
+		snprintf(why, sizeof why, "gave %s, want %s", names[a], names[c->want]);
+	report(why[0] == '\0', name, why);
+}
+
 int main(void)
 {
 	size_t i, n;
@@ -335,6 +383,8 @@ int main(void)
 		one_user(&ucases[i]);
 	for (i = 0; i < sizeof qcases / sizeof qcases[0]; i++)
 		one_query(&qcases[i]);
+	for (i = 0; i < sizeof dcases / sizeof dcases[0]; i++)
+		one_decide(&dcases[i]);
 	(void)count_log, (void)result_name, (void)logged;
 	return failed == 0 ? 0 : 1;
 }
