@@ -164,16 +164,16 @@ check courier-userdb-authdaemon-no-warning bash -c '! grep -q "authdaemond" <<<"
 check courier-userdb-authdaemon-hash-never-logged bash -c '! grep -q "PASSWD\|\$1\$" <<<"$1"' _ "$(log_since "$mark")"
 # Another uid's attempt: a local user runs the setgid authmkhome by hand with
 # AUTHENTICATED set to a userdb account; authdaemond answers for vmail's uid,
-# which is not the caller's, so the answer is refused.
+# which is not the caller's: the answer is refused and so is the login.
 inr useradd -m -s /bin/sh mallory
 mark=$(log_mark)
 inr setpriv --reuid=mallory --regid=mallory --init-groups sh -c \
 	'cd /home/mallory && AUTHENTICATED=olga@example.org exec /usr/sbin/authmkhome /bin/true Maildir'
 rc=$?
-check courier-userdb-authdaemon-other-uid-runs test "$rc" = 0
-check courier-userdb-authdaemon-other-uid-gets-quota-option test "$(head -n1 "$R/home/mallory/Maildir/maildirsize" 2>/dev/null)" = 1000S
+check courier-userdb-authdaemon-other-uid-login-refused test "$rc" = 1
+check courier-userdb-authdaemon-other-uid-nothing-built test ! -e "$R/home/mallory/Maildir"
 check courier-userdb-authdaemon-other-uid-refused log_has "$mark" \
-	"authmkhome\[[0-9]+\]: quota of olga@example.org from authdaemond: the answer is for another uid: not used"
+	"authmkhome\[[0-9]+\]: quota of olga@example.org from authdaemond: the answer is for another uid: login refused"
 sleep 0.3
 check courier-userdb-authdaemon-other-uid-learns-nothing bash -c '! grep -rq "7000000S" "$1" && ! grep -q "7000000S\|700C" <<<"$2"' _ \
 	"$R/home/mallory" "$(log_since "$mark")"
@@ -193,6 +193,36 @@ inr setpriv --reuid=mallory --regid=mallory --init-groups sh -c \
 groups=$(cat "$R/home/mallory/Mail2/creator-groups" 2>/dev/null)
 say "creator of the setgid authmkhome: $groups (courier is $cg)"
 check courier-userdb-authdaemon-group-dropped bash -c '[ -n "$1" ] && ! grep -Eqw "$2" <<<"$1"' _ "$groups" "$cg"
+# authdaemond stopped between the authentication and authmkhome (run by
+# hand as vmail, as imaplogin would run it): a complete maildir is not
+# asked about at all, so the login goes on without a word; a maildir to be
+# built is not built with a lesser quota, the login fails and says so.
+stop
+vuser vera 'vera-pw-1' && inr userdb vera@example.org set quota=9000000S,900C && inr makeuserdb
+sock=$(inr sh -c 'test -S /run/courier/authdaemon/socket && echo left || echo removed')
+say "authdaemond stopped: its socket is $sock"
+mark=$(log_mark)
+inr setpriv --reuid=vmail --regid=vmail --clear-groups sh -c \
+	"cd $VM/ursula && AUTHENTICATED=ursula@example.org exec /usr/sbin/authmkhome /bin/true Maildir"
+rc=$?
+sleep 0.3
+check courier-userdb-authdaemon-complete-not-asked bash -c '[ "$1" = 0 ] && [ -z "$2" ]' _ "$rc" "$(amh_lines "$mark")"
+mark=$(log_mark)
+inr setpriv --reuid=vmail --regid=vmail --clear-groups sh -c \
+	"cd $VM/vera && AUTHENTICATED=vera@example.org exec /usr/sbin/authmkhome /bin/true Maildir"
+rc=$?
+if [ "$sock" = left ]; then
+	check courier-userdb-authdaemon-stopped-login-refused test "$rc" = 1
+	check courier-userdb-authdaemon-stopped-nothing-built test ! -e "$R$VM/vera/Maildir"
+	check courier-userdb-authdaemon-stopped-says-temporary log_has "$mark" \
+		"authmkhome\[[0-9]+\]: cannot reach authdaemond at /run/courier/authdaemon/socket \(Connection refused\): temporary failure, login of vera@example.org refused"
+else
+	# No socket at all is a configuration (ad_decide: ENOENT): quota= serves.
+	check courier-userdb-authdaemon-stopped-no-socket-falls-back test "$rc" = 0
+fi
+start || exit 0
+out=$(client imap vera@example.org vera-pw-1 select)
+check courier-userdb-authdaemon-next-login-asks-again test "$(head -n1 "$R$VM/vera/Maildir/maildirsize" 2>/dev/null)" = 9000000S,900C
 # The setgid bit removed: logins work, quota= applies, the log says why.
 stop
 inr dpkg-statoverride --remove /usr/sbin/authmkhome && chmod 0755 "$R/usr/sbin/authmkhome"
