@@ -324,7 +324,7 @@ static int env_quota(struct md_options *o)
  */
 static enum ad_action daemon_quota(struct md_options *o, const char *user, struct early *e)
 {
-	char quota[AD_MAX_QUOTA + 1];
+	char quota[AD_MAX_QUOTA + 1] = "";
 	const char *why = NULL;
 	enum ad_result r = AD_ERROR;
 	enum ad_action act;
