@@ -23,6 +23,8 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 STD_CREATOR ?= /usr/sbin/authmkhome-creator
 CONFIG_FILE ?= /etc/security/mkmaildir.conf
+# Where authmkhome finds Courier's authdaemond (quota_source=authdaemon).
+AUTHDAEMON_SOCKET ?= /run/courier/authdaemon/socket
 
 # WERROR= for a compiler whose warnings we have not seen (clang in the
 # sanitizer and fuzz builds).
@@ -37,7 +39,7 @@ CFLAGS   += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
 CFLAGS_EXTRA ?=
 # DEFS='-DSTD_CREATOR=\"/path\"' (the original authmkhome's way) replaces ours.
 CPPFLAGS += $(if $(findstring STD_CREATOR,$(DEFS)),,-DSTD_CREATOR='"$(STD_CREATOR)"') \
-            -DCONFIG_FILE='"$(CONFIG_FILE)"' $(DEFS)
+            -DCONFIG_FILE='"$(CONFIG_FILE)"' -DAUTHDAEMON_SOCKET='"$(AUTHDAEMON_SOCKET)"' $(DEFS)
 LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
 # A sanitized module gets the sanitizer runtime from the program that loads
 # it, so that build links it with SO_UNDEFINED= .
@@ -58,7 +60,9 @@ MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
 CORE     := trust options account expand folders creator maildir
 CORE_OBJS := $(CORE:%=$(B)/%.o)
 FRONT_OBJS := $(B)/pam_mkmaildir.o $(B)/authmkhome.o $(B)/mkmaildir.o
-UNITS    := tests/unit_expand tests/unit_options
+# authmkhome's own: the question to Courier's authdaemond (not in the module).
+AMH_OBJS := $(B)/authmkhome.o $(B)/authdaemon.o
+UNITS    := tests/unit_expand tests/unit_options tests/unit_authdaemon
 
 all: $(PROGRAMS:%=$(B)/%) $(B)/libcore.a
 
@@ -66,7 +70,7 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(CORE_OBJS:.o=.d) $(FRONT_OBJS:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(FRONT_OBJS:.o=.d) $(B)/authdaemon.d
 
 # The same objects the programs are linked from, for the unit tests and
 # the fuzzers.
@@ -82,8 +86,8 @@ $(B)/pam_mkmaildir.so: $(B)/pam_mkmaildir.o $(CORE_OBJS) pam_mkmaildir.map
 		-Wl,--version-script=pam_mkmaildir.map $(LDFLAGS) \
 		-o $@ $(B)/pam_mkmaildir.o $(CORE_OBJS) -lpam
 
-$(B)/authmkhome: $(B)/authmkhome.o $(CORE_OBJS)
-	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/authmkhome.o $(CORE_OBJS)
+$(B)/authmkhome: $(AMH_OBJS) $(CORE_OBJS)
+	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(AMH_OBJS) $(CORE_OBJS)
 
 $(B)/mkmaildir: $(B)/mkmaildir.o $(CORE_OBJS)
 	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/mkmaildir.o $(CORE_OBJS) \
@@ -98,6 +102,10 @@ units: $(UNITS:%=$(B)/%)
 $(B)/tests/unit_%: tests/unit_%.c $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/libcore.a $(LDFLAGS)
+
+$(B)/tests/unit_authdaemon: tests/unit_authdaemon.c $(B)/authdaemon.o $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/authdaemon.o $(B)/libcore.a $(LDFLAGS)
 
 print-cflags:
 	@echo $(ALL_CFLAGS)

@@ -39,11 +39,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "authdaemon.h"
 #include "maildir.h"
 
 #ifndef STD_CREATOR
@@ -274,34 +276,156 @@ static bool maildir_path(const char *home, const char *md, char *out, size_t len
 }
 
 /*
- * The account's quota from Courier's login environment: $MAILDIRQUOTA
- * (Maildir++ "<n>S,<n>C") replaces quota= unless quota_source=option.
+ * What the setgid start left (early_privilege): authdaemond's socket,
+ * connected with the group that may reach it, or -1 and why not.
  */
-static bool env_quota(struct md_options *o)
+struct early {
+	bool setgid;     /* started setgid: the group is dropped by now */
+	int fd;
+	int err;         /* errno of the connect, when fd is -1 */
+};
+
+/* Applies quota text from where (a log word) over quota=. */
+static bool set_quota(struct md_options *o, const char *q, const char *where)
+{
+	static char arg[MAX_TEXT + 8];
+
+	snprintf(arg, sizeof arg, "quota=%s", q);
+	if (md_option_set(o, arg, &mlog) != MD_OK)
+		return false;
+	md_logf(&mlog, LOG_DEBUG, "quota %s from %s", q, where);
+	return true;
+}
+
+/*
+ * The account's quota from Courier's login environment, $MAILDIRQUOTA
+ * (Maildir++ "<n>S,<n>C"): 1 taken, 0 none, -1 malformed (the login fails).
+ */
+static int env_quota(struct md_options *o)
 {
 	const char *mq = getenv("MAILDIRQUOTA");
-	static char q[MAX_TEXT + 8];
 
-	if (mq == NULL || *mq == '\0' || o->quota_option)
-		return true;
+	if (mq == NULL || *mq == '\0')
+		return 0;
 	if (!ok_text("MAILDIRQUOTA", mq, MAX_TEXT, false))
-		return false;
-	snprintf(q, sizeof q, "quota=%s", mq);
-	if (md_option_set(o, q, &mlog) != MD_OK) {
+		return -1;
+	if (!set_quota(o, mq, "MAILDIRQUOTA")) {
 		say(LOG_ERR, "MAILDIRQUOTA \"%s\" is not a Maildir++ quota: refused", mq);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The account's quota field from authdaemond, over the socket the setgid
+ * start connected, else over one connected now as the user (which works
+ * when the administrator made the socket reachable otherwise).  ad_decide
+ * says what follows; every outcome but a quota taken is logged here, once.
+ */
+static enum ad_action daemon_quota(struct md_options *o, const char *user, struct early *e)
+{
+	char quota[AD_MAX_QUOTA + 1] = "";
+	const char *why = NULL;
+	enum ad_result r = AD_ERROR;
+	enum ad_action act;
+
+	if (e->fd < 0 && !e->setgid) {
+		e->fd = ad_connect(AUTHDAEMON_SOCKET);
+		e->err = errno;
+	}
+	if (e->fd >= 0) {
+		r = ad_query(e->fd, user, getuid(), quota, &why);
+		close(e->fd);
+		e->fd = -1;
+		e->err = 0;
+	} else if (e->err == 0) {
+		e->err = ENOTCONN;  /* not tried: no AUTHENTICATED at the start */
+	}
+	act = ad_decide(e->err, r);
+	if (act == AD_USE && !set_quota(o, quota, "authdaemond")) {
+		act = AD_TEMPFAIL;
+		why = "not a Maildir++ quota";
+	}
+	errno = e->err;
+	if (e->err != 0 && act == AD_NEXT)
+		say(LOG_WARNING, "cannot reach authdaemond at %s (%m%s): the userdb quota of %s "
+		    "is not used", AUTHDAEMON_SOCKET, e->setgid ? "" :
+		    "; authmkhome is not setgid courier, see dpkg-statoverride in authmkhome(8)",
+		    user);
+	else if (e->err != 0)
+		say(LOG_ERR, "cannot reach authdaemond at %s (%m): temporary failure, login of %s "
+		    "refused before its maildir is built; the next login asks again",
+		    AUTHDAEMON_SOCKET, user);
+	else if (act == AD_NEXT)
+		say(r == AD_NOQUOTA ? LOG_DEBUG : r == AD_UNKNOWN ? LOG_NOTICE : LOG_WARNING,
+		    "quota of %s from authdaemond: %s: not used", user, why);
+	else if (act == AD_TEMPFAIL)
+		say(LOG_ERR, "quota of %s from authdaemond: %s: temporary failure, login refused "
+		    "before its maildir is built; the next login asks again", user, why);
+	else if (act == AD_DENY)
+		say(LOG_ERR, "quota of %s from authdaemond: %s: login refused", user, why);
+	return act;
+}
+
+/*
+ * quota_source='s places from *at on, up to authdaemon (left to
+ * daemon_turn, *at then pointing at it): 1 a quota taken, 0 none, -1 the
+ * login fails.  The first that has one replaces quota=; quota= itself stays
+ * when none has (or when option comes first).
+ */
+static int quota_until_daemon(struct md_options *o, const unsigned char **at)
+{
+	int got = 0;
+
+	for (; **at != MD_QS_END && **at != MD_QS_AUTHDAEMON && got == 0; (*at)++)
+		got = **at == MD_QS_OPTION ? o->quota != NULL : env_quota(o);
+	return got;
+}
+
+/* The check before authdaemond's turn says nothing: the build says it all. */
+static void quiet_fn(void *arg, int priority, const char *fmt, va_list ap)
+{
+	(void)arg, (void)priority, (void)fmt, (void)ap;
+}
+
+/*
+ * authdaemon's turn in quota_source=.  A quota matters only to a maildir
+ * about to be built, so a check comes first (md_ensure's check-only walk,
+ * a few fstatat calls): complete, nothing is asked and authdaemond is
+ * spared a userdb, SQL or LDAP lookup at every login.  The check counts a
+ * quota as wanted (a maildir someone else made gets a maildirsize).
+ * Returns false when the login fails (logged).
+ */
+static bool daemon_turn(struct md_options *o, const struct md_account *a, const char *path,
+			const struct md_context *ctx, const char *user, struct early *e,
+			const unsigned char *at)
+{
+	static const struct md_log quiet = { quiet_fn, NULL, false };
+	struct md_options chk = *o;
+	enum md_done done;
+
+	chk.quota_file = true;
+	if (md_ensure(&chk, a, path, ctx, true, &done, &quiet) != MD_MISSING)
+		return true;  /* complete, or an error the build will log */
+	md_logf(&mlog, LOG_DEBUG, "maildir %s is to be built: asking authdaemond", path);
+	switch (daemon_quota(o, user, e)) {
+	case AD_USE:
+		return true;
+	case AD_NEXT:
+		at++;
+		return quota_until_daemon(o, &at) >= 0;
+	default:
 		return false;
 	}
-	md_logf(&mlog, LOG_DEBUG, "quota %s from MAILDIRQUOTA", mq);
-	return true;
 }
 
 /*
  * The options: $MKMAILDIR_CONFIG, else CONFIG_FILE when it exists; the
  * creator: $MAILDIR_CREATOR, else STD_CREATOR when it exists; in Courier's
- * chain (courier) $MAILDIRQUOTA as well.  script-login clears the
+ * chain (courier) the account's quota as well.  script-login clears the
  * environment: under Dovecot only the file counts.
  */
-static bool load_options(struct md_options *o, bool courier)
+static bool load_options(struct md_options *o, bool courier, const unsigned char **qs)
 {
 	const char *cf = getenv("MKMAILDIR_CONFIG"), *cr = getenv("MAILDIR_CREATOR");
 	static char config[MAX_TEXT + 16], creator[PATH_MAX + 16];
@@ -324,10 +448,11 @@ static bool load_options(struct md_options *o, bool courier)
 		snprintf(creator, sizeof creator, "creator=%s", STD_CREATOR);
 		args[n++] = creator;
 	}
-	if (md_options_parse(o, n, args, CONFIG_FILE, 0, &mlog) != MD_OK)
+	if (md_options_parse(o, n, args, CONFIG_FILE, MD_AUTHDAEMON, &mlog) != MD_OK)
 		return false;
 	mlog.debug = o->debug;
-	return !courier || env_quota(o);
+	*qs = o->quota_sources;
+	return !courier || quota_until_daemon(o, qs) >= 0;
 }
 
 /*
@@ -398,12 +523,65 @@ static bool dovecot_home(const char *user, char *home, size_t len)
 	return true;
 }
 
+/*
+ * fds 0 to 2 open, so that no descriptor of ours becomes someone's stdout:
+ * whoever runs a setgid program chooses which of them are closed.
+ */
+static bool std_fds_open(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && (errno != EBADF ||
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd))
+			return false;
+	return true;
+}
+
+/*
+ * Installed setgid courier (dpkg-statoverride, authmkhome(8)), authmkhome
+ * does one thing with that group before anything else: in Courier's chain,
+ * once authenticated, it connects to authdaemond's socket, whose directory
+ * only courier may enter.  Then the group is dropped for good, real, effective
+ * and saved, before any configuration, environment or path of the caller's
+ * is looked at.  The process stays non-dumpable (the kernel made it so at
+ * exec; it is said again here) until it execs the server, so that no process
+ * of the same uid can trace it, take the socket or read the answer.  On a
+ * failed drop nothing more is done.
+ */
+static struct early early_privilege(void)
+{
+	struct early e = { getegid() != getgid(), -1, 0 };
+	const char *user = getenv("AUTHENTICATED");
+	gid_t g = getgid(), r, eg, sg;
+
+	if (!std_fds_open())
+		_exit(1);
+	if (!e.setgid)
+		return e;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		_exit(1);
+	if (user != NULL && *user != '\0' && geteuid() == getuid()) {
+		e.fd = ad_connect(AUTHDAEMON_SOCKET);
+		e.err = errno;
+	}
+	if (setresgid(g, g, g) != 0 || getresgid(&r, &eg, &sg) != 0 || r != g || eg != g ||
+	    sg != g) {
+		openlog("authmkhome", LOG_PID, LOG_MAIL);
+		syslog(LOG_ERR, "cannot drop the setgid group %lu: %m", (unsigned long)getegid());
+		_exit(1);
+	}
+	return e;
+}
+
 int main(int argc, char **argv)
 {
+	struct early e = early_privilege();
 	const char *user = getenv("AUTHENTICATED"), *md = getenv("MAILDIR");
 	bool dovecot = user == NULL && getenv("USERDB_KEYS") != NULL, other = false;
 	char home[PATH_MAX], path[PATH_MAX] = "";
 	struct md_context ctx = { "authmkhome", NULL, "login" };
+	const unsigned char *qs = NULL;
 	struct md_options o;
 	struct md_account a;
 	enum md_result r;
@@ -458,8 +636,18 @@ int main(int argc, char **argv)
 
 	md_options_init(&o);
 	r = md_account_self(&a, user, home, &mlog);
-	if (r == MD_OK && !load_options(&o, !dovecot))
+	if (r == MD_OK && !load_options(&o, !dovecot, &qs))
 		r = MD_ERR_CONFIG;
+	if (r == MD_OK && !dovecot && *qs == MD_QS_AUTHDAEMON &&
+	    !daemon_turn(&o, &a, path, &ctx, user, &e, qs)) {
+		if (e.fd >= 0)
+			close(e.fd);
+		md_options_free(&o);
+		md_account_free(&a);
+		return 1;  /* logged: no second line, no maildir built */
+	}
+	if (e.fd >= 0)
+		close(e.fd);  /* not needed: the creator is not to have it either */
 	if (r == MD_OK && dovecot)
 		r = dovecot_maildir(&o, &a, path, sizeof path, &other);
 	if (r == MD_OK && !other) {

@@ -56,14 +56,25 @@ bool md_valid_text(const char *s);
 #define MD_DEFAULT_TIMEOUT 10
 #define MD_MAX_TIMEOUT 3600
 
+/* The places quota_source= names (enum md_quota_source). */
+enum md_quota_source {
+	MD_QS_END = 0,
+	MD_QS_ENV,         /* $MAILDIRQUOTA of the login's environment */
+	MD_QS_OPTION,      /* quota= */
+	MD_QS_AUTHDAEMON,  /* the account's quota field, asked from authdaemond */
+};
+#define MD_QUOTA_SOURCES 3
+
 struct md_options {
 	const char *maildir;  /* template */
 	const char *owner;    /* NULL: the user itself */
 	const char *group;    /* NULL: the owner's primary group */
 	const char *folders;  /* comma-separated Maildir++ folder names */
 	const char *quota;    /* first line of maildirsize */
-	bool quota_option;    /* quota_source=option: quota= over the login's
-				 $MAILDIRQUOTA (authmkhome in Courier's chain) */
+	/* quota_source=: where authmkhome in Courier's chain looks for the
+	   account's quota, in order, MD_QS_END-terminated; quota= comes last
+	   when option is not listed.  Default: env. */
+	unsigned char quota_sources[MD_QUOTA_SOURCES + 1];
 	bool quota_file;      /* quota has a limit that is not 0: write maildirsize */
 	const char *skel;     /* absolute directory copied into a new home */
 	const char *creator;  /* absolute path of the creator program */
@@ -104,6 +115,9 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 /* What differs between the front ends (md_options_parse's flags). */
 #define MD_STRICT   0x1  /* an unknown option in argv is an error, not ignored */
 #define MD_NO_SWEEP 0x2  /* see no_sweep */
+#define MD_AUTHDAEMON 0x4 /* quota_source=authdaemon may be given in argv: only
+			     authmkhome asks authdaemond; elsewhere it is an error
+			     there (the shared file may carry it for authmkhome) */
 
 /*
  * The one way the front ends set options: the file named by a config= in

@@ -15,6 +15,7 @@ void md_options_init(struct md_options *o)
 	o->mode = 0700;
 	o->homemode = 0700;
 	o->timeout = MD_DEFAULT_TIMEOUT;
+	o->quota_sources[0] = MD_QS_ENV;
 }
 
 void md_options_free(struct md_options *o)
@@ -187,6 +188,56 @@ static const char *check_quota(const char *q, bool *nonzero)
 	return seen_s || seen_c ? NULL : "expected e.g. 1073741824S,10000C";
 }
 
+/*
+ * quota_source=: env, option and authdaemon, comma-separated, each at most
+ * once, into out (MD_QUOTA_SOURCES + 1 entries, MD_QS_END-terminated) when
+ * out is not NULL.
+ */
+static bool parse_quota_sources(const char *v, unsigned char *out)
+{
+	static const char *const names[] = {
+		[MD_QS_ENV] = "env", [MD_QS_OPTION] = "option", [MD_QS_AUTHDAEMON] = "authdaemon",
+	};
+	unsigned char list[MD_QUOTA_SOURCES + 1] = { MD_QS_END };
+	unsigned seen = 0, n = 0, i;
+
+	for (;;) {
+		size_t len = strcspn(v, ",");
+		for (i = MD_QS_ENV; i <= MD_QUOTA_SOURCES; i++)
+			if (strlen(names[i]) == len && strncmp(v, names[i], len) == 0)
+				break;
+		if (i > MD_QUOTA_SOURCES || (seen & 1u << i) != 0)
+			return false;
+		seen |= 1u << i;
+		list[n++] = (unsigned char)i;
+		if (v[len] == '\0')
+			break;
+		v += len + 1;
+	}
+	if (out != NULL)
+		memcpy(out, list, sizeof list);
+	return true;
+}
+
+/*
+ * arg is a valid quota_source= naming authdaemon.  A front end other than
+ * authmkhome refuses that on its own line (the PAM module may run inside
+ * authdaemond itself, and mkmaildir is not in a login), while the shared
+ * file may say it for authmkhome: there the others ignore quota_source=.
+ */
+static bool asks_authdaemon(const char *arg)
+{
+	unsigned char list[MD_QUOTA_SOURCES + 1];
+	unsigned i;
+
+	if (strncmp(arg, "quota_source=", 13) != 0 || !parse_quota_sources(arg + 13, list))
+		return false;
+	for (i = 0; list[i] != MD_QS_END; i++)
+		if (list[i] == MD_QS_AUTHDAEMON)
+			return true;
+	return false;
+}
+
 static enum md_result bad_value(const struct md_log *log, const char *name,
 				const char *value, const char *why)
 {
@@ -205,7 +256,7 @@ enum opt_kind {
 	OPT_MODE,      /* mode_t */
 	OPT_FOLDERS,   /* const char *, NULL when empty */
 	OPT_LAYOUT,    /* bool: fs rather than maildir++ */
-	OPT_QUOTA_SOURCE, /* bool: quota= over the login's $MAILDIRQUOTA */
+	OPT_QUOTA_SOURCE, /* quota_sources: a list of env, option, authdaemon */
 	OPT_QUOTA,     /* const char *, and quota_file */
 	OPT_PATH,      /* const char *, absolute */
 	OPT_TIMEOUT,   /* unsigned seconds */
@@ -232,7 +283,7 @@ static const struct opt_def opt_defs[] = {
 	{ "timeout", OPT_TIMEOUT, FIELD(timeout) },
 	{ "config", OPT_CONFIG, 0 },
 	{ "layout", OPT_LAYOUT, FIELD(layout_fs) },
-	{ "quota_source", OPT_QUOTA_SOURCE, FIELD(quota_option) },
+	{ "quota_source", OPT_QUOTA_SOURCE, FIELD(quota_sources) },
 	{ "subscribe", OPT_FLAG, FIELD(subscribe) },
 	{ "createhome", OPT_FLAG, FIELD(createhome) },
 	{ "creator_root", OPT_FLAG, FIELD(creator_root) },
@@ -254,8 +305,9 @@ static const char *check_value(enum opt_kind kind, const char *v)
 		return strcmp(v, "maildir++") != 0 && strcmp(v, "fs") != 0 ?
 		       "maildir++ (the default) or fs expected" : NULL;
 	case OPT_QUOTA_SOURCE:
-		return strcmp(v, "env") != 0 && strcmp(v, "option") != 0 ?
-		       "env (the default) or option expected" : NULL;
+		return parse_quota_sources(v, NULL) ? NULL :
+		       "env (the default), option or authdaemon expected, or a comma-separated "
+		       "list of them in order of preference, each once";
 	case OPT_PATH:
 		return v[0] != '/' || has_control(v) || strlen(v) >= PATH_MAX ?
 		       "an absolute path is required" : NULL;
@@ -298,7 +350,7 @@ static enum md_result set_value(struct md_options *o, const struct opt_def *d,
 		*(bool *)field = strcmp(v, "fs") == 0;
 		break;
 	case OPT_QUOTA_SOURCE:
-		*(bool *)field = strcmp(v, "option") == 0;
+		parse_quota_sources(v, field);
 		break;
 	case OPT_QUOTA:
 		if ((why = check_quota(v, &o->quota_file)) != NULL)
@@ -523,6 +575,11 @@ enum md_result md_options_parse(struct md_options *o, int argc, const char **arg
 		if ((flags & MD_STRICT) && find_option(argv[i]) == NULL) {
 			md_logf(log, LOG_ERR, "unknown option \"%s\"",
 				printable(argv[i], buf, sizeof buf));
+			r = MD_ERR_CONFIG;
+		} else if (!(flags & MD_AUTHDAEMON) && asks_authdaemon(argv[i])) {
+			md_logf(log, LOG_ERR, "quota_source=%s: authdaemon is for authmkhome in "
+				"Courier's chain only; this front end never asks authdaemond",
+				printable(argv[i] + 13, buf, sizeof buf));
 			r = MD_ERR_CONFIG;
 		} else {
 			r = md_option_set(o, argv[i], log);

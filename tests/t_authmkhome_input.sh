@@ -143,7 +143,7 @@ fi
 if is_root; then
 	cc -std=c11 -O2 -Wall -Wextra -Werror -DSTD_CREATOR="\"$BIN/std-creator\"" \
 		-DCONFIG_FILE="\"$T_BASE/std.conf\"" -o "$BIN/amh-std" \
-		-I"$T_TOP" "$T_TOP/authmkhome.c" "$T_TOP/libcore.a" || { fail "build with STD_CREATOR" "cc failed"; exit 0; }
+		-I"$T_TOP" "$T_TOP/authmkhome.c" "$T_TOP/authdaemon.c" "$T_TOP/libcore.a" || { fail "build with STD_CREATOR" "cc failed"; exit 0; }
 	AMH_BIN=$BIN/amh-std
 	mkprog std-creator <<-'EOF'
 	#!/bin/sh

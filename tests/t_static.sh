@@ -5,8 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T_TOP" || exit 1
 SRC="trust.c options.c account.c expand.c folders.c creator.c maildir.c pam_mkmaildir.c"
-# authmkhome.c and mkmaildir.c are included when present: they share the core.
-for f in authmkhome.c mkmaildir.c; do [ -f "$f" ] && SRC="$SRC $f"; done
+# authmkhome.c (with its authdaemon.c) and mkmaildir.c are included when present: they share the core.
+for f in authmkhome.c authdaemon.c mkmaildir.c; do [ -f "$f" ] && SRC="$SRC $f"; done
 DEFS=(-DSTD_CREATOR='"/usr/sbin/authmkhome-creator"' -DCONFIG_FILE='"/etc/security/mkmaildir.conf"')
 need() { # COMMAND PACKAGE
 	command -v "$1" >/dev/null && return 0

@@ -1,7 +1,8 @@
 # The core on its own: the template escapes (tests/unit_expand.c), every
 # option, name validation and the configuration file's precedence
 # (tests/unit_options.c), each linked against libcore.a, the very objects
-# the module and the programs are linked from; and the module's exports:
+# the module and the programs are linked from; authmkhome's authdaemond
+# client (tests/unit_authdaemon.c, with authdaemon.c); and the module's exports:
 # dlopen/dlsym (tests/unit_exports.c) and the dynamic symbol table (nm -D):
 # the pam_sm_* functions and nothing else.
 . "$(dirname "$0")/lib.sh"
@@ -42,6 +43,8 @@ record() {
 unit unit_expand "$lib" && record unit_expand 50 "$U/unit_expand"
 unit unit_options "$lib" && record unit_options 130 "$U/unit_options" "$U/conf"
 unit unit_exports -ldl && record unit_exports 20 "$U/unit_exports" "$T_MODULE"
+# authmkhome's question to authdaemond, not part of libcore.a (nor of the module).
+unit unit_authdaemon "$T_TOP/authdaemon.c" "$lib" && record unit_authdaemon 70 "$U/unit_authdaemon"
 
 if command -v nm >/dev/null; then
 	syms=$(nm -D --defined-only "$T_MODULE" | awk '{ print $3 }' | LC_ALL=C sort | tr '\n' ' ')

@@ -73,10 +73,24 @@ static const struct ocase ocases[] = {
 	{ "layout=Maildir++", MD_ERR_CONFIG, "layout", "0" },
 	{ "layout=", MD_ERR_CONFIG, NULL, NULL },
 	/* quota_source= */
-	{ "quota_source=option", MD_OK, "quota_source", "1" },
-	{ "quota_source=env", MD_OK, "quota_source", "0" },
-	{ "quota_source=", MD_ERR_CONFIG, "quota_source", "0" },
+	{ "quota_source=option", MD_OK, "quota_source", "option" },
+	{ "quota_source=env", MD_OK, "quota_source", "env" },
+	{ "quota_source=authdaemon", MD_OK, "quota_source", "authdaemon" },
+	{ "quota_source=authdaemon,env", MD_OK, "quota_source", "authdaemon,env" },
+	{ "quota_source=env,authdaemon", MD_OK, "quota_source", "env,authdaemon" },
+	{ "quota_source=option,authdaemon", MD_OK, "quota_source", "option,authdaemon" },
+	{ "quota_source=authdaemon,option,env", MD_OK, "quota_source", "authdaemon,option,env" },
+	{ "quota_source=", MD_ERR_CONFIG, "quota_source", "env" },
 	{ "quota_source=Option", MD_ERR_CONFIG, NULL, NULL },
+	{ "quota_source=env,env", MD_ERR_CONFIG, "quota_source", "env" },
+	{ "quota_source=authdaemon,env,authdaemon", MD_ERR_CONFIG, "quota_source", "env" },
+	{ "quota_source=authdaemon,", MD_ERR_CONFIG, "quota_source", "env" },
+	{ "quota_source=,env", MD_ERR_CONFIG, NULL, NULL },
+	{ "quota_source=authdaemon,,env", MD_ERR_CONFIG, NULL, NULL },
+	{ "quota_source=authdaemon env", MD_ERR_CONFIG, NULL, NULL },
+	{ "quota_source=userdb", MD_ERR_CONFIG, NULL, NULL },
+	{ "quota_source=authdaemond", MD_ERR_CONFIG, NULL, NULL },
+	{ "quota_source=auth", MD_ERR_CONFIG, NULL, NULL },
 	/* quota= */
 	{ "quota=1073741824S", MD_OK, "quota", "1073741824S file" },
 	{ "quota=1000S,100C", MD_OK, "quota", "1000S,100C file" },
@@ -151,7 +165,6 @@ static const char *value_of(const struct md_options *o, const char *name, char *
 		{ "quiet", offsetof(struct md_options, quiet) },
 		{ "utf8", offsetof(struct md_options, utf8) },
 		{ "layout", offsetof(struct md_options, layout_fs) },
-		{ "quota_source", offsetof(struct md_options, quota_option) },
 		{ "no_sweep", offsetof(struct md_options, no_sweep) },
 	};
 	size_t i;
@@ -166,7 +179,14 @@ static const char *value_of(const struct md_options *o, const char *name, char *
 		snprintf(buf, len, "0%o", (unsigned)(name[0] == 'm' ? o->mode : o->homemode));
 	else if (strcmp(name, "timeout") == 0)
 		snprintf(buf, len, "%u", o->timeout);
-	else if (strcmp(name, "quota") == 0)
+	else if (strcmp(name, "quota_source") == 0) {
+		static const char *const src[] = { "?", "env", "option", "authdaemon" };
+		size_t n = 0;
+		buf[0] = '\0';
+		for (i = 0; i < MD_QUOTA_SOURCES && o->quota_sources[i] != MD_QS_END; i++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", i > 0 ? "," : "",
+					      src[o->quota_sources[i] <= 3 ? o->quota_sources[i] : 0]);
+	} else if (strcmp(name, "quota") == 0)
 		snprintf(buf, len, "%s %s", str(o->quota), o->quota_file ? "file" : "no file");
 	else
 		snprintf(buf, len, "(no such field %s)", name);
@@ -325,6 +345,24 @@ static const struct pcase pcases[] = {
 	  "no_sweep", "1", NULL, NULL },
 	{ "parse: no_sweep is not an option", { "no_sweep", NULL }, NULL, 0, MD_OK,
 	  "no_sweep", "0", NULL, NULL },
+	/* quota_source=authdaemon: on the line only where the front end asks authdaemond */
+	{ "parse: quota_source=authdaemon on the line is refused (PAM, mkmaildir)",
+	  { "quota_source=authdaemon", NULL }, NULL, 0, MD_ERR_CONFIG, NULL, NULL, NULL, NULL },
+	{ "parse: quota_source=env,authdaemon on mkmaildir's line is refused",
+	  { "quota_source=env,authdaemon", NULL }, NULL, MD_STRICT | MD_NO_SWEEP, MD_ERR_CONFIG,
+	  NULL, NULL, NULL, NULL },
+	{ "parse: quota_source=option on the line is taken without MD_AUTHDAEMON",
+	  { "quota_source=option", NULL }, NULL, 0, MD_OK, "quota_source", "option", NULL, NULL },
+	{ "parse: MD_AUTHDAEMON: quota_source=authdaemon,env on the line is taken",
+	  { "quota_source=authdaemon,env", NULL }, NULL, MD_AUTHDAEMON, MD_OK, "quota_source",
+	  "authdaemon,env", NULL, NULL },
+	{ "parse: quota_source=authdaemon in the shared file is taken (authmkhome's)",
+	  { "@qsource.conf", NULL }, NULL, 0, MD_OK, "quota_source", "authdaemon,env", NULL, NULL },
+	{ "parse: quota_source=authdaemon in the default file is taken",
+	  { NULL }, "@qsource.conf", MD_STRICT, MD_OK, "quota_source", "authdaemon,env", NULL, NULL },
+	{ "parse: a malformed quota_source= on the line stays a value error",
+	  { "quota_source=authdaemon,authdaemon", NULL }, NULL, 0, MD_ERR_CONFIG, NULL, NULL,
+	  NULL, NULL },
 	/* what needs every option: the folder list against utf8 and layout */
 	{ "parse: folders in UTF-8 with utf8 given later", { "folders=Entw\xc3\xbc" "rfe", "utf8",
 	  NULL }, NULL, 0, MD_OK, "utf8", "1", "folders", "Entw\xc3\xbc" "rfe" },
@@ -343,6 +381,7 @@ static void setup_files(void)
 	conf("bad.conf", "folders=Sent\nmode=0777\n");
 	conf("comments.conf", "# a comment\n\n  folders=X \t\r\n\tsubscribe\n# end");
 	conf("unknown.conf", "frobnicate\nfolders=U\n");
+	conf("qsource.conf", "quota_source=authdaemon,env\n");
 	snprintf(p, sizeof p, "%s/absent.conf", dir);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/dangling.conf", dir);

@@ -42,7 +42,7 @@ for t in options expand fd3; do
 	expand) src="$here/fuzz_expand.c" ;;
 	fd3)
 		if [ ! -f "$top/authmkhome.c" ]; then echo "fuzz fd3: pending (no authmkhome.c)"; continue; fi
-		src="$here/fuzz_fd3.c" ;;
+		src="$here/fuzz_fd3.c $top/authdaemon.c" ;;  # authmkhome.c calls it
 	esac
 	# shellcheck disable=SC2086
 	build $t $src || { status=1; continue; }

@@ -54,7 +54,11 @@ need courier-userdb-accounts vuser alice 'alice-pw-1' || exit 0
 vuser paul 'paul-pw-1'; vuser carol 'carol-pw-1'; vuser erin 'erin-pw-1'; vuser gus 'gus-pw-1'
 
 start() {
+	# The modes of courier-authdaemon's tmpfiles.d: only root and group
+	# courier reach the socket, as on a real system.
 	mkdir -p "$R/run/courier/authdaemon"
+	inr sh -c 'chown root:courier /run/courier && chmod 0775 /run/courier &&
+		chown courier:courier /run/courier/authdaemon && chmod 0750 /run/courier/authdaemon'
 	inr sh -c 'cd / && /usr/sbin/authdaemond start && /usr/lib/courier/imapd start && /usr/lib/courier/pop3d start'
 	need courier-userdb-started wait_port 143 && need courier-userdb-started wait_port 110
 }
@@ -129,6 +133,111 @@ for f in imapd pop3d; do sed -i '/^MAILDIRQUOTA=/d' "$R/etc/courier/$f"; done
 sed -i '/^quota=/d' "$R/etc/security/mkmaildir.conf"
 start || exit 0
 lap "courier-userdb: MAILDIRQUOTA"
+
+# --- the userdb quota field from authdaemond: authmkhome setgid courier ----------------------
+# authmkhome, made setgid courier the way authmkhome(8) says, connects to
+# authdaemond's socket before it drops the group, and asks for the
+# account's quota (quota_source=authdaemon,env: over MAILDIRQUOTA and
+# quota=).  An account without a quota field gets quota=.
+stop
+inr dpkg-statoverride --update --add root courier 2755 /usr/sbin/authmkhome
+check courier-userdb-authdaemon-setgid-installed test "$(inr stat -c %a:%U:%G /usr/sbin/authmkhome)" = 2755:root:courier
+printf 'quota_source=authdaemon,env\nquota=1000S\n' >>"$R/etc/security/mkmaildir.conf"
+vuser ursula 'ursula-pw-1'; vuser uma 'uma-pw-1'; vuser nora 'nora-pw-1'; vuser olga 'olga-pw-1'
+inr userdb ursula@example.org set quota=5000000S,500C && inr userdb uma@example.org set quota=3000000S,300C &&
+	inr userdb olga@example.org set quota=7000000S,700C && inr makeuserdb
+start || exit 0
+mark=$(log_mark)
+out=$(client imap ursula@example.org ursula-pw-1 select quota)
+say "imap, userdb quota: $(oneline "$out")"
+check courier-userdb-authdaemon-imap-login grep -q '^SELECT OK' <<<"$out"
+check courier-userdb-authdaemon-imap-maildirsize test "$(head -n1 "$R$VM/ursula/Maildir/maildirsize" 2>/dev/null)" = 5000000S,500C
+check courier-userdb-authdaemon-imap-quotaroot grep -Eq '^QUOTA-LINE .*STORAGE 0 488[23] MESSAGE 0 500' <<<"$out"
+check_maildir courier-userdb-authdaemon-imap-maildir "$VM/ursula/Maildir" "$vu" "$vg" $FOLDERS
+out=$(client pop3 uma@example.org uma-pw-1)
+check courier-userdb-authdaemon-pop3-stat grep -qx 'STAT 0 0' <<<"$out"
+check courier-userdb-authdaemon-pop3-maildirsize test "$(head -n1 "$R$VM/uma/Maildir/maildirsize" 2>/dev/null)" = 3000000S,300C
+out=$(client imap nora@example.org nora-pw-1 select)
+check courier-userdb-authdaemon-no-field-gets-quota-option test "$(head -n1 "$R$VM/nora/Maildir/maildirsize" 2>/dev/null)" = 1000S
+sleep 0.3
+check courier-userdb-authdaemon-no-warning bash -c '! grep -q "authdaemond" <<<"$1"' _ "$(amh_lines "$mark")"
+check courier-userdb-authdaemon-hash-never-logged bash -c '! grep -q "PASSWD\|\$1\$" <<<"$1"' _ "$(log_since "$mark")"
+# Another uid's attempt: a local user runs the setgid authmkhome by hand with
+# AUTHENTICATED set to a userdb account; authdaemond answers for vmail's uid,
+# which is not the caller's: the answer is refused and so is the login.
+inr useradd -m -s /bin/sh mallory
+mark=$(log_mark)
+inr setpriv --reuid=mallory --regid=mallory --init-groups sh -c \
+	'cd /home/mallory && AUTHENTICATED=olga@example.org exec /usr/sbin/authmkhome /bin/true Maildir'
+rc=$?
+check courier-userdb-authdaemon-other-uid-login-refused test "$rc" = 1
+check courier-userdb-authdaemon-other-uid-nothing-built test ! -e "$R/home/mallory/Maildir"
+check courier-userdb-authdaemon-other-uid-refused log_has "$mark" \
+	"authmkhome\[[0-9]+\]: quota of olga@example.org from authdaemond: the answer is for another uid: login refused"
+sleep 0.3
+check courier-userdb-authdaemon-other-uid-learns-nothing bash -c '! grep -rq "7000000S" "$1" && ! grep -q "7000000S\|700C" <<<"$2"' _ \
+	"$R/home/mallory" "$(log_since "$mark")"
+# The group is gone before the caller's configuration or creator runs: a
+# creator's groups (the same process, exec'd) hold no courier.
+mkdir -p "$R/usr/local/sbin"
+cat >"$R/usr/local/sbin/mkmaildir-groups" <<'SH'
+#!/bin/sh
+set -e
+mkdir -m 0700 "$2" "$2/cur" "$2/new" "$2/tmp"
+printf '%s;%s;%s\n' "$(id -g)" "$(id -G)" "$(grep -E '^(Gid|Groups):' /proc/self/status | tr -s '\t\n' '  ')" >"$2/creator-groups"
+SH
+chmod 0755 "$R/usr/local/sbin/mkmaildir-groups"
+cg=$(inr getent group courier | cut -d: -f3)
+inr setpriv --reuid=mallory --regid=mallory --init-groups sh -c \
+	'cd /home/mallory && AUTHENTICATED=mallory MAILDIR_CREATOR=/usr/local/sbin/mkmaildir-groups exec /usr/sbin/authmkhome /bin/true Mail2'
+groups=$(cat "$R/home/mallory/Mail2/creator-groups" 2>/dev/null)
+say "creator of the setgid authmkhome: $groups (courier is $cg)"
+check courier-userdb-authdaemon-group-dropped bash -c '[ -n "$1" ] && ! grep -Eqw "$2" <<<"$1"' _ "$groups" "$cg"
+# authdaemond stopped between the authentication and authmkhome (run by
+# hand as vmail, as imaplogin would run it): a complete maildir is not
+# asked about at all, so the login goes on without a word; a maildir to be
+# built is not built with a lesser quota, the login fails and says so.
+stop
+vuser vera 'vera-pw-1' && inr userdb vera@example.org set quota=9000000S,900C && inr makeuserdb
+sock=$(inr sh -c 'test -S /run/courier/authdaemon/socket && echo left || echo removed')
+say "authdaemond stopped: its socket is $sock"
+mark=$(log_mark)
+inr setpriv --reuid=vmail --regid=vmail --clear-groups sh -c \
+	"cd $VM/ursula && AUTHENTICATED=ursula@example.org exec /usr/sbin/authmkhome /bin/true Maildir"
+rc=$?
+sleep 0.3
+check courier-userdb-authdaemon-complete-not-asked bash -c '[ "$1" = 0 ] && [ -z "$2" ]' _ "$rc" "$(amh_lines "$mark")"
+mark=$(log_mark)
+inr setpriv --reuid=vmail --regid=vmail --clear-groups sh -c \
+	"cd $VM/vera && AUTHENTICATED=vera@example.org exec /usr/sbin/authmkhome /bin/true Maildir"
+rc=$?
+if [ "$sock" = left ]; then
+	check courier-userdb-authdaemon-stopped-login-refused test "$rc" = 1
+	check courier-userdb-authdaemon-stopped-nothing-built test ! -e "$R$VM/vera/Maildir"
+	check courier-userdb-authdaemon-stopped-says-temporary log_has "$mark" \
+		"authmkhome\[[0-9]+\]: cannot reach authdaemond at /run/courier/authdaemon/socket \(Connection refused\): temporary failure, login of vera@example.org refused"
+else
+	# No socket at all is a configuration (ad_decide: ENOENT): quota= serves.
+	check courier-userdb-authdaemon-stopped-no-socket-falls-back test "$rc" = 0
+fi
+start || exit 0
+out=$(client imap vera@example.org vera-pw-1 select)
+check courier-userdb-authdaemon-next-login-asks-again test "$(head -n1 "$R$VM/vera/Maildir/maildirsize" 2>/dev/null)" = 9000000S,900C
+# The setgid bit removed: logins work, quota= applies, the log says why.
+stop
+inr dpkg-statoverride --remove /usr/sbin/authmkhome && chmod 0755 "$R/usr/sbin/authmkhome"
+vuser ulla 'ulla-pw-1' && inr userdb ulla@example.org set quota=5000000S,500C && inr makeuserdb
+start || exit 0
+mark=$(log_mark)
+out=$(client imap ulla@example.org ulla-pw-1 select)
+check courier-userdb-authdaemon-unprivileged-login grep -q '^SELECT OK' <<<"$out"
+check courier-userdb-authdaemon-unprivileged-quota-option test "$(head -n1 "$R$VM/ulla/Maildir/maildirsize" 2>/dev/null)" = 1000S
+check courier-userdb-authdaemon-unprivileged-says-why log_has "$mark" \
+	"authmkhome\[[0-9]+\]: cannot reach authdaemond at /run/courier/authdaemon/socket \(Permission denied; authmkhome is not setgid courier.*the userdb quota of ulla@example.org is not used"
+stop
+sed -i -e '/^quota_source=/d' -e '/^quota=/d' "$R/etc/security/mkmaildir.conf"
+start || exit 0
+lap "courier-userdb: userdb quota from authdaemond"
 
 # --- the standard creator: conf/authmkhome-creator as /usr/sbin/authmkhome-creator -------
 install -m 0755 "$T_TOP/conf/authmkhome-creator" "$R/usr/sbin/authmkhome-creator"

@@ -1,0 +1,81 @@
+/*
+ * authdaemon.h - authmkhome asks Courier's authdaemond for an account's
+ * quota (authdaemon.c).  Not part of the core the PAM module is linked
+ * from: only authmkhome (and its unit test) use it.
+ */
+#ifndef AUTHDAEMON_H
+#define AUTHDAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "maildir.h"
+
+/* Where Debian's courier-authdaemon listens (make AUTHDAEMON_SOCKET=). */
+#ifndef AUTHDAEMON_SOCKET
+#define AUTHDAEMON_SOCKET "/run/courier/authdaemon/socket"
+#endif
+
+#define AD_TIMEOUT_MS 2000   /* the whole question and answer */
+#define AD_MAX_REPLY 8192    /* authdaemond's own buffer (BUFSIZ) */
+#define AD_MAX_USER 255
+#define AD_MAX_QUOTA 64      /* "9223372036854775807S,2147483647C" is 32 */
+
+enum ad_result {
+	AD_QUOTA,    /* the account has a quota: it is in the caller's buffer */
+	AD_NOQUOTA,  /* known, with no quota field */
+	AD_UNKNOWN,  /* authdaemond answered FAIL: no such account */
+	AD_REFUSED,  /* a malformed answer, or a quota quota= would refuse */
+	AD_FOREIGN,  /* a well-formed answer for another uid */
+	AD_BADUSER,  /* the user name cannot be sent (ad_bad_user): not asked */
+	AD_ERROR,    /* no answer: I/O error, timeout, connection closed */
+};
+
+/* What authmkhome does with authdaemond's part of quota_source= (ad_decide). */
+enum ad_action {
+	AD_USE,       /* the answer's quota */
+	AD_NEXT,      /* the next source: authdaemond has none, or cannot be asked */
+	AD_TEMPFAIL,  /* the login fails now and the next one asks again */
+	AD_DENY,      /* the login fails: an answer that must not be (another uid) */
+};
+
+/*
+ * The failure policy, in one place: connect_err is 0 when the socket was
+ * connected (r is then ad_query's result), else the connect's errno (r is
+ * ignored).  A socket that cannot be reached at all (EACCES: not setgid
+ * courier; ENOENT, ENOTDIR: no socket at that path) is a configuration,
+ * so the next source serves, as it would every time; a daemon reached but
+ * not answering well is a moment's, and building with a lesser source's
+ * quota would write the wrong limit into maildirsize for good.
+ */
+enum ad_action ad_decide(int connect_err, enum ad_result r);
+
+/*
+ * A connected stream socket to path, close-on-exec and non-blocking, or -1
+ * with errno (EAGAIN: the daemon's backlog is full).
+ */
+int ad_connect(const char *path);
+
+/* Why user cannot be sent to authdaemond, or NULL. */
+const char *ad_bad_user(const char *user);
+
+/*
+ * Parses a whole answer (len bytes, NUL bytes included) for the account
+ * whose uid must be uid.  On AD_QUOTA the quota's text is copied to quota
+ * (at least AD_MAX_QUOTA + 1 bytes), checked as quota= checks it.  *why says
+ * what was wrong for every other result.  Nothing of the answer but UID
+ * and QUOTA is kept or ever reported.
+ */
+enum ad_result ad_parse(const char *reply, size_t len, uid_t uid, char *quota,
+			const char **why);
+
+/*
+ * Sends "PRE . login USER" on fd, reads the answer within AD_TIMEOUT_MS and
+ * parses it as ad_parse; the answer is wiped from memory before the return.
+ * fd is left open.
+ */
+enum ad_result ad_query(int fd, const char *user, uid_t uid, char *quota,
+			const char **why);
+
+#endif
