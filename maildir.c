@@ -751,6 +751,9 @@ static struct step open_staging(const struct build *b, int pfd, struct stat *st,
 		e = errno;
 		if (e == ENOENT || e == ESTALE)
 			return step_again();
+		errno = e;
+		if (squashed_root(b, e)) /* an earlier build as the owner made it */
+			return step_done(sys_error(b, "cannot open the staging directory beside", NULL));
 		md_logf(b->log, LOG_ERR, "cannot build %s: the staging directory " STAGING_NAME
 			" in its parent %s: refused", b->path,
 			e == ELOOP || e == ENOTDIR ? "is not a directory" : strerror(e));
