@@ -158,7 +158,16 @@ struct build {
 	const char *path;     /* the maildir, for log lines */
 	uid_t euid;           /* asked once per md_ensure */
 	bool chown;           /* creation needs handing over to the owner */
-	bool private;         /* working inside our own root-only temporary tree */
+	bool private;         /* working inside our own temporary tree */
+	/*
+	 * Shared storage that squashes root (NFS root_squash, GlusterFS
+	 * server.root-squash): as_owner builds with the owner's filesystem ids
+	 * (the staging directory is then the owner's); denied, when not NULL,
+	 * is set by the root pass where root was refused what root is never
+	 * refused on a store that does not squash it (EACCES, EPERM).
+	 */
+	bool as_owner;
+	bool *denied;
 };
 
 /* Logs what (and the errno) for b's maildir, or name in it. */

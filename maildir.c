@@ -44,12 +44,28 @@ static struct step step_again(void)
 /* ------------------------------------------------------------------ */
 /* Building                                                            */
 
+/*
+ * Whether a refusal met by a build as root may come from a store that
+ * squashes root: root (CAP_DAC_OVERRIDE, CAP_CHOWN, CAP_FOWNER) is refused
+ * nothing of the kind where the store takes it for root.  Recorded for
+ * md_ensure, which then builds again as the owner; the root pass's line is
+ * then only a debug line.  Never with a creator (the administrator's).
+ */
+static bool squashed_root(const struct build *b, int e)
+{
+	if (b->denied == NULL || b->as_owner || b->euid != 0 || b->a->uid == 0 ||
+	    b->o->creator != NULL || (e != EACCES && e != EPERM))
+		return false;
+	*b->denied = true;
+	return true;
+}
+
 enum md_result sys_error(const struct build *b, const char *what,
 				const char *name)
 {
 	int e = errno;
 
-	md_logf(b->log, LOG_ERR, "%s %s%s%s: %s", what, b->path,
+	md_logf(b->log, squashed_root(b, e) ? LOG_DEBUG : LOG_ERR, "%s %s%s%s: %s", what, b->path,
 		name != NULL ? "/" : "", name != NULL ? name : "", strerror(e));
 	return MD_ERR_SYSTEM;
 }
@@ -658,21 +674,58 @@ static bool is_staging_entry(const char *s)
 }
 
 /*
- * Who must own the staging directory: whoever creates it, i.e. the module's
- * effective uid.  Shared storage that squashes root (issue 16) would map
- * this to the squashed uid; it is the one place to change.
+ * Who must own the staging directory: whoever builds, i.e. the module's
+ * effective uid, or the owner on a store that squashes root (as_owner).
+ * Nobody else can then create, rename or remove anything in it.
  */
 static uid_t staging_owner(const struct build *b)
 {
-	return b->euid;
+	return b->as_owner ? b->a->uid : b->euid;
+}
+
+/*
+ * Whose rights removal takes in the staging directory.  As root: each
+ * directory owner's (trust.c).  As the owner: the owner's alone, never
+ * another uid's, since the owner can put anything it may move into its own
+ * staging directory (a group directory of someone else's, say), and that
+ * must not be emptied with its owner's rights.  trust.c changes no ids for
+ * a uid that is not root; the thread already has the owner's.
+ */
+static uid_t remover(const struct build *b)
+{
+	return b->as_owner ? b->a->uid : b->euid;
+}
+
+static bool renames_in(const struct stat *pst);
+
+/*
+ * On a store that squashes root, root's mkdirat(2) in a parent anyone may
+ * write makes a directory of the anonymous uid, and a staging directory
+ * that an earlier build as the owner made is the owner's: both mean "build
+ * as the owner" (md_ensure) when the parent is the owner's or the
+ * directory is the one root just made.  That one is removed again (empty;
+ * not where others can rename entries, see drop_staging).
+ */
+static bool staging_squashed(const struct build *b, int pfd, bool made, const struct stat *st,
+			     const struct stat *pst)
+{
+	bool owners = st->st_uid == b->a->uid && pst->st_uid == b->a->uid;
+
+	if (!(owners || (made && st->st_uid != b->euid)) || !squashed_root(b, EACCES))
+		return false;
+	if (made && !renames_in(pst) && same_entry(pfd, STAGING_NAME, st))
+		unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
+	md_logf(b->log, LOG_DEBUG, "maildir %s: " STAGING_NAME " in its parent is uid %lu's "
+		"(root squashed on this store?)", b->path, (unsigned long)st->st_uid);
+	return true;
 }
 
 /*
  * The staging directory is never chmod-ed into shape: between mkdirat(2)
  * and openat(2) a member of a group-writable parent can exchange another
- * directory of root's in (RENAME_EXCHANGE), which must not lose its mode.
- * One we made has no group, other or special bits (mkdirat's 0700 and a
- * umask can only take bits away; root needs no permission bits).
+ * directory of the builder's in (RENAME_EXCHANGE), which must not lose its
+ * mode.  One we made has no group, other or special bits (mkdirat's 0700
+ * and a umask can only take bits away; its owner needs no more).
  */
 static bool staging_ok(const struct build *b, const struct stat *st, const struct stat *parent)
 {
@@ -698,6 +751,9 @@ static struct step open_staging(const struct build *b, int pfd, struct stat *st,
 		e = errno;
 		if (e == ENOENT || e == ESTALE)
 			return step_again();
+		errno = e;
+		if (squashed_root(b, e)) /* an earlier build as the owner made it */
+			return step_done(sys_error(b, "cannot open the staging directory beside", NULL));
 		md_logf(b->log, LOG_ERR, "cannot build %s: the staging directory " STAGING_NAME
 			" in its parent %s: refused", b->path,
 			e == ELOOP || e == ENOTDIR ? "is not a directory" : strerror(e));
@@ -710,6 +766,10 @@ static struct step open_staging(const struct build *b, int pfd, struct stat *st,
 			return step_again();
 		errno = e;
 		return step_done(sys_error(b, "cannot inspect the staging directory beside", NULL));
+	}
+	if (!staging_ok(b, st, &pst) && staging_squashed(b, pfd, made, st, &pst)) {
+		close(fd);
+		return step_done(MD_ERR_SYSTEM);
 	}
 	if (!staging_ok(b, st, &pst)) {
 		md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent is "
@@ -802,7 +862,7 @@ static void reclaim(const struct build *b, int sfd, const struct stat *sst, cons
 	md_logf(b->log, LOG_NOTICE, "removing the tree of an interrupted build (%s) from "
 		"the staging directory beside %s", id, b->path);
 	drop_lock(sfd, id, lfd);
-	if (remove_dir_at(sfd, claim, &tst, b->euid, 0) < 0) {
+	if (remove_dir_at(sfd, claim, &tst, remover(b), 0) < 0) {
 		md_logf(b->log, LOG_WARNING, "could not remove all of interrupted build %s "
 			"beside %s: %s (will be tried again)", claim, b->path, strerror(errno));
 		close(cfd);
@@ -956,7 +1016,7 @@ static void unstage(const struct build *b, int pfd, struct staged *sg)
 	bool left = false;
 
 	if (!sg->placed && sg->sfd >= 0 && sg->top >= 0 && same_entry(sg->sfd, sg->id, &sg->st) &&
-	    (empty_dir(sg->top, sg->st.st_dev, b->euid, 0) < 0 || !same_entry(sg->sfd, sg->id, &sg->st) ||
+	    (empty_dir(sg->top, sg->st.st_dev, remover(b), 0) < 0 || !same_entry(sg->sfd, sg->id, &sg->st) ||
 	     unlinkat(sg->sfd, sg->id, AT_REMOVEDIR) < 0)) {
 		md_logf(b->log, LOG_WARNING, "could not remove temporary %s in the staging "
 			"directory beside %s: %s (a later login will)", sg->id, b->path,
@@ -1095,8 +1155,12 @@ static enum entry look_at(const struct build *b, int dfd, const char *name)
 {
 	struct stat st;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? ENTRY_ABSENT : ENTRY_OTHER;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return ENTRY_ABSENT;
+		squashed_root(b, errno); /* root may not look: the owner will */
+		return ENTRY_OTHER;
+	}
 	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid ? ENTRY_OWNED_DIR : ENTRY_OTHER;
 }
 
@@ -1275,6 +1339,9 @@ static void close_parent(struct parent *up)
  * holds trees.  A directory at the name that is not ours is left alone: a
  * build would refuse it and say so.
  */
+static bool tidy_as_owner(const struct build *b, struct parent *up, bool keep,
+			  const struct stat *st);
+
 static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 {
 	struct staged sg = { .sfd = -1, .lock = -1, .top = -1, .keep = keep };
@@ -1282,6 +1349,8 @@ static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 	struct stat st, pst;
 
 	if (up->fd < 0 || fstatat(up->fd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (st.st_uid != staging_owner(b) && tidy_as_owner(b, up, keep, &st))
 		return;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != staging_owner(b) || (st.st_mode & 07077) != 0 ||
 	    (st.st_nlink <= 2 && (keep || (up->known && renames_in(&up->st)))))
@@ -1301,6 +1370,31 @@ static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
 			"holds \"%s\", which the module never makes: left alone", b->path, foreign);
 	close(sg.sfd);
+}
+
+/*
+ * A staging directory of the owner's in a parent of the owner's, seen by a
+ * pass as root, is what a build as the owner leaves (a store that squashes
+ * root): tidied with the owner's rights alone, which is all the owner has
+ * anyway.
+ */
+static bool tidy_as_owner(const struct build *b, struct parent *up, bool keep,
+			  const struct stat *st)
+{
+	struct build owner = *b;
+	struct fsids saved;
+
+	if (b->as_owner || b->euid != 0 || b->a->uid == 0 || st->st_uid != b->a->uid ||
+	    !up->known || up->st.st_uid != b->a->uid)
+		return false;
+	if (!become_fs(&saved, b->euid, b->a->uid, b->a->gid))
+		return true;
+	owner.as_owner = true;
+	owner.chown = false;
+	owner.denied = NULL;
+	tidy_staging(&owner, up, keep);
+	restore_fs(&saved);
+	return true;
 }
 
 /* Where the walk ended. */
@@ -1325,7 +1419,8 @@ static enum md_result walk_refused(const struct build *b, int fd, const char *na
 	if (e == ENOTDIR && fstatat(fd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(lst.st_mode))
 		e = ELOOP;
-	md_logf(b->log, LOG_ERR, "%s: component \"%s\" %s", b->path, name,
+	md_logf(b->log, e == EACCES && squashed_root(b, e) ? LOG_DEBUG : LOG_ERR,
+		"%s: component \"%s\" %s", b->path, name,
 		e == ELOOP ? "is a symlink: refused" :
 		e == ENOTDIR ? "is not a directory: refused" : strerror(e));
 	return e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM;
@@ -1446,6 +1541,29 @@ static enum md_result may_create(const struct build *b, size_t missing, ssize_t 
 	return MD_OK;
 }
 
+/*
+ * Built as the owner, a tree goes only into a directory of the owner's:
+ * one of root's (/home, for a missing home) is root's to build in, and a
+ * root the store squashes cannot.  One line says so; nothing is made.
+ */
+static enum md_result owner_may_build(const struct build *b, int fd, const struct path *sp,
+				      size_t missing)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return sys_error(b, "cannot inspect the parent of", NULL);
+	if (st.st_uid == b->a->uid)
+		return MD_OK;
+	md_logf(b->log, LOG_ERR, "cannot create %s for %s: %s, so it is built as uid %lu, and "
+		"its existing parent \"%s\" is uid %lu's, where only root may create "
+		"(make that directory the owner's, or the home, first)", b->path, b->a->user,
+		b->o->squash ? "squash is set" : "the store squashes root (root was refused)",
+		(unsigned long)b->a->uid, missing > 0 ? sp->comp[missing - 1] : "/",
+		(unsigned long)st.st_uid);
+	return MD_ERR_SYSTEM;
+}
+
 static struct step create_missing(const struct build *b, int fd, const struct path *sp,
 				  size_t missing, const struct md_context *ctx)
 {
@@ -1453,6 +1571,8 @@ static struct step create_missing(const struct build *b, int fd, const struct pa
 	enum md_result r = may_create(b, missing, home_idx);
 	struct step st;
 
+	if (r == MD_OK && b->as_owner && b->o->creator == NULL)
+		r = owner_may_build(b, fd, sp, missing);
 	if (r != MD_OK)
 		return step_done(r);
 	if (b->o->creator != NULL) {
@@ -1462,8 +1582,9 @@ static struct step create_missing(const struct build *b, int fd, const struct pa
 	}
 	st = build_tree(b, fd, sp, missing, home_idx);
 	if (st.r == MD_OK && !st.again)
-		md_logf(b->log, LOG_NOTICE, "created maildir %s for %s (uid %lu)", b->path,
-			b->a->user, (unsigned long)b->a->uid);
+		md_logf(b->log, LOG_NOTICE, "created maildir %s for %s (uid %lu)%s", b->path,
+			b->a->user, (unsigned long)b->a->uid,
+			b->as_owner ? " as its owner (root squashed)" : "");
 	return st;
 }
 
@@ -1478,6 +1599,8 @@ static enum md_result complete(const struct build *b, int fd, bool check_only,
 
 	if (looks_complete(b, fd))
 		return MD_OK;
+	if (b->denied != NULL && *b->denied)
+		return MD_ERR_SYSTEM; /* looked at again as the owner (md_ensure) */
 	if (check_only || creator_ran) {
 		report_missing(b, fd, check_only ? LOG_NOTICE : LOG_ERR);
 		return check_only ? MD_MISSING : MD_ERR_SYSTEM;
@@ -1521,43 +1644,34 @@ static void backoff(int attempt)
 		;
 }
 
-enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
-			 const char *path, const struct md_context *ctx,
-			 bool check_only, enum md_done *done, const struct md_log *log)
+/* The attempts of one pass, as root or as the owner. */
+static enum md_result attempts(const struct build *bp, const struct path *sp,
+			       const struct md_context *ctx, bool check_only, enum md_done *done)
 {
-	uid_t euid = geteuid();
-	struct build b = { o, a, log, path, euid, euid == 0 || a->gid != getegid(), false };
-	struct path sp;
-	const char *why;
+	const struct build b = *bp;
+	const struct md_options *o = b.o;
+	const struct md_account *a = b.a;
+	const struct md_log *log = b.log;
+	const char *path = b.path;
 	bool creator_ran = false;
 	int attempt;
 
-	*done = MD_DONE_NOTHING;
-	if (!split_path(path, &sp, &why)) {
-		md_logf(log, LOG_ERR, "maildir %s %s: refused", path, why);
-		return MD_ERR_REFUSED;
-	}
-	if (euid != 0 && euid != a->uid) {
-		md_logf(log, LOG_ERR, "maildir %s: running as uid %lu cannot create for uid %lu",
-			path, (unsigned long)euid, (unsigned long)a->uid);
-		return MD_ERR_SYSTEM;
-	}
 	for (attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
 		struct walked w;
 		enum md_result r;
 		struct step st;
 
 		backoff(attempt);
-		w = walk(&b, &sp, attempt == BUILD_ATTEMPTS - 1);
+		w = walk(&b, sp, attempt == BUILD_ATTEMPTS - 1);
 		if (w.step.again)
 			continue;
 		if (w.step.r != MD_OK)
 			return w.step.r;
-		if (w.missing == sp.n) {
+		if (w.missing == sp->n) {
 			r = complete(&b, w.fd, check_only, creator_ran, done);
 			if (r == MD_OK && !check_only)
-				tidy_staging(&b, &w.up, sp.n < 2 ||
-					     keeps_staging(home_index(a, &sp), sp.n - 2));
+				tidy_staging(&b, &w.up, sp->n < 2 ||
+					     keeps_staging(home_index(a, sp), sp->n - 2));
 			close_parent(&w.up);
 			close(w.fd);
 			if (r == MD_OK && creator_ran)
@@ -1568,12 +1682,12 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 		if (check_only || creator_ran) {
 			close(w.fd);
 			if (check_only)
-				return check_missing(&b, &sp, w.missing);
+				return check_missing(&b, sp, w.missing);
 			md_logf(log, LOG_ERR, "maildir %s is still missing after the creator exited 0",
 				path);
 			return MD_ERR_SYSTEM;
 		}
-		st = create_missing(&b, w.fd, &sp, w.missing, ctx);
+		st = create_missing(&b, w.fd, sp, w.missing, ctx);
 		creator_ran = o->creator != NULL;
 		close(w.fd);
 		if (st.r == MD_OK)
@@ -1589,4 +1703,66 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 	md_logf(log, LOG_ERR, "maildir %s: gave up after %d concurrent attempts", path,
 		BUILD_ATTEMPTS);
 	return MD_ERR_SYSTEM;
+}
+
+/*
+ * A pass with the owner's filesystem ids, for this thread only (the host's
+ * other threads and its credentials stay as they were), restored on every
+ * path: everything it makes is the owner's from the first instant, so
+ * nothing is handed over (modes are still set exactly).
+ */
+static enum md_result attempts_as_owner(const struct build *root, const struct path *sp,
+					const struct md_context *ctx, bool check_only,
+					enum md_done *done)
+{
+	struct build b = *root;
+	struct fsids saved;
+	enum md_result r;
+
+	if (!become_fs(&saved, b.euid, b.a->uid, b.a->gid)) {
+		md_logf(b.log, LOG_ERR, "maildir %s: cannot take the filesystem ids of uid %lu "
+			"(no CAP_SETUID/CAP_SETGID?): not built as its owner", b.path,
+			(unsigned long)b.a->uid);
+		return MD_ERR_SYSTEM;
+	}
+	b.as_owner = true;
+	b.chown = false;
+	b.denied = NULL;
+	*done = MD_DONE_NOTHING;
+	r = attempts(&b, sp, ctx, check_only, done);
+	restore_fs(&saved);
+	return r;
+}
+
+enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
+			 const char *path, const struct md_context *ctx,
+			 bool check_only, enum md_done *done, const struct md_log *log)
+{
+	uid_t euid = geteuid();
+	bool denied = false;
+	struct build b = { o, a, log, path, euid, euid == 0 || a->gid != getegid(), false,
+			   false, &denied };
+	bool owner_pass = euid == 0 && a->uid != 0 && o->creator == NULL;
+	struct path sp;
+	const char *why;
+	enum md_result r;
+
+	*done = MD_DONE_NOTHING;
+	if (!split_path(path, &sp, &why)) {
+		md_logf(log, LOG_ERR, "maildir %s %s: refused", path, why);
+		return MD_ERR_REFUSED;
+	}
+	if (euid != 0 && euid != a->uid) {
+		md_logf(log, LOG_ERR, "maildir %s: running as uid %lu cannot create for uid %lu",
+			path, (unsigned long)euid, (unsigned long)a->uid);
+		return MD_ERR_SYSTEM;
+	}
+	if (owner_pass && o->squash)
+		return attempts_as_owner(&b, &sp, ctx, check_only, done);
+	r = attempts(&b, &sp, ctx, check_only, done);
+	if (r == MD_OK || !owner_pass || !denied)
+		return r;
+	md_logf(log, LOG_DEBUG, "maildir %s: root was refused on its store (root squashing?): "
+		"again as uid %lu", path, (unsigned long)a->uid);
+	return attempts_as_owner(&b, &sp, ctx, check_only, done);
 }

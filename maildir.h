@@ -88,6 +88,8 @@ struct md_options {
 	bool creator_root;
 	bool debug;
 	bool quiet;
+	bool squash;          /* the store squashes root: build as the owner
+				 from the start (found out anyway otherwise) */
 	bool no_sweep;        /* MD_NO_SWEEP: skip looking for leftovers of
 				 interrupted builds (bulk runs over one parent) */
 	const char *config;   /* the configuration file read, or NULL */

@@ -290,6 +290,7 @@ static const struct opt_def opt_defs[] = {
 	{ "debug", OPT_FLAG, FIELD(debug) },
 	{ "quiet", OPT_FLAG, FIELD(quiet) },
 	{ "utf8", OPT_FLAG, FIELD(utf8) },
+	{ "squash", OPT_FLAG, FIELD(squash) },
 };
 #undef FIELD
 

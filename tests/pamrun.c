@@ -12,7 +12,7 @@
  *   pamrun time  -d CONFDIR -s SERVICE -p PREFIX -n COUNT [-i FIRST] [-k USERS]
  *          [-a session|account] [-w WARMUP] [-r] [-x]
  *   pamrun race  -d CONFDIR -s SERVICE -a account|session -u USERFILE -w WORKERS
- *          -m MAILDIR-PATTERN [-F FOLDERS] [-N]
+ *          -m MAILDIR-PATTERN [-F FOLDERS] [-N] [-O | -U UID:GID]
  *
  * run (the default when the first argument is an option): one handle, COUNT
  *   rounds of pam_acct_mgmt and/or pam_open_session + pam_close_session,
@@ -64,6 +64,8 @@
  *   (START_NS on CLOCK_REALTIME); race prints "." after each round.  -N (the
  *   control experiment) skips PAM and makes MAILDIR, cur, new and tmp with
  *   one mkdir(2) each, EEXIST counting as success, as a naive creator does.
+ *   -O checks with the filesystem ids of the user (from NSS), -U with UID:GID
+ *   (a store that squashes root shows root nothing of a 0700 maildir).
  *
  * Exit 98 on usage errors, 99 when the host check found a difference.
  *
@@ -110,6 +112,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -143,7 +146,7 @@ static void usage(void)
 		"       pamrun time -d CONFDIR -s SERVICE -p PREFIX -n COUNT [-i FIRST] [-k USERS]\n"
 		"              [-a session|account] [-w WARMUP] [-r] [-x]\n"
 		"       pamrun race -d CONFDIR -s SERVICE -a account|session -u USERFILE -w WORKERS\n"
-		"              -m MAILDIR-PATTERN [-F FOLDERS] [-N]\n");
+		"              -m MAILDIR-PATTERN [-F FOLDERS] [-N] [-O | -U UID:GID]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -1127,8 +1130,25 @@ static int naive_create(const char *pattern, const char *user)
 
 struct race {
 	const char *confdir, *service, *pattern, *folders;
-	bool acct, naive;
+	bool acct, naive, as_user;
+	long check_uid, check_gid;   /* -U, or -1 */
 };
+
+/* The check's filesystem ids (-O, -U): this child only. */
+static void check_as(const struct race *r, const char *user)
+{
+	long uid = r->check_uid, gid = r->check_gid;
+	struct passwd *pw;
+
+	if (r->as_user && (pw = getpwnam(user)) != NULL) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (uid >= 0) {
+		setfsgid((gid_t)gid);
+		setfsuid((uid_t)uid);
+	}
+}
 
 /* A child: parked on the gate until the release instant, one login, the
  * check, one R line. */
@@ -1159,6 +1179,7 @@ static void race_login(const struct race *r, const char *user, int gate)
 	}
 	long long m1 = now_ns(CLOCK_MONOTONIC);
 	char md[1024], line[1536];
+	check_as(r, user);
 	bool ok = expand(r->pattern, user, md, sizeof md) == 0 && maildir_complete(md, r->folders);
 	snprintf(line, sizeof line, "R %s %d %d %lld %lld\n", user, rc, ok, t0, m1 - m0);
 	if (write(1, line, strlen(line)) < 0)
@@ -1197,7 +1218,8 @@ static int mode_race(int argc, char **argv)
 	bool sess;
 	size_t nusers, next = 0;
 
-	while ((opt = getopt(argc, argv, "d:s:a:u:w:m:F:N")) != -1) {
+	r.check_uid = r.check_gid = -1;
+	while ((opt = getopt(argc, argv, "d:s:a:u:w:m:F:NOU:")) != -1) {
 		switch (opt) {
 		case 'd': r.confdir = optarg; break;
 		case 's': r.service = optarg; break;
@@ -1207,6 +1229,11 @@ static int mode_race(int argc, char **argv)
 		case 'm': r.pattern = optarg; break;
 		case 'F': r.folders = optarg; break;
 		case 'N': r.naive = true; break;
+		case 'O': r.as_user = true; break;
+		case 'U':
+			if (sscanf(optarg, "%ld:%ld", &r.check_uid, &r.check_gid) != 2)
+				usage();
+			break;
 		default: usage();
 		}
 	}

@@ -66,10 +66,14 @@ teardown() {
 			kill "$(cat "${ROOT[$n]}/run/dovecot-cl/master.pid")" 2>/dev/null
 		grep -q " ${ROOT[$n]}/srv/gluster " /proc/self/mountinfo &&
 			umount "${ROOT[$n]}/srv/gluster"
+		grep -q " ${ROOT[$n]}/srv/squash " /proc/self/mountinfo &&
+			umount "${ROOT[$n]}/srv/squash"
 	done
 	if [ -n "${HOLD[gls]:-}" ] && [ -f "${ROOT[gls]}/run/glusterd.pid" ]; then
 		timeout 30 nsenter --net="/proc/${HOLD[gls]}/ns/net" -- chroot "${ROOT[gls]}" \
 			gluster --mode=script volume stop vol force >/dev/null 2>&1
+		timeout 30 nsenter --net="/proc/${HOLD[gls]}/ns/net" -- chroot "${ROOT[gls]}" \
+			gluster --mode=script volume stop sq force >/dev/null 2>&1
 	fi
 	# Whatever still runs (glusterd, the brick and client processes, slapd,
 	# nslcd, syslogd, Dovecot, the holders): this is our own PID namespace.
@@ -177,7 +181,7 @@ gen_ldif() {
 	printf 'dn: cn=mailusers,ou=groups,%s\nobjectClass: posixGroup\ncn: mailusers\ngidNumber: 3000\n\n' "$BASE"
 	printf 'dn: cn=vmail,ou=groups,%s\nobjectClass: posixGroup\ncn: vmail\ngidNumber: 5000\n\n' "$BASE"
 	printf 'dn: uid=vmail,ou=people,%s\nobjectClass: account\nobjectClass: posixAccount\nuid: vmail\ncn: vmail\nuidNumber: 5000\ngidNumber: 5000\nhomeDirectory: /srv/gluster/vmail\nloginShell: /usr/sbin/nologin\n\n' "$BASE"
-	awk -v base="$BASE" -v hash="$hash" -v nu="$CL_USERS" -v ns="$CL_SERIAL" -v nd="$CL_DOVECOT_USERS" -v nv="$CL_VUSERS" '
+	awk -v base="$BASE" -v hash="$hash" -v nu="$CL_USERS" -v ns="$CL_SERIAL" -v nd="$CL_DOVECOT_USERS" -v nv="$CL_VUSERS" -v nq="$CL_SQUSERS" '
 	function user(name, uid, home) {
 		printf "dn: uid=%s,ou=people,%s\nobjectClass: account\nobjectClass: posixAccount\n", name, base
 		printf "uid: %s\ncn: %s\nuidNumber: %d\ngidNumber: 3000\nhomeDirectory: %s\n", name, name, uid, home
@@ -191,6 +195,7 @@ gen_ldif() {
 		for (i = 1; i <= ns; i++) user(sprintf("t%04d", i), uid++, sprintf("/srv/local/home/t%04d", i))
 		for (i = 1; i <= nd; i++) user(sprintf("d%04d", i), uid++, sprintf("/srv/gluster/home/d%04d", i))
 		for (i = 1; i <= 2; i++) user(sprintf("x%04d", i), uid++, sprintf("/srv/gluster/home/x%04d", i))
+		for (i = 1; i <= nq; i++) user(sprintf("q%04d", i), uid++, sprintf("/srv/squash/home/q%04d", i))
 		for (i = 1; i <= nv; i++) {
 			m = sprintf("v%04d@dom%d.example", i, i % 5)
 			printf "dn: uid=%s,ou=virtual,%s\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: virtual\nmail: %s\nuserPassword: %s\n\n", m, base, m, m, m, hash
@@ -332,7 +337,7 @@ expected_tree() {
 	{
 		if (kind == "home") {
 			split($0, pw, ":"); owner = pw[3] ":" pw[4]; h = pw[6]
-			sub(/^\/srv\/(gluster|local)\//, "", h)
+			sub(/^\/srv\/(gluster|local|squash)\//, "", h)
 			e(h, "d", 700); md = h "/Maildir"
 		} else {
 			owner = "5000:5000"; split($0, a, "@"); md = "vmail/" a[2] "/" a[1]
@@ -401,14 +406,14 @@ verify() {
 	# shellcheck disable=SC2086
 	# The three views are read in parallel (each is a find over FUSE).
 	local i=0 pids=()
-	for view in "fe1:$d1" "fe2:$d2" ${db:+"brick:$db"}; do
+	for view in ${d1:+"fe1:$d1"} ${d2:+"fe2:$d2"} ${db:+"brick:$db"}; do
 		actual_tree "${view#*:}" $prefixes >"$W/view.$i" 2>&1 &
 		pids+=($!)
 		i=$((i + 1))
 	done
 	wait "${pids[@]}"
 	i=0
-	for view in "fe1:$d1" "fe2:$d2" ${db:+"brick:$db"}; do
+	for view in ${d1:+"fe1:$d1"} ${d2:+"fe2:$d2"} ${db:+"brick:$db"}; do
 		act=$(cat "$W/view.$i"); i=$((i + 1))
 		if [ "$act" = "$exp" ]; then
 			pass "cluster $label: all $(wc -l <"$users") trees complete, exact and owned right (seen from ${view%%:*})"
@@ -419,7 +424,7 @@ verify() {
 		fi
 	done
 	# Nothing left behind: no temporary names anywhere on the storage.
-	left=$( { find "$d1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; [ -n "$db" ] &&
+	left=$( { [ -n "$d1" ] && find "$d1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; [ -n "$db" ] &&
 		find "$db" -path "$db/.glusterfs" -prune -o \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; } 2>/dev/null | wc -l)
 	check "cluster $label: no .mkmaildir-tmp* left (volume and brick)" test "$left" = 0
 	# The module's own account: exactly one creation per user, nothing else.
@@ -482,6 +487,66 @@ summarize virtual
 lap "race: $CL_VUSERS virtual users x 2, GlusterFS"
 verify virtual "$W/users.virtual" virtual "${ROOT[fe1]}/srv/gluster" "${ROOT[fe2]}/srv/gluster" \
 	"$W/brick/vol" $((CL_VUSERS * 2))
+
+# ---------------------------------------------------------------- root squashed
+# A second volume with server.root-squash on: root on every client is the
+# anonymous uid there (server.anonuid/anongid, 65534).  System users whose
+# homes exist (made before squashing was turned on, as a site's provisioning
+# does) and virtual users under vmail's 0700 directory race their first
+# logins; the module finds out and builds as the owner.  Root on a frontend
+# sees nothing inside a 0700 directory there: the check right after each
+# login runs as the owner (pamrun -O, -U), the trees are read on the brick.
+if [ "${CL_SQUSERS:-0}" -gt 0 ] || [ "${CL_SQVUSERS:-0}" -gt 0 ]; then
+	on gls gluster --mode=script volume create sq "$NET.1:/srv/brick/sq" force >/dev/null &&
+		on gls gluster --mode=script volume start sq >/dev/null ||
+		die "squash" "cannot create and start the second volume"
+	for n in fe1 fe2; do
+		mkdir -p "${ROOT[$n]}/srv/squash"
+		on "$n" glusterfs --volfile-server="$NET.1" --volfile-id=sq /srv/squash ||
+			die "squash" "glusterfs client of $n for sq did not start"
+		waitfor 20 grep -q " ${ROOT[$n]}/srv/squash .* - fuse.glusterfs " /proc/self/mountinfo ||
+			die "squash" "no mount of sq on $n"
+		waitfor 20 stat "${ROOT[$n]}/srv/squash/." || die "squash" "the sq mount of $n does not answer"
+	done
+	seq -f 'q%04g' 1 "$CL_SQUSERS" >"$W/users.squash"
+	awk -v n="$CL_SQVUSERS" 'BEGIN { for (i = 1; i <= n; i++) printf "w%04d@dom%d.example\n", i, i % 3 }' >"$W/users.vsquash"
+	SQ=${ROOT[fe1]}/srv/squash
+	mkdir -m 0755 "$SQ/home" && mkdir -m 0700 "$SQ/vmail" && chown 5000:5000 "$SQ/vmail" ||
+		die "squash" "cannot make the parents"
+	on fe1 getent passwd $(cat "$W/users.squash") | awk -F: -v sq="$SQ" '{ printf "%s %s %s\n", sq "/home/" $1, $3, $4 }' |
+		while read -r h u g; do mkdir -m 0700 "$h" && chown "$u:$g" "$h" || exit 1; done ||
+		die "squash" "cannot make the homes"
+	on gls gluster --mode=script volume set sq server.root-squash on >/dev/null ||
+		die "squash" "cannot set server.root-squash on"
+	# Root on a frontend is refused in vmail's directory from now on.
+	if waitfor 20 sh -c "! mkdir '$SQ/vmail/.probe' 2>/dev/null || ! rmdir '$SQ/vmail/.probe'"; then
+		pass "cluster squash: server.root-squash on: root on a frontend may not create in vmail's 0700 directory"
+	else
+		fail "cluster squash: server.root-squash on: root on a frontend may not create in vmail's 0700 directory" "mkdir succeeded"
+	fi
+	for n in fe1 fe2; do
+		cat >"${ROOT[$n]}/etc/cluster-pam/vsquash" <<-EOF
+		account required $MOD owner=vmail maildir=/srv/squash/vmail/%d/%n folders=$FOLDERS subscribe
+		session required pam_permit.so
+		EOF
+	done
+	lap "root-squashed volume, homes"
+	set -- $(marks)
+	race2 squash home session "$W/users.squash" "/srv/squash/home/%u/Maildir" -O ||
+		fail "cluster squash: the race ran to its end" "protocol error, see $OUT"
+	logs_since squash "$1" "$2"
+	summarize squash
+	lap "race: $CL_SQUSERS users x 2, root squashed"
+	verify squash "$W/users.squash" home "" "" "$W/brick/sq" $((CL_SQUSERS * 2))
+	set -- $(marks)
+	race2 vsquash vsquash account "$W/users.vsquash" "/srv/squash/vmail/%d/%n" "-U 5000:5000" ||
+		fail "cluster vsquash: the race ran to its end" "protocol error, see $OUT"
+	logs_since vsquash "$1" "$2"
+	summarize vsquash
+	lap "race: $CL_SQVUSERS virtual users x 2, root squashed"
+	verify vsquash "$W/users.vsquash" virtual "" "" "$W/brick/sq" $((CL_SQVUSERS * 2))
+	lap "verify root squashed"
+fi
 
 # The control: the same race with a naive creator (one mkdir per level,
 # EEXIST taken as success) on the volume.  No claim about GlusterFS is made
@@ -598,10 +663,10 @@ if [ "${CL_DOVECOT_USERS:-0}" -gt 0 ]; then
 	. "$(dirname "$0")/dovecot.sh"
 fi
 
-for f in gluster virtual local naive sgluster slocal dovecot; do
+for f in gluster virtual local squash vsquash naive sgluster slocal dovecot; do
 	[ -f "$OUT/$f.fig" ] && cat "$OUT/$f.fig"
 done >"$OUT/figures"
-for f in gluster virtual local dovecot; do
+for f in gluster virtual local squash vsquash dovecot; do
 	[ -f "$OUT/$f.logfig" ] && cat "$OUT/$f.logfig"
 done >"$OUT/logfigures"
 exit 0

@@ -13,6 +13,9 @@
 #   CLUSTER_WORKERS [4]    users released together per frontend per round
 #   CLUSTER_DOVECOT_USERS [60]  users logging in through Dovecot at both
 #   CLUSTER_NAIVE [500]    users of the control race (a naive creator, no PAM)
+#   CLUSTER_SQUSERS [300]  users with homes racing on a second volume with
+#                          server.root-squash on (2x logins)
+#   CLUSTER_SQVUSERS [200] virtual users racing on it (2x logins)
 #   CLUSTER_KEEP=DIR       keep the logs and raw figures in DIR
 #   CLUSTER_FIGURES=FILE   write the figures table to FILE as well
 #
@@ -98,6 +101,7 @@ main() {
 	CL_USERS=${CLUSTER_USERS:-500} CL_VUSERS=${CLUSTER_VUSERS:-200} \
 	CL_SERIAL=${CLUSTER_SERIAL:-100} CL_WORKERS=${CLUSTER_WORKERS:-4} \
 	CL_DOVECOT_USERS=${CLUSTER_DOVECOT_USERS:-60} CL_NAIVE=${CLUSTER_NAIVE:-500} \
+	CL_SQUSERS=${CLUSTER_SQUSERS:-300} CL_SQVUSERS=${CLUSTER_SQVUSERS:-200} \
 		unshare --mount --pid --fork --kill-child --propagation private -- \
 		bash "$work/inside.sh"
 	rc=$?
@@ -143,6 +147,8 @@ report() {
 			gluster) name="race, 2 frontends, GlusterFS (system users, home + Maildir)" ;;
 			local) name="race, 2 frontends, local disk (system users, home + Maildir)" ;;
 			virtual) name="race, 2 frontends, GlusterFS (virtual users, owner=vmail %d/%n)" ;;
+			squash) name="race, 2 frontends, GlusterFS server.root-squash on (system users, existing homes, Maildir)" ;;
+			vsquash) name="race, 2 frontends, GlusterFS server.root-squash on (virtual users, owner=vmail %d/%n)" ;;
 			sgluster) name="single logins, GlusterFS" ;;
 			slocal) name="single logins, local disk" ;;
 			dovecot) name="race, 2 Dovecot frontends over IMAP, GlusterFS" ;;
