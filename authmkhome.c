@@ -287,7 +287,7 @@ static int env_quota(struct md_options *o)
 static enum ad_action daemon_quota(struct md_options *o, const char *user, const char *home,
 				   const char *path, struct early *e)
 {
-	struct ad_answer ans;
+	struct ad_answer ans = { "", "", "" };  /* cppcheck cannot see ad_query fill it */
 	const char *why = NULL;
 	enum ad_result r = AD_ERROR;
 	enum ad_action act;
