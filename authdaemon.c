@@ -112,13 +112,23 @@ static bool parse_uid(const char *s, size_t len, uid_t *out)
 	return true;
 }
 
-/* What the answer said of the two fields we use. */
+/* What the answer said of the fields we use. */
 struct fields {
-	const char *uid, *quota;
-	size_t uid_len, quota_len;
+	const char *uid, *quota, *home, *maildir;
+	size_t uid_len, quota_len, home_len, maildir_len;
 };
 
-/* One line NAME=value (no '\n'); only UID and QUOTA are looked at. */
+/* Keeps value (len bytes) as *at; false when the field came before. */
+static bool take(const char **at, size_t *at_len, const char *value, size_t len)
+{
+	if (*at != NULL)
+		return false;
+	*at = value;
+	*at_len = len;
+	return true;
+}
+
+/* One line NAME=value (no '\n'); only UID, QUOTA, HOME, MAILDIR are looked at. */
 static const char *one_line(const char *line, size_t len, struct fields *f)
 {
 	const char *eq = memchr(line, '=', len);
@@ -131,17 +141,18 @@ static const char *one_line(const char *line, size_t len, struct fields *f)
 		if ((line[i] < 'A' || line[i] > 'Z') && (line[i] < '0' || line[i] > '9') &&
 		    line[i] != '_')
 			return "a line of the answer is not NAME=value";
-	if (nlen == 3 && memcmp(line, "UID", 3) == 0) {
-		if (f->uid != NULL)
-			return "the answer has UID twice";
-		f->uid = eq + 1;
-		f->uid_len = len - nlen - 1;
-	} else if (nlen == 5 && memcmp(line, "QUOTA", 5) == 0) {
-		if (f->quota != NULL)
-			return "the answer has QUOTA twice";
-		f->quota = eq + 1;
-		f->quota_len = len - nlen - 1;
-	}
+	if (nlen == 3 && memcmp(line, "UID", 3) == 0 &&
+	    !take(&f->uid, &f->uid_len, eq + 1, len - nlen - 1))
+		return "the answer has UID twice";
+	if (nlen == 5 && memcmp(line, "QUOTA", 5) == 0 &&
+	    !take(&f->quota, &f->quota_len, eq + 1, len - nlen - 1))
+		return "the answer has QUOTA twice";
+	if (nlen == 4 && memcmp(line, "HOME", 4) == 0 &&
+	    !take(&f->home, &f->home_len, eq + 1, len - nlen - 1))
+		return "the answer has HOME twice";
+	if (nlen == 7 && memcmp(line, "MAILDIR", 7) == 0 &&
+	    !take(&f->maildir, &f->maildir_len, eq + 1, len - nlen - 1))
+		return "the answer has MAILDIR twice";
 	return NULL;
 }
 
@@ -153,14 +164,28 @@ static bool complete(const char *r, size_t len)
 	       (len > 2 && memcmp(r + len - 3, "\n.\n", 3) == 0);
 }
 
-enum ad_result ad_parse(const char *reply, size_t len, uid_t uid, char *quota,
+/* A path field into out (AD_MAX_PATH bytes): false when too long. */
+static bool copy_path(char *out, const char *value, size_t len)
+{
+	out[0] = '\0';
+	if (value == NULL)
+		return true;
+	if (len >= AD_MAX_PATH)
+		return false;
+	memcpy(out, value, len);
+	out[len] = '\0';
+	return true;
+}
+
+enum ad_result ad_parse(const char *reply, size_t len, uid_t uid, struct ad_answer *ans,
 			const char **why)
 {
-	struct fields f = { NULL, NULL, 0, 0 };
+	struct fields f = { NULL, NULL, NULL, NULL, 0, 0, 0, 0 };
 	const char *p = reply, *end;
 	uid_t got;
 
 	*why = NULL;
+	ans->quota[0] = ans->home[0] = ans->maildir[0] = '\0';
 	if (len == 0) {
 		*why = "authdaemond closed the connection without an answer";
 		return AD_ERROR;
@@ -198,6 +223,11 @@ enum ad_result ad_parse(const char *reply, size_t len, uid_t uid, char *quota,
 		*why = "the answer is for another uid";
 		return AD_FOREIGN;
 	}
+	if (!copy_path(ans->home, f.home, f.home_len) ||
+	    !copy_path(ans->maildir, f.maildir, f.maildir_len)) {
+		*why = "the answer's HOME or MAILDIR is longer than 4095 bytes";
+		return AD_REFUSED;
+	}
 	if (f.quota == NULL || f.quota_len == 0) {
 		*why = "the account has no quota field";
 		return AD_NOQUOTA;
@@ -210,9 +240,82 @@ enum ad_result ad_parse(const char *reply, size_t len, uid_t uid, char *quota,
 		*why = "the account's quota is not a Maildir++ quota (e.g. 1073741824S,10000C)";
 		return AD_REFUSED;
 	}
-	memcpy(quota, f.quota, f.quota_len);
-	quota[f.quota_len] = '\0';
+	memcpy(ans->quota, f.quota, f.quota_len);
+	ans->quota[f.quota_len] = '\0';
 	return AD_QUOTA;
+}
+
+bool ad_join_path(const char *home, const char *md, char *out, size_t len)
+{
+	const char *p = md;
+	size_t o = 0;
+
+	if (md[0] != '/') {
+		o = strlen(home);
+		if (o >= len)
+			return false;
+		memcpy(out, home, o);
+	}
+	while (*p != '\0') {
+		size_t c;
+		while (*p == '/')
+			p++;
+		c = strcspn(p, "/");
+		if (c == 0 || (c == 1 && p[0] == '.')) {
+			p += c;
+			continue;
+		}
+		if (o + 1 + c >= len)
+			return false;
+		out[o++] = '/';
+		memcpy(out + o, p, c);
+		o += c;
+		p += c;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return true;
+}
+
+/* path is dir (no "/" at its end) or below it, with no ".." component. */
+static bool below(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	const char *p;
+
+	if (strncmp(path, dir, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return false;
+	for (p = path + n; (p = strstr(p, "/..")) != NULL; p += 3)
+		if (p[3] == '\0' || p[3] == '/')
+			return false;
+	return true;
+}
+
+const char *ad_for_home(const struct ad_answer *ans, const struct stat *cwd, const char *home,
+			const char *path)
+{
+	char md[AD_MAX_PATH];
+	struct stat st;
+
+	if (ans->home[0] == '\0')
+		return "the answer has no HOME";
+	if (ans->home[0] != '/')
+		return "the answer's HOME is not absolute";
+	/* Courier's chdir into HOME followed every symlink, the final one
+	 * too, so the same walk tells the directory it put us in.  A symlink
+	 * swapped in by the shared uid proves nothing that uid cannot do: it
+	 * can write every home of its own anyway. */
+	if (stat(ans->home, &st) != 0 || !S_ISDIR(st.st_mode))
+		return "the answer's HOME is not a directory";
+	if (st.st_dev != cwd->st_dev || st.st_ino != cwd->st_ino)
+		return "the answer's HOME is not the current directory";
+	if (below(home, path))
+		return NULL;
+	if (ans->maildir[0] != '\0' && ad_join_path(home, ans->maildir, md, sizeof md) &&
+	    strcmp(md, path) == 0)
+		return NULL;
+	return "the maildir is neither in the home nor the answer's MAILDIR";
 }
 
 static long long mono_ms(void)
@@ -290,7 +393,7 @@ static ssize_t read_answer(int fd, char *buf, long long deadline, const char **w
 	return (ssize_t)len;
 }
 
-enum ad_result ad_query(int fd, const char *user, uid_t uid, char *quota,
+enum ad_result ad_query(int fd, const char *user, uid_t uid, struct ad_answer *ans,
 			const char **why)
 {
 	long long deadline = mono_ms() + AD_TIMEOUT_MS;
@@ -298,12 +401,13 @@ enum ad_result ad_query(int fd, const char *user, uid_t uid, char *quota,
 	enum ad_result r;
 	ssize_t len;
 
+	ans->quota[0] = ans->home[0] = ans->maildir[0] = '\0';
 	if ((*why = ad_bad_user(user)) != NULL)
 		return AD_BADUSER;
 	if ((r = send_request(fd, user, deadline, why)) != AD_QUOTA)
 		return r;
 	len = read_answer(fd, buf, deadline, why);
-	r = len < 0 ? AD_ERROR : ad_parse(buf, (size_t)len, uid, quota, why);
+	r = len < 0 ? AD_ERROR : ad_parse(buf, (size_t)len, uid, ans, why);
 	explicit_bzero(buf, sizeof buf);
 	return r;
 }
@@ -318,9 +422,17 @@ enum ad_action ad_decide(int connect_err, enum ad_result r)
 	case AD_QUOTA:
 		return AD_USE;
 	case AD_NOQUOTA:   /* the account has no quota of its own */
-	case AD_UNKNOWN:   /* authenticated elsewhere (another module's account) */
-	case AD_BADUSER:   /* a name authdaemond's request line cannot carry */
 		return AD_NEXT;
+	/* No answer for this account.  The three are one to the caller (one
+	 * log line, one exit status): a local user running authmkhome with
+	 * any AUTHENTICATED must not learn whether an account exists.  All
+	 * refuse rather than fall back: in Courier's chain authdaemond has
+	 * just authenticated the account, so a FAIL is a moment's (or a hand
+	 * run), and a maildir built now with a lesser source's quota would
+	 * keep it in maildirsize for good; refused, nothing is built and the
+	 * next login builds it right. */
+	case AD_UNKNOWN:
+	case AD_BADUSER:
 	case AD_FOREIGN:
 		return AD_DENY;
 	case AD_REFUSED:

@@ -238,44 +238,6 @@ static void __attribute__((noreturn)) pass_on(int argc, char **argv)
 }
 
 /*
- * The maildir as an absolute path: $MAILDIR, else the server's argument,
- * else "Maildir"; a relative one is under the current directory (the home),
- * and "." components are dropped.
- */
-static bool maildir_path(const char *home, const char *md, char *out, size_t len)
-{
-	const char *p = md;
-	size_t o = 0;
-
-	if (md[0] != '/') {
-		o = strlen(home);
-		if (o >= len)
-			return false;
-		memcpy(out, home, o);
-	}
-	while (*p != '\0') {
-		size_t c;
-		while (*p == '/')
-			p++;
-		c = strcspn(p, "/");
-		if (c == 0 || (c == 1 && p[0] == '.')) {
-			p += c;
-			continue;
-		}
-		if (o + 1 + c >= len)
-			return false;
-		out[o++] = '/';
-		memcpy(out + o, p, c);
-		o += c;
-		p += c;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	return true;
-}
-
-/*
  * What the setgid start left (early_privilege): authdaemond's socket,
  * connected with the group that may reach it, or -1 and why not.
  */
@@ -322,27 +284,35 @@ static int env_quota(struct md_options *o)
  * when the administrator made the socket reachable otherwise).  ad_decide
  * says what follows; every outcome but a quota taken is logged here, once.
  */
-static enum ad_action daemon_quota(struct md_options *o, const char *user, struct early *e)
+static enum ad_action daemon_quota(struct md_options *o, const char *user, const char *home,
+				   const char *path, struct early *e)
 {
-	char quota[AD_MAX_QUOTA + 1] = "";
+	struct ad_answer ans = { "", "", "" };  /* cppcheck cannot see ad_query fill it */
 	const char *why = NULL;
 	enum ad_result r = AD_ERROR;
 	enum ad_action act;
+	struct stat cwd;
 
 	if (e->fd < 0 && !e->setgid) {
 		e->fd = ad_connect(AUTHDAEMON_SOCKET);
 		e->err = errno;
 	}
 	if (e->fd >= 0) {
-		r = ad_query(e->fd, user, getuid(), quota, &why);
+		r = ad_query(e->fd, user, getuid(), &ans, &why);
 		close(e->fd);
 		e->fd = -1;
 		e->err = 0;
 	} else if (e->err == 0) {
 		e->err = ENOTCONN;  /* not tried: no AUTHENTICATED at the start */
 	}
+	/* Virtual users share one uid: the UID alone does not tie the answer
+	 * to the account being built; its HOME must be the one Courier put
+	 * us in (see SECURITY.md on what the shared uid still learns). */
+	if ((r == AD_QUOTA || r == AD_NOQUOTA) &&
+	    (stat(".", &cwd) != 0 || ad_for_home(&ans, &cwd, home, path) != NULL))
+		r = AD_FOREIGN;
 	act = ad_decide(e->err, r);
-	if (act == AD_USE && !set_quota(o, quota, "authdaemond")) {
+	if (act == AD_USE && !set_quota(o, ans.quota, "authdaemond")) {
 		act = AD_TEMPFAIL;
 		why = "not a Maildir++ quota";
 	}
@@ -357,13 +327,16 @@ static enum ad_action daemon_quota(struct md_options *o, const char *user, struc
 		    "refused before its maildir is built; the next login asks again",
 		    AUTHDAEMON_SOCKET, user);
 	else if (act == AD_NEXT)
-		say(r == AD_NOQUOTA ? LOG_DEBUG : r == AD_UNKNOWN ? LOG_NOTICE : LOG_WARNING,
-		    "quota of %s from authdaemond: %s: not used", user, why);
+		say(LOG_DEBUG, "quota of %s from authdaemond: %s: not used", user, why);
 	else if (act == AD_TEMPFAIL)
 		say(LOG_ERR, "quota of %s from authdaemond: %s: temporary failure, login refused "
 		    "before its maildir is built; the next login asks again", user, why);
 	else if (act == AD_DENY)
-		say(LOG_ERR, "quota of %s from authdaemond: %s: login refused", user, why);
+		/* One line for all three, why never told, not even at debug:
+		 * the caller may be anyone with any AUTHENTICATED (ad_decide). */
+		say(LOG_ERR, "no quota from authdaemond for %s (uid %lu): unknown account or not "
+		    "this account's: login refused, nothing built", user, (unsigned long)getuid());
+	explicit_bzero(&ans, sizeof ans);
 	return act;
 }
 
@@ -396,9 +369,9 @@ static void quiet_fn(void *arg, int priority, const char *fmt, va_list ap)
  * quota as wanted (a maildir someone else made gets a maildirsize).
  * Returns false when the login fails (logged).
  */
-static bool daemon_turn(struct md_options *o, const struct md_account *a, const char *path,
-			const struct md_context *ctx, const char *user, struct early *e,
-			const unsigned char *at)
+static bool daemon_turn(struct md_options *o, const struct md_account *a, const char *home,
+			const char *path, const struct md_context *ctx, const char *user,
+			struct early *e, const unsigned char *at)
 {
 	static const struct md_log quiet = { quiet_fn, NULL, false };
 	struct md_options chk = *o;
@@ -408,7 +381,7 @@ static bool daemon_turn(struct md_options *o, const struct md_account *a, const 
 	if (md_ensure(&chk, a, path, ctx, true, &done, &quiet) != MD_MISSING)
 		return true;  /* complete, or an error the build will log */
 	md_logf(&mlog, LOG_DEBUG, "maildir %s is to be built: asking authdaemond", path);
-	switch (daemon_quota(o, user, e)) {
+	switch (daemon_quota(o, user, home, path, e)) {
 	case AD_USE:
 		return true;
 	case AD_NEXT:
@@ -498,7 +471,7 @@ static enum md_result dovecot_maildir(const struct md_options *o, const struct m
 		    mp, a->user);
 		return MD_ERR_REFUSED;
 	}
-	if (!maildir_path(a->home, mp, out, len)) {
+	if (!ad_join_path(a->home, mp, out, len)) {
 		say(LOG_ERR, "maildir path of %s is too long", a->user);
 		return MD_ERR_REFUSED;
 	}
@@ -516,7 +489,7 @@ static bool dovecot_home(const char *user, char *home, size_t len)
 		say(LOG_ERR, "home \"%s\" of %s is not an absolute path: refused", h, user);
 		return false;
 	}
-	if (!maildir_path(h, h, home, len)) {
+	if (!ad_join_path(h, h, home, len)) {
 		say(LOG_ERR, "home of %s is too long", user);
 		return false;
 	}
@@ -626,7 +599,7 @@ int main(int argc, char **argv)
 		say(LOG_ERR, "the home directory of %s is \"/\": refused", user);
 		return 1;
 	}
-	if (!dovecot && !maildir_path(home, md, path, sizeof path)) {
+	if (!dovecot && !ad_join_path(home, md, path, sizeof path)) {
 		say(LOG_ERR, "maildir path of %s is too long", user);
 		return 1;
 	}
@@ -639,7 +612,7 @@ int main(int argc, char **argv)
 	if (r == MD_OK && !load_options(&o, !dovecot, &qs))
 		r = MD_ERR_CONFIG;
 	if (r == MD_OK && !dovecot && *qs == MD_QS_AUTHDAEMON &&
-	    !daemon_turn(&o, &a, path, &ctx, user, &e, qs)) {
+	    !daemon_turn(&o, &a, home, path, &ctx, user, &e, qs)) {
 		if (e.fd >= 0)
 			close(e.fd);
 		md_options_free(&o);

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +64,7 @@ struct pcase {
 	const char *quota;     /* on AD_QUOTA */
 };
 
-static char huge[AD_MAX_REPLY + 64], longline[AD_MAX_REPLY], longquota[256];
+static char huge[AD_MAX_REPLY + 64], longline[AD_MAX_REPLY], longquota[256], longhome[4200];
 
 static const struct pcase pcases[] = {
 	{ "userdb account with a quota", HEAD "QUOTA=5000000S,500C\n" TAIL, 0, AD_QUOTA,
@@ -101,6 +103,10 @@ static const struct pcase pcases[] = {
 	{ "UID twice, ours first", "UID=1000\nUID=1001\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
 	{ "QUOTA twice", HEAD "QUOTA=1S\nQUOTA=2000000000S\n" TAIL, 0, AD_REFUSED, NULL },
 	{ "QUOTA twice, the same", "UID=1000\nQUOTA=1S\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
+	{ "HOME twice", "UID=1000\nHOME=/a\nHOME=/b\nQUOTA=1S\n.\n", 0, AD_REFUSED, NULL },
+	{ "MAILDIR twice", "UID=1000\nMAILDIR=a\nMAILDIR=b\nQUOTA=1S\n.\n", 0, AD_REFUSED,
+	  NULL },
+	{ "HOME of 4096 bytes", longhome, 0, AD_REFUSED, NULL },
 	{ "a NUL in the quota", "UID=1000\nQUOTA=1S\0,9C\n.\n", 21, AD_REFUSED, NULL },
 	{ "a NUL before the end", "UID=1000\nQUOTA=1S\n\0.\n", 20, AD_REFUSED, NULL },
 	{ "a line without '='", HEAD "QUOTA=1S\ngarbage\n" TAIL, 0, AD_REFUSED, NULL },
@@ -133,10 +139,11 @@ static const struct pcase pcases[] = {
 
 static void one_parse(const struct pcase *c)
 {
-	char quota[AD_MAX_QUOTA + 1] = "", name[300], why[600] = "";
+	static struct ad_answer ans;
+	char *quota = ans.quota, name[300], why[600] = "";
 	size_t len = c->len != 0 ? c->len : strlen(c->reply);
 	const char *reason = NULL;
-	enum ad_result r = ad_parse(c->reply, len, ME, quota, &reason);
+	enum ad_result r = ad_parse(c->reply, len, ME, &ans, &reason);
 
 	snprintf(name, sizeof name, "ad_parse: %s", c->name);
 	if (r != c->want)
@@ -273,7 +280,8 @@ static void __attribute__((noreturn)) run_peer(int fd, const struct qcase *c)
 
 static void one_query(const struct qcase *c)
 {
-	char quota[AD_MAX_QUOTA + 1] = "", name[300], why[600] = "";
+	static struct ad_answer ans;
+	char *quota = ans.quota, name[300], why[600] = "";
 	const char *reason = NULL;
 	enum ad_result r;
 	int sv[2], status = 0;
@@ -292,7 +300,7 @@ static void one_query(const struct qcase *c)
 	close(sv[1]);
 	if (c->peer == PEER_GONE)
 		waitpid(pid, &status, 0);
-	r = ad_query(sv[0], c->user, ME, quota, &reason);
+	r = ad_query(sv[0], c->user, ME, &ans, &reason);
 	close(sv[0]);
 	if (c->peer == PEER_LINGER || c->peer == PEER_HANG)
 		kill(pid, SIGKILL);
@@ -325,11 +333,12 @@ struct dcase {
 static const struct dcase dcases[] = {
 	{ "a quota is used", 0, AD_QUOTA, AD_USE },
 	{ "no quota field: the next source", 0, AD_NOQUOTA, AD_NEXT },
-	{ "FAIL (unknown account): the next source", 0, AD_UNKNOWN, AD_NEXT },
-	{ "a name the request cannot carry: the next source", 0, AD_BADUSER, AD_NEXT },
+	{ "FAIL (unknown account): login refused, as another's", 0, AD_UNKNOWN, AD_DENY },
+	{ "a name the request cannot carry: login refused, as another's", 0, AD_BADUSER,
+	  AD_DENY },
 	{ "timeout or closed without an answer: temporary failure", 0, AD_ERROR, AD_TEMPFAIL },
 	{ "a malformed answer: temporary failure", 0, AD_REFUSED, AD_TEMPFAIL },
-	{ "an answer for another uid: login refused", 0, AD_FOREIGN, AD_DENY },
+	{ "an answer for another uid or home: login refused", 0, AD_FOREIGN, AD_DENY },
 	{ "EACCES (not setgid courier): the next source", EACCES, AD_ERROR, AD_NEXT },
 	{ "EACCES ignores the result", EACCES, AD_QUOTA, AD_NEXT },
 	{ "EPERM: the next source", EPERM, AD_ERROR, AD_NEXT },
@@ -360,6 +369,113 @@ static void one_decide(const struct dcase *c)
 	report(why[0] == '\0', name, why);
 }
 
+/* --- ad_for_home: the answer is for the home being built --- */
+
+struct hcase {
+	const char *name;
+	const char *home;      /* the answer's HOME, "@" for the test's directory T */
+	const char *maildir;   /* the answer's MAILDIR */
+	const char *path;      /* the maildir being built, under T */
+	bool ours;
+};
+
+/* The current directory is T/alice; T/link is a symlink to it. */
+static const struct hcase hcases[] = {
+	{ "same directory", "@/alice", "", "@/alice/Maildir", true },
+	{ "same directory, a trailing slash", "@/alice/", "", "@/alice/Maildir", true },
+	{ "the maildir is the home itself", "@/alice", "", "@/alice", true },
+	{ "another account's directory", "@/bob", "", "@/alice/Maildir", false },
+	{ "another account's directory and maildir", "@/bob", "", "@/bob/Maildir", false },
+	{ "a symlink to the same directory (Courier's chdir follows it)", "@/link", "",
+	  "@/alice/Maildir", true },
+	{ "no HOME field", "", "", "@/alice/Maildir", false },
+	{ "a relative HOME", "alice", "", "@/alice/Maildir", false },
+	{ "a HOME that does not exist", "@/gone", "", "@/alice/Maildir", false },
+	{ "a HOME that is a file", "@/file", "", "@/alice/Maildir", false },
+	{ "a maildir outside the home, no MAILDIR field", "@/alice", "", "@/bob/Maildir", false },
+	{ "a maildir out of the home by \"..\"", "@/alice", "", "@/alice/../bob/Maildir", false },
+	{ "a maildir whose name only starts like the home", "@/alice", "", "@/alicex/Maildir",
+	  false },
+	{ "a MAILDIR field outside the home naming it", "@/alice", "@/mail/alice",
+	  "@/mail/alice", true },
+	{ "a MAILDIR field outside the home, another maildir", "@/alice", "@/mail/alice",
+	  "@/mail/bob", false },
+	{ "a relative MAILDIR field", "@/alice", "./Maildir", "@/alice/Maildir", true },
+	{ "a MAILDIR field in the home, the maildir elsewhere", "@/alice", "Maildir",
+	  "@/bob/Maildir", false },
+};
+
+/* s with "@" at its start replaced by top, into out. */
+static void at_top(const char *s, const char *top, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", s[0] == '@' ? top : "", s[0] == '@' ? s + 1 : s);
+}
+
+static void one_home(const struct hcase *c, const char *top, const struct stat *cwd)
+{
+	struct ad_answer ans;
+	char home[AD_MAX_PATH], path[AD_MAX_PATH], name[300], why[400] = "";
+	const char *r;
+
+	at_top(c->home, top, ans.home, sizeof ans.home);
+	at_top(c->maildir, top, ans.maildir, sizeof ans.maildir);
+	at_top(c->path, top, path, sizeof path);
+	ans.quota[0] = '\0';
+	snprintf(home, sizeof home, "%s/alice", top);
+	r = ad_for_home(&ans, cwd, home, path);
+	snprintf(name, sizeof name, "ad_for_home: %s: %s", c->name, c->ours ? "ours" : "foreign");
+	if ((r == NULL) != c->ours)
+		snprintf(why, sizeof why, "%s", r != NULL ? r : "taken as ours");
+	report(why[0] == '\0', name, why);
+}
+
+/* The fields ad_for_home reads come out of a real answer. */
+static void parse_fields(void)
+{
+	static const char reply[] = HEAD "MAILDIR=./Maildir\nQUOTA=1S\n" TAIL;
+	struct ad_answer ans;
+	const char *why;
+	enum ad_result r = ad_parse(reply, sizeof reply - 1, ME, &ans, &why);
+
+	report(r == AD_QUOTA && strcmp(ans.home, "/var/vmail/example.org/alice") == 0 &&
+	       strcmp(ans.maildir, "./Maildir") == 0, "ad_parse: HOME and MAILDIR kept",
+	       ans.home);
+	r = ad_parse("UID=1000\nQUOTA=1S\n.\n", 20, ME, &ans, &why);
+	report(r == AD_QUOTA && ans.home[0] == '\0' && ans.maildir[0] == '\0',
+	       "ad_parse: no HOME, no MAILDIR: empty", ans.home);
+}
+
+static void homes(void)
+{
+	char top[] = "/tmp/unit_authdaemon.XXXXXX", p[AD_MAX_PATH], cmd[AD_MAX_PATH + 16];
+	struct stat cwd;
+	size_t i;
+	int fd;
+
+	parse_fields();
+	if (mkdtemp(top) == NULL) {
+		report(false, "ad_for_home: a test directory", strerror(errno));
+		return;
+	}
+	snprintf(p, sizeof p, "%s/alice", top);
+	mkdir(p, 0700);
+	if (stat(p, &cwd) != 0)
+		report(false, "ad_for_home: a test directory", strerror(errno));
+	snprintf(p, sizeof p, "%s/bob", top);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/link", top);
+	if (symlink("alice", p) != 0)
+		report(false, "ad_for_home: a symlink", strerror(errno));
+	snprintf(p, sizeof p, "%s/file", top);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	for (i = 0; i < sizeof hcases / sizeof hcases[0]; i++)
+		one_home(&hcases[i], top, &cwd);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+	if (system(cmd) != 0)
+		report(false, "ad_for_home: the test directory removed", top);
+}
+
 int main(void)
 {
 	size_t i, n;
@@ -376,6 +492,9 @@ int main(void)
 	n = (size_t)snprintf(longquota, sizeof longquota, "UID=1000\nQUOTA=");
 	memset(longquota + n, '1', 100);
 	memcpy(longquota + n + 100, "S\n.\n", 5);
+	n = (size_t)snprintf(longhome, sizeof longhome, "UID=1000\nQUOTA=1S\nHOME=/");
+	memset(longhome + n, 'h', 4095);
+	memcpy(longhome + n + 4095, "\n.\n", 4);
 
 	for (i = 0; i < sizeof pcases / sizeof pcases[0]; i++)
 		one_parse(&pcases[i]);
@@ -385,6 +504,7 @@ int main(void)
 		one_query(&qcases[i]);
 	for (i = 0; i < sizeof dcases / sizeof dcases[0]; i++)
 		one_decide(&dcases[i]);
+	homes();
 	(void)count_log, (void)result_name, (void)logged;
 	return failed == 0 ? 0 : 1;
 }

@@ -144,6 +144,12 @@ inr dpkg-statoverride --update --add root courier 2755 /usr/sbin/authmkhome
 check courier-userdb-authdaemon-setgid-installed test "$(inr stat -c %a:%U:%G /usr/sbin/authmkhome)" = 2755:root:courier
 printf 'quota_source=authdaemon,env\nquota=1000S\n' >>"$R/etc/security/mkmaildir.conf"
 vuser ursula 'ursula-pw-1'; vuser uma 'uma-pw-1'; vuser nora 'nora-pw-1'; vuser olga 'olga-pw-1'
+vuser wendy 'wendy-pw-1'
+# mallory: a shell user with a userdb account of its own (authdaemond answers
+# FAIL for a name it does not know, and that refuses the login as well).
+inr useradd -m -s /bin/sh mallory
+inr userdb mallory set home=/home/mallory "uid=$(uid_of mallory)" "gid=$(gid_of mallory)" &&
+	inr makeuserdb
 inr userdb ursula@example.org set quota=5000000S,500C && inr userdb uma@example.org set quota=3000000S,300C &&
 	inr userdb olga@example.org set quota=7000000S,700C && inr makeuserdb
 start || exit 0
@@ -165,7 +171,7 @@ check courier-userdb-authdaemon-hash-never-logged bash -c '! grep -q "PASSWD\|\$
 # Another uid's attempt: a local user runs the setgid authmkhome by hand with
 # AUTHENTICATED set to a userdb account; authdaemond answers for vmail's uid,
 # which is not the caller's: the answer is refused and so is the login.
-inr useradd -m -s /bin/sh mallory
+mu=$(uid_of mallory)
 mark=$(log_mark)
 inr setpriv --reuid=mallory --regid=mallory --init-groups sh -c \
 	'cd /home/mallory && AUTHENTICATED=olga@example.org exec /usr/sbin/authmkhome /bin/true Maildir'
@@ -173,10 +179,51 @@ rc=$?
 check courier-userdb-authdaemon-other-uid-login-refused test "$rc" = 1
 check courier-userdb-authdaemon-other-uid-nothing-built test ! -e "$R/home/mallory/Maildir"
 check courier-userdb-authdaemon-other-uid-refused log_has "$mark" \
-	"authmkhome\[[0-9]+\]: quota of olga@example.org from authdaemond: the answer is for another uid: login refused"
+	"authmkhome\[[0-9]+\]: no quota from authdaemond for olga@example.org \(uid $mu\): unknown account or not this account's: login refused, nothing built"
 sleep 0.3
 check courier-userdb-authdaemon-other-uid-learns-nothing bash -c '! grep -rq "7000000S" "$1" && ! grep -q "7000000S\|700C" <<<"$2"' _ \
 	"$R/home/mallory" "$(log_since "$mark")"
+other_line=$(amh_lines "$mark" | grep -o 'authmkhome\[[0-9]*\]: .*' | sed 's/^authmkhome\[[0-9]*\]: //')
+# No enumeration: an account authdaemond does not know gives the same exit
+# status and the same line, apart from the name (busybox syslogd -S logs no
+# priority; both come from the one say(LOG_ERR, ...) in daemon_quota).
+mark=$(log_mark)
+inr setpriv --reuid=mallory --regid=mallory --init-groups sh -c \
+	'cd /home/mallory && AUTHENTICATED=nosuch@example.org exec /usr/sbin/authmkhome /bin/true Maildir'
+rc=$?
+sleep 0.3
+unknown_line=$(amh_lines "$mark" | grep -o 'authmkhome\[[0-9]*\]: .*' | sed 's/^authmkhome\[[0-9]*\]: //')
+say "another uid's account: $other_line"
+say "an unknown account:    $unknown_line"
+check courier-userdb-authdaemon-unknown-login-refused-too bash -c '[ "$1" = 1 ] && ! test -e "$2"' _ "$rc" \
+	"$R/home/mallory/Maildir"
+check courier-userdb-authdaemon-unknown-and-other-uid-same-line bash -c \
+	'[ -n "$1" ] && [ "$(wc -l <<<"$1")" = 1 ] && [ "${1/olga@example.org/NAME}" = "${2/nosuch@example.org/NAME}" ]' _ \
+	"$other_line" "$unknown_line"
+# The red team's attack (red3): virtual users share vmail's uid, so the
+# uid alone does not tie an answer to an account.  vmail, in wendy's new
+# home, asks as olga: olga's quota must not reach wendy's maildirsize.
+mark=$(log_mark)
+inr setpriv --reuid=vmail --regid=vmail --clear-groups sh -c \
+	"cd $VM/wendy && AUTHENTICATED=olga@example.org exec /usr/sbin/authmkhome /bin/true Maildir"
+rc=$?
+sleep 0.3
+check courier-userdb-authdaemon-shared-uid-other-home-refused test "$rc" = 1
+check courier-userdb-authdaemon-shared-uid-no-quota-of-another bash -c '! grep -rqs "7000000S" "$1"' _ "$R$VM/wendy"
+check courier-userdb-authdaemon-shared-uid-nothing-built test ! -e "$R$VM/wendy/Maildir"
+check courier-userdb-authdaemon-shared-uid-same-line log_has "$mark" \
+	"authmkhome\[[0-9]+\]: no quota from authdaemond for olga@example.org \(uid $vu\): unknown account or not this account's: login refused, nothing built"
+# MAILDIR pointing into wendy's home from olga's own home: refused as well.
+mark=$(log_mark)
+inr setpriv --reuid=vmail --regid=vmail --clear-groups sh -c \
+	"cd $VM/olga && AUTHENTICATED=olga@example.org MAILDIR=$VM/wendy/Maildir exec /usr/sbin/authmkhome /bin/true"
+rc=$?
+check courier-userdb-authdaemon-shared-uid-maildir-elsewhere-refused bash -c \
+	'[ "$1" = 1 ] && ! test -e "$2"' _ "$rc" "$R$VM/wendy/Maildir"
+# wendy's own login afterwards builds hers, with her own limit (quota=).
+out=$(client imap wendy@example.org wendy-pw-1 select)
+check courier-userdb-authdaemon-shared-uid-owner-builds-it-right test \
+	"$(head -n1 "$R$VM/wendy/Maildir/maildirsize" 2>/dev/null)" = 1000S
 # The group is gone before the caller's configuration or creator runs: a
 # creator's groups (the same process, exec'd) hold no courier.
 mkdir -p "$R/usr/local/sbin"
