@@ -159,6 +159,12 @@ struct build {
 	uid_t euid;           /* asked once per md_ensure */
 	bool chown;           /* creation needs handing over to the owner */
 	bool private;         /* working inside our own root-only temporary tree */
+	/*
+	 * In the private tree: a directory made 0700 there came out 0700 (the
+	 * umask or a default ACL took nothing from the owner's bits), so what
+	 * is made 0700 or 0600 needs no fchmod to have that mode.
+	 */
+	bool exact;
 };
 
 /* Logs what (and the errno) for b's maildir, or name in it. */
