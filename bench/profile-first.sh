@@ -11,6 +11,9 @@
 #              entries); the medians of the rounds are printed (5)
 #   -n LOGINS  first logins per round (200)
 #   -S N       also first logins in a parent holding N other entries (0: not)
+#   -c         CPU time (user + system, of the processes) instead of wall
+#              time: steadier on a loaded machine; N cycles of each, the
+#              floor's start-up subtracted
 #   -t         syscall profile instead: strace -c of 50 first logins and of
 #              50 pam_permit cycles, their difference per login; strace -T
 #              of one first login; the same of the floor.  Files go to DIR.
@@ -18,11 +21,11 @@
 # Root only; runs in a private mount namespace like bench/run.sh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-FSLIST="tmpfs disk" ROUNDS=5 N=200 SIB=0 TRACE= OUTDIR=
-while getopts f:r:n:S:to: c; do
+FSLIST="tmpfs disk" ROUNDS=5 N=200 SIB=0 TRACE= OUTDIR= CPU=
+while getopts f:r:n:S:tco: c; do
 	case $c in
 	f) FSLIST=$OPTARG ;; r) ROUNDS=$OPTARG ;; n) N=$OPTARG ;; S) SIB=$OPTARG ;;
-	t) TRACE=1 ;; o) OUTDIR=$OPTARG ;; *) sed -n '2,17p' "$0"; exit 2 ;;
+	t) TRACE=1 ;; c) CPU=1 ;; o) OUTDIR=$OPTARG ;; *) sed -n '2,17p' "$0"; exit 2 ;;
 	esac
 done
 if [ -z "${BENCH_IN_NS:-}" ]; then
@@ -59,6 +62,13 @@ loop() { # SERVICE ARGS...
 	local s=$1; shift
 	LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$work/passwd NSS_WRAPPER_GROUP=$work/group \
 		"$pamrun" time -d "$work/pam.d" -s "$s" "$@"
+}
+# With -c: the CPU microseconds of a command, per cycle of N; else its own figure.
+cpu_of() { # FIELD COMMAND...
+	local f=$1 t; shift
+	if [ -z "$CPU" ]; then "$@" | field "$f"; return; fi
+	t=$( { TIMEFORMAT='%3U %3S'; time "$@" >/dev/null; } 2>&1 )
+	awk -v t="$t" -v n="$N" 'BEGIN { split(t, a, " "); printf "%.0f", (a[1] + a[2]) * 1e9 / n }'
 }
 field() { sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p"; }
 clean() { find "$1" -mindepth 1 -maxdepth 1 \( -name 'f*' -o -name 'g*' -o -name '.mkmaildir-tmp' \) -exec rm -rf {} +; }
@@ -110,26 +120,31 @@ for fs in $FSLIST; do
 	else
 		: >"$work/res"
 		for ((r = 1; r <= ROUNDS; r++)); do
-			p=$(loop permit -p e -k 1 -w 200 -n 2000 | field median_ns)
+			if [ -n "$CPU" ]; then
+				p=$(cpu_of x loop permit -p e -k 1 -n "$N")
+			else
+				p=$(loop permit -p e -k 1 -w 200 -n 2000 | field median_ns)
+			fi
 			clean "$R"; sync
-			m=$(loop mkmaildir -p f -n "$N" -x | field mean_ns)
+			m=$(cpu_of mean_ns loop mkmaildir -p f -n "$N" -x)
 			clean "$R"; sync
-			f=$("$floor" -b "$R" -p f -n "$N" -u 30000 -g 100 -H | field per_tree_ns)
+			f=$(cpu_of per_tree_ns "$floor" -b "$R" -p f -n "$N" -u 30000 -g 100 -H)
+			[ -n "$CPU" ] && f=$((f - $(cpu_of x "$floor" -b "$R" -p f -n 0 -u 30000 -g 100 -H)))
 			clean "$R"
 			s=0
 			if [ "$SIB" -gt 0 ]; then
 				find "$R/sib" -mindepth 1 -maxdepth 1 \( -name 'g*' -o -name '.mkmaildir-tmp' \) -exec rm -rf {} +
 				sync
-				s=$(loop mkmaildir -p g -n "$N" -x | field mean_ns)
+				s=$(cpu_of mean_ns loop mkmaildir -p g -n "$N" -x)
 				find "$R/sib" -mindepth 1 -maxdepth 1 \( -name 'g*' -o -name '.mkmaildir-tmp' \) -exec rm -rf {} +
 			fi
 			echo "$p $m $f $s" >>"$work/res"
 		done
 		p=$(awk '{ print $1 }' "$work/res" | median); m=$(awk '{ print $2 }' "$work/res" | median)
 		f=$(awk '{ print $3 }' "$work/res" | median); s=$(awk '{ print $4 }' "$work/res" | median)
-		awk -v fs="$fs" -v p="$p" -v m="$m" -v f="$f" -v s="$s" -v sib="$SIB" -v n="$N" -v r="$ROUNDS" 'BEGIN {
-			printf "%s (medians of %d rounds of %d): permit %.1f us, first %.1f us (-permit %.1f), floor %.1f us: %.2fx",
-				fs, r, n, p / 1e3, m / 1e3, (m - p) / 1e3, f / 1e3, (m - p) / f
+		awk -v fs="$fs" -v p="$p" -v m="$m" -v f="$f" -v s="$s" -v sib="$SIB" -v n="$N" -v r="$ROUNDS" -v cpu="$CPU" 'BEGIN {
+			printf "%s%s (medians of %d rounds of %d): permit %.1f us, first %.1f us (-permit %.1f), floor %.1f us: %.2fx",
+				fs, cpu ? " cpu" : "", r, n, p / 1e3, m / 1e3, (m - p) / 1e3, f / 1e3, (m - p) / f
 			if (sib > 0) printf "; beside %d: %.1f us (-permit %.1f): %.2fx", sib, s / 1e3, (s - p) / 1e3, (s - p) / f
 			printf "\n" }'
 		sed 's/^/  round: /' "$work/res"
