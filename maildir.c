@@ -137,6 +137,18 @@ static enum md_result make_dir(const struct build *b, int dfd, const char *name,
 	return r;
 }
 
+/*
+ * Inside our private tree nobody else can reach a directory we just made
+ * (mkdirat said so), so it is handed over by name: half the system calls.
+ */
+static enum md_result give_made(const struct build *b, int dfd, const char *name)
+{
+	if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+	    (!made_as(b, 0700, b->o->mode) && fchmodat(dfd, name, b->o->mode, 0) < 0))
+		return sys_error(b, "cannot hand over", name);
+	return MD_OK;
+}
+
 static enum md_result make_subdirs(const struct build *b, int dfd)
 {
 	enum md_result r;
@@ -145,13 +157,9 @@ static enum md_result make_subdirs(const struct build *b, int dfd)
 	for (i = 0; i < 3; i++) {
 		const char *name = maildir_subdirs[i];
 		int fd;
-		/* Inside our private tree nobody else can reach a directory we just
-		 * made, so it is handed over by name: half the system calls. */
 		if (b->private && mkdirat(dfd, name, 0700) == 0) {
-			if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid,
-						  AT_SYMLINK_NOFOLLOW) < 0) ||
-			    (!made_as(b, 0700, b->o->mode) && fchmodat(dfd, name, b->o->mode, 0) < 0))
-				return sys_error(b, "cannot hand over", name);
+			if ((r = give_made(b, dfd, name)) != MD_OK)
+				return r;
 			continue;
 		}
 		if ((r = make_dir(b, dfd, name, b->o->mode, true, &fd)) != MD_OK)
@@ -336,6 +344,32 @@ static enum md_result fs_parent(const struct build *b, int mdfd, char *path, int
 	return r;
 }
 
+/*
+ * A Maildir++ folder dir (".Name", one component) that mkdirat has just made
+ * in our private tree: its contents are made through it by name, as the
+ * floor does, without a descriptor of its own.  Nothing but this build can
+ * have put anything in it (a skel copied into the tree cannot reach a
+ * directory made after it), so "dir/cur" meets no symlink on the way.
+ */
+static enum md_result fill_made_folder(const struct build *b, int mdfd, const char *dir)
+{
+	char path[FOLDER_BUF + 16];
+	enum md_result r;
+	size_t i;
+
+	if ((r = give_made(b, mdfd, dir)) != MD_OK)
+		return r;
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, maildir_subdirs[i]);
+		if (mkdirat(mdfd, path, 0700) < 0)
+			return sys_error(b, "cannot create", path);
+		if ((r = give_made(b, mdfd, path)) != MD_OK)
+			return r;
+	}
+	snprintf(path, sizeof path, "%s/maildirfolder", dir);
+	return write_new(b, mdfd, path, "", 0);
+}
+
 static enum md_result make_folder(const struct build *b, int mdfd, const char *dir)
 {
 	enum md_result r;
@@ -343,6 +377,8 @@ static enum md_result make_folder(const struct build *b, int mdfd, const char *d
 	const char *name = dir;
 	int dfd = mdfd, fd;
 
+	if (b->private && !b->o->layout_fs && mkdirat(mdfd, dir, 0700) == 0)
+		return fill_made_folder(b, mdfd, dir);
 	if (b->o->layout_fs) {
 		snprintf(path, sizeof path, "%s", dir);
 		if ((r = fs_parent(b, mdfd, path, &dfd, &name)) != MD_OK)
