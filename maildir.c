@@ -1041,7 +1041,8 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 		sg->top = -1; /* unstage() removes it by name: still empty */
 		return r;
 	}
-	/* It stays 0700 while it is built: only a umask can have made it less. */
+	/* It stays 0700 while it is built; only a umask or a default ACL can
+	 * have made it less (then b->exact is false for the build). */
 	if (sg->top < 0 || ((sg->st.st_mode & 07777) != 0700 && fchmod(sg->top, 0700) < 0))
 		return sys_error(b, "cannot open the temporary directory for", NULL);
 	return MD_OK;
