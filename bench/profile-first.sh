@@ -103,11 +103,10 @@ for fs in $FSLIST; do
 		tr -T -o "$OUTDIR/$fs.floor.T" "$floor" -b "$R" -p f -n 1 -u 30000 -g 100 -H
 		clean "$R"
 		# Per login: first minus permit; per tree: floor minus its start-up.
-		awk -v tag="$fs" '
+		awk '
 			FNR == 1 { f++ }
 			$1 ~ /^[0-9.]+$/ && $NF != "total" { c = ($4 ~ /^[0-9]+$/) ? $4 : 0; v[f, $NF] += c; names[$NF] = 1 }
 			END {
-				printf "%s: system calls per first login (first - permit, /50) and per floor tree\n", tag
 				for (s in names) {
 					a = (v[1, s] - v[2, s]) / 50; b = (v[3, s] - v[4, s]) / 50
 					if (a > 0.05 || b > 0.05) printf "  %-16s %7.1f %7.1f\n", s, a, b
@@ -116,6 +115,7 @@ for fs in $FSLIST; do
 				printf "  %-16s %7.1f %7.1f\n", "total", ta, tb
 			}' "$OUTDIR/$fs.first.c" "$OUTDIR/$fs.permit.c" "$OUTDIR/$fs.floor.c" "$OUTDIR/$fs.floor0.c" |
 			sort -k1,1 >"$OUTDIR/$fs.counts"
+		echo "$fs: system calls per first login (first - permit, /50) and per floor tree"
 		cat "$OUTDIR/$fs.counts"
 	else
 		: >"$work/res"
