@@ -160,6 +160,12 @@ struct build {
 	bool chown;           /* creation needs handing over to the owner */
 	bool private;         /* working inside our own temporary tree */
 	/*
+	 * In the private tree: a directory made 0700 there came out 0700 (the
+	 * umask or a default ACL took nothing from the owner's bits), so what
+	 * is made 0700 or 0600 needs no fchmod to have that mode.
+	 */
+	bool exact;
+	/*
 	 * Shared storage that squashes root (NFS root_squash, GlusterFS
 	 * server.root-squash): as_owner builds with the owner's filesystem ids
 	 * (the staging directory is then the owner's); denied, when not NULL,

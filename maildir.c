@@ -78,6 +78,36 @@ static int hand_over(const struct build *b, int fd, uid_t uid, gid_t gid, mode_t
 }
 
 /*
+ * Inside a staging tree nobody but root can reach: what was made there an
+ * instant ago needs no verification and may be reached by name.  In owner
+ * mode the staging directory is the owner's, who can change it under us.
+ */
+static bool sealed(const struct build *b)
+{
+	return b->private && !b->as_owner;
+}
+
+/*
+ * Whether what was made with mode made in the private tree has mode
+ * already: the umask (or a default ACL) is the same for every creation in
+ * it, and the top, made 0700, came out 0700 (b->exact).  Both can only take
+ * bits away, so a mode taken for kept is never wider than asked; a host
+ * thread changing the umask while we work could only narrow it.
+ */
+static bool made_as(const struct build *b, mode_t made, mode_t mode)
+{
+	return sealed(b) && b->exact && made == mode && (made & ~(mode_t)0700) == 0;
+}
+
+/* hand_over for what this build just made with mode made. */
+static int hand_over_made(const struct build *b, int fd, mode_t made, mode_t mode)
+{
+	if (!made_as(b, made, mode))
+		return hand_over(b, fd, b->a->uid, b->a->gid, mode);
+	return b->chown ? fchown(fd, b->a->uid, b->a->gid) : 0;
+}
+
+/*
  * Creates directory name in dfd for the owner, or takes the one that is
  * there when it is a real directory of the owner (EEXIST is success once
  * verified: concurrent logins).  The directory's fd goes to *out.
@@ -93,6 +123,17 @@ static enum md_result make_dir(const struct build *b, int dfd, const char *name,
 	if (!created && errno != EEXIST)
 		return sys_error(b, "cannot create", name);
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Made just now in our private tree, which nobody else can reach:
+	 * there is nothing to verify. */
+	if (fd >= 0 && created && sealed(b)) {
+		if (give && hand_over_made(b, fd, 0700, mode) < 0) {
+			r = sys_error(b, "cannot hand over", name);
+			close(fd);
+			return r;
+		}
+		*out = fd;
+		return MD_OK;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
 		if (fd >= 0)
@@ -122,6 +163,18 @@ static enum md_result make_dir(const struct build *b, int dfd, const char *name,
 	return r;
 }
 
+/*
+ * Inside our private tree nobody else can reach a directory we just made
+ * (mkdirat said so), so it is handed over by name: half the system calls.
+ */
+static enum md_result give_made(const struct build *b, int dfd, const char *name)
+{
+	if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+	    (!made_as(b, 0700, b->o->mode) && fchmodat(dfd, name, b->o->mode, 0) < 0))
+		return sys_error(b, "cannot hand over", name);
+	return MD_OK;
+}
+
 static enum md_result make_subdirs(const struct build *b, int dfd)
 {
 	enum md_result r;
@@ -130,13 +183,9 @@ static enum md_result make_subdirs(const struct build *b, int dfd)
 	for (i = 0; i < 3; i++) {
 		const char *name = maildir_subdirs[i];
 		int fd;
-		/* Inside our private tree nobody else can reach a directory we just
-		 * made, so it is handed over by name: half the system calls. */
-		if (b->private && mkdirat(dfd, name, 0700) == 0) {
-			if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid,
-						  AT_SYMLINK_NOFOLLOW) < 0) ||
-			    fchmodat(dfd, name, b->o->mode, 0) < 0)
-				return sys_error(b, "cannot hand over", name);
+		if (sealed(b) && mkdirat(dfd, name, 0700) == 0) {
+			if ((r = give_made(b, dfd, name)) != MD_OK)
+				return r;
 			continue;
 		}
 		if ((r = make_dir(b, dfd, name, b->o->mode, true, &fd)) != MD_OK)
@@ -146,15 +195,44 @@ static enum md_result make_subdirs(const struct build *b, int dfd)
 	return MD_OK;
 }
 
-/* An owner's file, written in full; O_EXCL so nothing planted is reused. */
+/* Fills fd, a file just made 0600, hands it over and closes it. */
+static enum md_result write_fd(const struct build *b, int fd, const char *name,
+			       const char *data, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			close(fd);
+			return sys_error(b, "cannot write", name);
+		}
+		done += (size_t)w;
+	}
+	if (hand_over_made(b, fd, 0600, 0600) < 0) {
+		close(fd);
+		return sys_error(b, "cannot hand over", name);
+	}
+	if (close(fd) < 0)
+		return sys_error(b, "cannot write", name);
+	return MD_OK;
+}
+
+/* A new file of name in dfd: O_EXCL, so nothing planted is reused.  -1 with errno. */
+static int create_new(int dfd, const char *name)
+{
+	return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+		      O_NOCTTY, 0600);
+}
+
+/* An owner's file, written in full. */
 static enum md_result write_new(const struct build *b, int dfd, const char *name,
 				const char *data, size_t len)
 {
-	size_t done = 0;
-	int fd;
+	int fd = create_new(dfd, name);
 
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-			O_NOCTTY, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
 			struct stat st;
@@ -168,34 +246,17 @@ static enum md_result write_new(const struct build *b, int dfd, const char *name
 		}
 		return sys_error(b, "cannot create", name);
 	}
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			close(fd);
-			return sys_error(b, "cannot write", name);
-		}
-		done += (size_t)w;
-	}
-	if (hand_over(b, fd, b->a->uid, b->a->gid, 0600) < 0) {
-		close(fd);
-		return sys_error(b, "cannot hand over", name);
-	}
-	if (close(fd) < 0)
-		return sys_error(b, "cannot write", name);
-	return MD_OK;
+	return write_fd(b, fd, name, data, len);
 }
 
 /*
  * A file that readers must see whole: written in tmp/ and moved into place,
- * as Maildir++ requires of maildirsize.  A file already there is left alone
- * (a server's own subscriptions or quota file in a maildir it made): inside
- * our private tree nothing can be there, so a rename does; elsewhere a link
- * that fails on an existing name.
+ * as Maildir++ requires of maildirsize.  With replace, a rename; without, a
+ * link that fails on an existing name, leaving what is there alone (a
+ * server's own subscriptions or quota file in a maildir it made).
  */
-static enum md_result write_atomic(const struct build *b, int mdfd, const char *name,
-				   const char *data, size_t len)
+static enum md_result via_tmp(const struct build *b, int mdfd, const char *name,
+			      const char *data, size_t len, bool replace)
 {
 	char tmpname[64];
 	enum md_result r;
@@ -210,7 +271,7 @@ static enum md_result write_atomic(const struct build *b, int mdfd, const char *
 		close(tfd);
 		return r;
 	}
-	if (b->private) {
+	if (replace) {
 		if (renameat(tfd, tmpname, mdfd, name) < 0) {
 			r = sys_error(b, "cannot rename into place", name);
 			unlinkat(tfd, tmpname, 0);
@@ -228,14 +289,32 @@ static enum md_result write_atomic(const struct build *b, int mdfd, const char *
 	return r;
 }
 
+/*
+ * Such a file, written once.  Inside our private tree no reader sees it
+ * before the whole tree is renamed into place, so it is written where it
+ * belongs; only a copy of the skel there (maildir=%h) makes it go the long
+ * way, which replaces it, as before.  Elsewhere what is there is left alone.
+ */
+static enum md_result write_atomic(const struct build *b, int mdfd, const char *name,
+				   const char *data, size_t len)
+{
+	int fd;
+
+	if (!b->private)
+		return via_tmp(b, mdfd, name, data, len, false);
+	fd = create_new(mdfd, name);
+	if (fd >= 0)
+		return write_fd(b, fd, name, data, len);
+	if (errno != EEXIST)
+		return sys_error(b, "cannot create", name);
+	return via_tmp(b, mdfd, name, data, len, true);
+}
+
 /* The same, replacing what is there (only maildirsize, whose content is ours to set). */
 static enum md_result replace_atomic(const struct build *b, int mdfd, const char *name,
 				     const char *data, size_t len)
 {
-	struct build priv = *b;
-
-	priv.private = true; /* a rename, which replaces */
-	return write_atomic(&priv, mdfd, name, data, len);
+	return via_tmp(b, mdfd, name, data, len, true);
 }
 
 /*
@@ -291,6 +370,32 @@ static enum md_result fs_parent(const struct build *b, int mdfd, char *path, int
 	return r;
 }
 
+/*
+ * A Maildir++ folder dir (".Name", one component) that mkdirat has just made
+ * in our private tree: its contents are made through it by name, as the
+ * floor does, without a descriptor of its own.  Nothing but this build can
+ * have put anything in it (a skel copied into the tree cannot reach a
+ * directory made after it), so "dir/cur" meets no symlink on the way.
+ */
+static enum md_result fill_made_folder(const struct build *b, int mdfd, const char *dir)
+{
+	char path[FOLDER_BUF + 16];
+	enum md_result r;
+	size_t i;
+
+	if ((r = give_made(b, mdfd, dir)) != MD_OK)
+		return r;
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, maildir_subdirs[i]);
+		if (mkdirat(mdfd, path, 0700) < 0)
+			return sys_error(b, "cannot create", path);
+		if ((r = give_made(b, mdfd, path)) != MD_OK)
+			return r;
+	}
+	snprintf(path, sizeof path, "%s/maildirfolder", dir);
+	return write_new(b, mdfd, path, "", 0);
+}
+
 static enum md_result make_folder(const struct build *b, int mdfd, const char *dir)
 {
 	enum md_result r;
@@ -298,6 +403,8 @@ static enum md_result make_folder(const struct build *b, int mdfd, const char *d
 	const char *name = dir;
 	int dfd = mdfd, fd;
 
+	if (sealed(b) && !b->o->layout_fs && mkdirat(mdfd, dir, 0700) == 0)
+		return fill_made_folder(b, mdfd, dir);
 	if (b->o->layout_fs) {
 		snprintf(path, sizeof path, "%s", dir);
 		if ((r = fs_parent(b, mdfd, path, &dfd, &name)) != MD_OK)
@@ -490,7 +597,7 @@ static enum md_result copy_file(const struct build *b, int sfd, int dfd,
 		}
 	}
 	if (r == MD_OK &&
-	    hand_over(b, out, b->a->uid, b->a->gid, (st->st_mode & 0755) | 0600) < 0)
+	    hand_over_made(b, out, 0600, (st->st_mode & 0755) | 0600) < 0)
 		r = sys_error(b, "cannot hand over", name);
 	close(in);
 	if (close(out) < 0 && r == MD_OK)
@@ -593,15 +700,18 @@ static enum role role_of(size_t i, ssize_t home_idx)
 	return (ssize_t)i == home_idx ? ROLE_HOME : ROLE_ABOVE_HOME;
 }
 
-static enum md_result finish_dir(const struct build *b, int fd, enum role role)
+/* made: fd's directory is one this build made 0700 (not the skel's copy). */
+static enum md_result finish_dir(const struct build *b, int fd, enum role role, bool made)
 {
+	mode_t mode = role == ROLE_HOME ? b->o->homemode : b->o->mode;
 	int rc;
 
 	if (role == ROLE_ABOVE_HOME)
 		rc = fchmod(fd, 0755); /* like /home: root's, readable by all */
+	else if (made)
+		rc = hand_over_made(b, fd, 0700, mode);
 	else
-		rc = hand_over(b, fd, b->a->uid, b->a->gid,
-			       role == ROLE_HOME ? b->o->homemode : b->o->mode);
+		rc = hand_over(b, fd, b->a->uid, b->a->gid, mode);
 	return rc < 0 ? sys_error(b, "cannot hand over", NULL) : MD_OK;
 }
 
@@ -1001,7 +1111,9 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 		sg->top = -1; /* unstage() removes it by name: still empty */
 		return r;
 	}
-	if (sg->top < 0 || fchmod(sg->top, 0700) < 0)
+	/* It stays 0700 while it is built; only a umask or a default ACL can
+	 * have made it less (then b->exact is false for the build). */
+	if (sg->top < 0 || ((sg->st.st_mode & 07777) != 0700 && fchmod(sg->top, 0700) < 0))
 		return sys_error(b, "cannot open the temporary directory for", NULL);
 	return MD_OK;
 }
@@ -1061,8 +1173,9 @@ static enum md_result fill(const struct build *b, int top, const struct path *sp
 		if (r == MD_OK && i == sp->n - 1)
 			r = populate_maildir(b, fd);
 		/* The top is handed over last, just before it appears. */
+		/* Without a skel, nothing else is in the tree: fill made it. */
 		if (r == MD_OK && i > first)
-			r = finish_dir(b, fd, role);
+			r = finish_dir(b, fd, role, skel < 0);
 		if (cur != top)
 			close(cur);
 		cur = fd;
@@ -1124,10 +1237,11 @@ static struct step build_tree(const struct build *shared, int pfd, const struct 
 
 	priv.private = true;
 	r = stage(&priv, pfd, &sg);
+	priv.exact = (sg.st.st_mode & 07777) == 0700;
 	if (r == MD_OK)
 		r = fill(&priv, sg.top, sp, first, home_idx);
 	if (r == MD_OK)
-		r = finish_dir(&priv, sg.top, role_of(first, home_idx));
+		r = finish_dir(&priv, sg.top, role_of(first, home_idx), true);
 	if (r == MD_OK)
 		st = place(&priv, pfd, sp, first, &sg);
 	else if (sg.top >= 0 && !same_entry(sg.sfd, sg.id, &sg.st))
@@ -1740,8 +1854,8 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 {
 	uid_t euid = geteuid();
 	bool denied = false;
-	struct build b = { o, a, log, path, euid, euid == 0 || a->gid != getegid(), false,
-			   false, &denied };
+	struct build b = { .o = o, .a = a, .log = log, .path = path, .euid = euid,
+			   .chown = euid == 0 || a->gid != getegid(), .denied = &denied };
 	bool owner_pass = euid == 0 && a->uid != 0 && o->creator == NULL;
 	struct path sp;
 	const char *why;

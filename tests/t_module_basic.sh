@@ -85,6 +85,46 @@ out=$(umask 077; cd "$T_BASE" && "$T_PAMRUN" -d "$T_PAMD" -s m750 -u frank -a se
 expect "umask 077, mode=0750: succeeds" "$PAM_SUCCESS"
 for d in "" /cur /new /tmp; do stat_is "umask 077, mode=0750: Maildir$d is frank 750" "$F/Maildir$d" "frank 750"; done
 
+# A first login sets no mode with fchmod that creation already gave (the
+# private tree's top came out 0700): a umask that takes the owner's bits, or
+# a default ACL, must still give every directory 0700 and every file 0600.
+pam_service full "folders=Drafts,Sent subscribe quota=1000S"
+modes_exact() { # NAME
+	local f
+	tree_is "$1: every directory is frank 700" "$F/Maildir" "frank 700"
+	for f in subscriptions courierimapsubscribed maildirsize pam_mkmaildir.populated \
+		.Drafts/maildirfolder .Sent/maildirfolder; do
+		stat_is "$1: $f is frank 600" "$F/Maildir/$f" "frank 600"
+	done
+}
+for u in 0277 0022; do
+	mkhome frank
+	out=$(umask $u; cd "$T_BASE" && "$T_PAMRUN" -d "$T_PAMD" -s full -u frank -a account 2>&1); rc=$?
+	expect "umask $u, folders: succeeds" "$PAM_SUCCESS"
+	modes_exact "umask $u"
+done
+# system.posix_acl_default, version 2: (tag, perm, id) entries.
+set_default_acl() { # DIR USEROBJ_PERM
+	python3 - "$1" "$2" <<-'PY'
+	import os, struct, sys
+	u = int(sys.argv[2]); none = 0xffffffff
+	ents = [(0x01, u, none), (0x02, 7, 65534), (0x04, 7, none), (0x10, 7, none), (0x20, 7, none)]
+	os.setxattr(sys.argv[1], "system.posix_acl_default",
+		    struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in ents))
+	PY
+}
+for p in 7 5; do
+	mkhome frank 0700
+	if ! set_default_acl "$F" $p 2>/dev/null; then
+		skip "default ACL user::$p on the home" "no POSIX ACLs on $F"
+		continue
+	fi
+	out=$(umask 022; cd "$T_BASE" && "$T_PAMRUN" -d "$T_PAMD" -s full -u frank -a account 2>&1); rc=$?
+	expect "default ACL user::$p, rwx for others: succeeds" "$PAM_SUCCESS"
+	modes_exact "default ACL user::$p"
+done
+rm -rf "$F"; mkhome frank
+
 # --- a user NSS does not know ---
 before=$(snap "$T_HOMES")
 m=$(log_mark)

@@ -109,6 +109,31 @@ stat_is "createhome: Maildir is carol 700" "$C/Maildir" "carol 700"
 check "createhome: no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
 logged "createhome: creation logged" "$m" "pam_mkmaildir.*created.*$C"
 
+# A skel that holds the maildir's own names: the new maildir gets its modes
+# and its subscriptions and quota file all the same (they are written in
+# place in the private tree, the long way only where the skel put a file).
+mkdir -p "$T_BASE/skel3/Maildir/cur"
+printf 'INBOX.Skel\n' >"$T_BASE/skel3/Maildir/courierimapsubscribed"
+printf 'skel\n' >"$T_BASE/skel3/Maildir/maildirsize"
+chmod 0644 "$T_BASE/skel3/Maildir/courierimapsubscribed" "$T_BASE/skel3/Maildir/maildirsize"
+chmod 0755 "$T_BASE/skel3" "$T_BASE/skel3/Maildir" "$T_BASE/skel3/Maildir/cur"
+rm -rf "$C"
+pam_service mkhome4 "createhome skel=$T_BASE/skel3 folders=Sent subscribe quota=1000S"
+pam_login mkhome4 carol -a account
+expect "skel with a Maildir: succeeds" "$PAM_SUCCESS"
+# (the skel's own cur keeps the skel's mode, as every skel directory does)
+for d in "" /new /tmp /.Sent /.Sent/cur; do
+	stat_is "skel with a Maildir: Maildir$d is carol 700" "$C/Maildir$d" "carol 700"
+done
+check "skel with a Maildir: maildirsize is the module's" \
+	test "$(head -n 1 "$C/Maildir/maildirsize" 2>&1)" = "1000S"
+check "skel with a Maildir: courierimapsubscribed is the module's" \
+	test "$(cat "$C/Maildir/courierimapsubscribed" 2>&1)" = "$(printf 'INBOX\nINBOX.Sent')"
+for f in maildirsize courierimapsubscribed subscriptions; do
+	stat_is "skel with a Maildir: $f is carol 600" "$C/Maildir/$f" "carol 600"
+done
+check "skel with a Maildir: no temporary file left in tmp/" test -z "$(ls -A "$C/Maildir/tmp")"
+
 # skel rules: links copied as links (never followed), FIFOs skipped, no
 # setuid/setgid or group/other write bit on the copies.
 mkdir -p "$T_BASE/skel2/sub"
