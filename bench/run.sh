@@ -27,6 +27,7 @@
 #   -c CYCLES    cycles per every-login measurement (1000; pam_exec 100)
 #   -J "1 2"     parallel jobs of the bulk runs (mkmaildir -j, floor processes)
 #   -N NSIB      entries beside the new homes of the siblings section (100000)
+#   -n FIRST     first logins per run (200; the script paths 3/10 of it)
 # Environment: BENCH_MODULE=/path/to/pam_mkmaildir.so and
 # BENCH_MKMAILDIR=/path/to/mkmaildir measure other builds; BENCH_PROFILE_DIR
 # keeps the profile section's output; BENCH_RAW=FILE keeps the raw figures;
@@ -65,14 +66,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 RUNS=3 BULK=5000 LOOP=100 SESSIONS=50000 FSLIST="tmpfs disk" JOBS="1 2"
 SECTIONS="every first siblings bulk cost cluster" OUT= ACCTS="10 1000 10000" NC=1000
-NSIB=100000
+NSIB=100000 NF=200
 ARGS="$*"
-while getopts r:b:m:S:f:s:o:J:A:c:N:h c; do
+while getopts r:b:m:S:f:s:o:J:A:c:N:n:h c; do
 	case $c in
 	r) RUNS=$OPTARG ;; b) BULK=$OPTARG ;; m) LOOP=$OPTARG ;; S) SESSIONS=$OPTARG ;;
 	f) FSLIST=$OPTARG ;; s) SECTIONS=$OPTARG ;; o) OUT=$OPTARG ;; J) JOBS=$OPTARG ;;
-	A) ACCTS=$OPTARG ;; c) NC=$OPTARG ;; N) NSIB=$OPTARG ;;
-	*) sed -n '2,36p' "$0"; exit 2 ;;
+	A) ACCTS=$OPTARG ;; c) NC=$OPTARG ;; N) NSIB=$OPTARG ;; n) NF=$OPTARG ;;
+	*) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 2 ;;
 	esac
 done
 [ -n "$OUT" ] && case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
@@ -188,9 +189,8 @@ chmod 0755 "$work/bin/exec-maildirmake.sh"
 
 # ---- accounts and PAM services -------------------------------------------
 NE=200          # every-login users e0..e199, complete maildirs
-NF=200          # first-login users f0..f199 per run (script paths: NFX)
-NFX=60
-NS=200          # first-login users s0..s199 per run, homes in $ROOT/.sib (siblings)
+NFX=$(( NF * 3 / 10 > 0 ? NF * 3 / 10 : 1 ))   # first logins of the script paths per run
+NS=$NF          # first-login users s0.. per run, homes in $ROOT/.sib (siblings)
 NEX=100         # every-login cycles of the pam_exec path per run
 NEI=1000        # pam_permit cycles of the first-login section per run
 NK=10           # every-login users per account count (e0..e9, spread over the file)
@@ -317,7 +317,7 @@ nss_calls() { # N
 		rm -f "$work/nss.$s" "$work/nss.$s.acct"
 		NSSCOUNT_OUT=$work/nss.$s LD_PRELOAD=$nsscount nssloop "$n" "$s" -n $c >/dev/null
 		NSSCOUNT_OUT=$work/nss.$s.acct LD_PRELOAD=$nsscount nssloop "$n" "$s" -a account -n $c >/dev/null
-		strace -f -e trace=open,openat -o "$work/strace.$s" "$pamrun" time -d "$work/pam.d" \
+		strace -f -C -o "$work/strace.$s" "$pamrun" time -d "$work/pam.d" \
 			-s "$s" -p e -k "$([ "$NK" -gt "$n" ] && echo "$n" || echo "$NK")" -n $c >/dev/null 2>&1 || true
 	done
 	rec nss "nss.$n.module" 1 "$(awk -v o="$modobj" -v c=$c '$1 == o { s += $3 } END { printf "%.2f", s / c }' "$work/nss.mkmaildir")"
@@ -325,6 +325,8 @@ nss_calls() { # N
 	rec nss "nss.$n.above_nop" 1 "$(awk -v c=$c 'FILENAME ~ /nop/ { s -= $3; next } { s += $3 } END { printf "%.2f", s / c }' "$work/nss.mkmaildir" "$work/nss.nop")"
 	rec nss "nss.$n.opens" 1 "$(awk -v c=$c -v m="$(grep -c '"/etc/passwd"' "$work/strace.mkmaildir" || true)" \
 		-v p="$(grep -c '"/etc/passwd"' "$work/strace.nop" || true)" 'BEGIN { printf "%.2f", (m - p) / c }')"
+	rec nss "nss.$n.syscalls" 1 "$(awk -v c=$c '$NF == "total" { s += (FILENAME ~ /nop/ ? -$4 : $4) } END { printf "%.1f", s / c }' \
+		"$work/strace.mkmaildir" "$work/strace.nop")"
 	awk -v o="$modobj" '$1 == o { printf "%s%s", sep, $2; sep = "," }' "$work/nss.mkmaildir" >"$work/nss-fns.$n"
 }
 
@@ -611,6 +613,7 @@ t_every() {
 	cnt "  per account hook" module_acct
 	cnt "  all callers, session, above pam_nop" above_nop
 	cnt "/etc/passwd opens per session above pam_nop (strace)" opens
+	cnt "system calls per session above pam_nop (strace -c)" syscalls
 	for n in $ACCTS; do
 		[ -s "$work/nss-fns.$n" ] && { echo "  (the module's NSS calls: $(cat "$work/nss-fns.$n"))"; break; }
 	done
@@ -739,6 +742,9 @@ t_goals() {
 		[ "$v" = - ] && { worst=-; break; }
 		worst=$(awk -v a="$v" -v w="$worst" 'BEGIN { print (w == "-" || a > w) ? a : w }')
 	done
+	n=${ACCTS%% *}
+	fig="$fig (one handle, no loading: $(calc 'sprintf("%.1f", (a - b - c) / 1000)' "$(med nss "every.$n.mkmaildir_one")" \
+		"$(med nss "every.$n.nop_one")" "$(med nss "every.$n.lookup")") µs; $(med nss "nss.$n.syscalls") system calls above pam_nop with $n accounts)"
 	has every || fig="section not run"
 	goal "Every login (session), files NSS: own work = cycle − nodelete control − its lookup ≤ 10 µs" \
 		"$fig" "$(status "$worst" 10 le)"
