@@ -32,7 +32,7 @@ EOS
 printf '#!/bin/sh\necho "no cluster roots here" >&2\nexit 3\n' >"$w/cluster-fail.sh"
 chmod 0755 "$w/cluster-ok.sh" "$w/cluster-fail.sh"
 
-tiny=(-r 1 -f tmpfs -A 10 -c 20 -n 10 -N 100 -b 40 -m 2 -S 50 -J "1 2")
+tiny=(-r 1 -f tmpfs -A 10 -c 20 -n 10 -N 100 -b 40 -m 2 -S 50 -k 4 -J "1 2")
 if BENCH_MDM=stub BENCH_CLUSTER_SH=$w/cluster-ok.sh bench/run.sh "${tiny[@]}" \
 	-s "every first siblings bulk cost cluster" -o "$w/B.md" >"$w/out" 2>"$w/err"; then
 	pass "bench/run.sh runs in a tiny configuration"
