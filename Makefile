@@ -139,8 +139,16 @@ fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Benchmarks against the alternatives; prints a table (see BENCHMARKS.md).
-bench: all
-	bench/run.sh
+# make bench writes BENCHMARKS.md (bench/BENCHMARKS.md.in filled with the
+# figures); BENCH_ARGS= passes run.sh's knobs (bench/run.sh -h).
+BENCH_ARGS ?=
+bench: all tests/pamrun bench/pam_nop.so
+	bench/run.sh $(BENCH_ARGS) -o BENCHMARKS.md
+
+# The benchmark's control module, compiled and linked as the module is.
+bench/pam_nop.so: bench/pam_nop.c pam_mkmaildir.map
+	$(CC) $(ALL_CFLAGS) -shared $(SO_UNDEFINED) -Wl,-z,nodelete \
+		-Wl,--version-script=pam_mkmaildir.map $(LDFLAGS) -o $@ bench/pam_nop.c -lpam
 
 # Several frontends, GlusterFS and LDAP, in throwaway roots (root only).
 cluster-check: all

@@ -1,47 +1,82 @@
 #!/usr/bin/env bash
 # make bench: pam_mkmaildir against the alternatives, side by side, through
-# real libpam (tests/pamrun time), on a private tmpfs and on the disk.
+# real libpam (tests/pamrun time), on a private tmpfs and on the disk; with
+# -o FILE it writes the complete BENCHMARKS.md (bench/BENCHMARKS.md.in, the
+# hand-written prose, with the tables and the goals' status filled in).
 #
 #   bench/run.sh [-r RUNS] [-b BULK] [-m LOOP] [-S SESSIONS] [-f "tmpfs disk"]
-#                [-s "every first siblings bulk cost"] [-o FILE]
+#                [-s "every first siblings bulk cost cluster"] [-o FILE]
+#                [-A "10 1000 10000"] [-c CYCLES] [-J "1 2"]
 #
-#   -r RUNS      runs of every measurement; the table shows their median (5)
-#   -b BULK      maildirs per bulk run (5000; the issue's figure is 100000)
-#   -m LOOP      maildirs per run of the maildirmake shell loop (200)
-#   -S SESSIONS  sessions of the RSS measurement (100000)
+#   -r RUNS      runs of every measurement; the tables show their median (3)
+#   -b BULK      maildirs per bulk run on tmpfs (5000; the issue's figure is 100000)
+#   -B DBULK     maildirs per bulk run on the disk (1000: ext4 makes ~500/s)
+#   -m LOOP      maildirs per run of the maildirmake shell loop (100)
+#   -S SESSIONS  sessions of the RSS measurement (50000)
 #   -f FS        filesystems: tmpfs (a private tmpfs mount) and/or disk
 #                (a directory under /var/tmp)
-#   -s SECTIONS  every (every login), first (first login), siblings (a first
-#                login in an empty parent and beside 100,000 entries, tmpfs
-#                only), bulk, cost; and
-#                profile (callgrind and strace -c of the module's paths, kept
-#                in $BENCH_PROFILE_DIR)
-#   -o FILE      also write the table to FILE
+#   -s SECTIONS  every (every login through glibc's files NSS, by account
+#                count, on the first filesystem of -f), first (first login),
+#                siblings (a first login in an empty parent and beside
+#                100,000 entries, tmpfs only), bulk, cost, cluster
+#                (bench/cluster.sh: GlusterFS and LDAP); and profile
+#                (callgrind and strace -c of the module's paths, kept in
+#                $BENCH_PROFILE_DIR)
+#   -o FILE      write the complete BENCHMARKS.md to FILE (the tables alone
+#                always go to standard output)
+#   -A COUNTS    accounts in /etc/passwd for the every-login section
+#   -c CYCLES    cycles per every-login measurement (1000; pam_exec 100)
 #   -J "1 2"     parallel jobs of the bulk runs (mkmaildir -j, floor processes)
-# Environment: BENCH_MODULE=/path/to/pam_mkmaildir.so and BENCH_MKMAILDIR=/path/to/mkmaildir
-# measure other builds;
-# BENCH_PROFILE_DIR keeps the profile section's output.
+#   -N NSIB      entries beside the new homes of the siblings section (100000)
+#   -n FIRST     first logins per run (200; the script paths 3/10 of it)
+#   -k COSTN     cycles of each strace count of the cost section (50; the
+#                script paths 2/5 of it)
+# Environment: BENCH_MODULE=/path/to/pam_mkmaildir.so and
+# BENCH_MKMAILDIR=/path/to/mkmaildir measure other builds; BENCH_PROFILE_DIR
+# keeps the profile section's output; BENCH_RAW=FILE keeps the raw figures;
+# BENCH_MDM=stub uses the mkdir stand-in for maildirmake (no download);
+# BENCH_CLUSTER_SH=PATH runs another cluster script (the test's fake one).
+#
+# THE CONTRACT WITH bench/cluster.sh (the cluster section; nothing else is
+# agreed).  When bench/cluster.sh exists and is executable, this script runs
+#     bench/cluster.sh -o FILE
+# once, before anything else and outside this script's private namespace
+# (it takes whatever locks and roots it needs itself).  Exit status 0 means
+# FILE holds the results: lines of the form KEY=VALUE (KEY of [A-Z0-9_]) are
+# figures, every other line is a line of its table, shown as it is.  Keys:
+#     GLUSTER_FLOOR_US    the floor's first login on the volume, us
+#     GLUSTER_FIRST_US    pam_mkmaildir's first login on the volume, us
+#     LDAP_PERMIT_US_<N>  pam_permit cycle, accounts through LDAP (nslcd), us
+#     LDAP_MODULE_US_<N>  pam_mkmaildir cycle, the same, us
+#     LDAP_LOOKUP_US_<N>  the module's lookup of the same user, us
+# where <N> is the number of accounts in the directory.  When the script is
+# absent, not executable or fails, the tables and goals say
+# "not measured (REASON)".
 #
 # Root only.  Nothing on the host changes: the script moves into a private
 # mount namespace, where it gets its own /dev (and syslog daemon), a tmpfs,
-# and -- only inside that namespace -- a bind mount of a generated passwd and
-# group over /etc/passwd and /etc/group, for the helpers that run with an
-# empty environment (pam_mkhomedir's mkhomedir_helper, pam_exec scripts).
-# In-process lookups use nss_wrapper with the same accounts.  Missing Debian
-# packages the benchmark needs are installed with apt-get; maildirmake is
-# not installed: when the host has none, the maildrop package is downloaded
-# and unpacked into the work directory (installing it would pull in an MTA).
-# No timing is asserted anywhere.
+# and -- only inside that namespace -- bind mounts of a generated passwd and
+# group over /etc/passwd and /etc/group and of an nsswitch.conf that says
+# "passwd: files" (so glibc reads exactly that file, as a site's daemon
+# does).  The every-login section resolves accounts through that files NSS;
+# the other sections' in-process lookups use nss_wrapper with the same
+# accounts.  Missing Debian packages the benchmark needs are installed with
+# apt-get; maildirmake is not installed: when the host has none, the
+# maildrop package is downloaded and unpacked into the work directory
+# (installing it would pull in an MTA).  No timing is asserted anywhere.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-RUNS=5 BULK=5000 LOOP=200 SESSIONS=100000 FSLIST="tmpfs disk" JOBS="1 2"
-SECTIONS="every first siblings bulk cost" OUT=
-while getopts r:b:m:S:f:s:o:J:h c; do
+RUNS=3 BULK=5000 DBULK=1000 LOOP=100 SESSIONS=50000 FSLIST="tmpfs disk" JOBS="1 2"
+SECTIONS="every first siblings bulk cost cluster" OUT= ACCTS="10 1000 10000" NC=1000
+NSIB=100000 NF=200 COSTN=50
+ARGS="$*"
+while getopts r:b:B:m:S:f:s:o:J:A:c:N:n:k:h c; do
 	case $c in
-	r) RUNS=$OPTARG ;; b) BULK=$OPTARG ;; m) LOOP=$OPTARG ;; S) SESSIONS=$OPTARG ;;
+	r) RUNS=$OPTARG ;; b) BULK=$OPTARG ;; B) DBULK=$OPTARG ;; m) LOOP=$OPTARG ;; S) SESSIONS=$OPTARG ;;
 	f) FSLIST=$OPTARG ;; s) SECTIONS=$OPTARG ;; o) OUT=$OPTARG ;; J) JOBS=$OPTARG ;;
-	*) sed -n '2,23p' "$0"; exit 2 ;;
+	A) ACCTS=$OPTARG ;; c) NC=$OPTARG ;; N) NSIB=$OPTARG ;; n) NF=$OPTARG ;; k) COSTN=$OPTARG ;;
+	*) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 2 ;;
 	esac
 done
 [ -n "$OUT" ] && case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
@@ -50,7 +85,30 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: run as root (accounts with real uids, private mounts)" >&2
 	exit 1
 fi
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
+say() { printf '%s (%ss)\n' "$*" "$SECONDS" >&2; }
+
 if [ -z "${BENCH_IN_NS:-}" ]; then
+	# The cluster section runs first, in the host's namespace (its roots
+	# need the real /dev, FUSE among it); see the contract above.
+	BENCH_CLUSTER_OUT=$(mktemp /var/tmp/mkb-cluster.XXXXXX) BENCH_CLUSTER_WHY=
+	csh=${BENCH_CLUSTER_SH:-$top/bench/cluster.sh}
+	if ! has cluster; then
+		BENCH_CLUSTER_WHY="section not run"
+	elif [ ! -e "$csh" ]; then
+		BENCH_CLUSTER_WHY="bench/cluster.sh absent"
+	elif [ ! -x "$csh" ]; then
+		BENCH_CLUSTER_WHY="bench/cluster.sh not executable"
+	else
+		say "bench: cluster: $csh -o FILE"
+		cstart=$(date +%s) crc=0
+		"$csh" -o "$BENCH_CLUSTER_OUT" 2> >(tee "$BENCH_CLUSTER_OUT.err" >&2) || crc=$?
+		[ "$crc" = 0 ] ||
+			BENCH_CLUSTER_WHY="bench/cluster.sh exited $crc: $(tail -n 1 "$BENCH_CLUSTER_OUT.err" 2>/dev/null | tr -d '|' | cut -c1-120)"
+		BENCH_CLUSTER_SECS=$(( $(date +%s) - cstart ))
+		rm -f "$BENCH_CLUSTER_OUT.err"
+	fi
+	export BENCH_CLUSTER_OUT BENCH_CLUSTER_WHY BENCH_CLUSTER_SECS BENCH_ARGS_SHOWN="$ARGS"
 	export BENCH_IN_NS=1
 	exec unshare --mount --propagation private -- "$0" "$@"
 fi
@@ -59,9 +117,6 @@ if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
 	echo "bench: not in a private mount namespace; refusing to mount anything" >&2
 	exit 1
 fi
-
-has() { [[ " $SECTIONS " == *" $1 "* ]]; }
-say() { printf '%s\n' "$*" >&2; }
 
 # ---- dependencies ------------------------------------------------------
 need=
@@ -86,6 +141,7 @@ cleanup() {
 	[ -n "$syslogd_pid" ] && kill "$syslogd_pid" 2>/dev/null
 	mountpoint -q "$work/t" 2>/dev/null && umount "$work/t"
 	rm -rf "$work"
+	rm -f "${BENCH_CLUSTER_OUT:-/nonexistent}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -96,11 +152,15 @@ private_dev "$work/syslog.log"
 
 cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/pamrun" "$top/tests/pamrun.c" -lpam -lpthread
 cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/floor" "$top/bench/floor.c"
-pamrun=$work/bin/pamrun floor=$work/bin/floor
+cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -o "$work/bin/nsscount.so" "$top/bench/nsscount.c" -ldl
+pamrun=$work/bin/pamrun floor=$work/bin/floor nsscount=$work/bin/nsscount.so
+# The control module, compiled and linked exactly as pam_mkmaildir.so.
+NOP=$top/bench/pam_nop.so
+[ "$NOP" -nt "$top/bench/pam_nop.c" ] || make -C "$top" -s bench/pam_nop.so >&2
 
 # maildirmake: the host's, or maildrop's unpacked here.
 MDM=$(command -v maildirmake || true) MDM_LIBS= MDM_NOTE="maildirmake ($MDM)"
-if [ -z "$MDM" ]; then
+if [ -z "$MDM" ] && [ "${BENCH_MDM:-}" != stub ]; then
 	mkdir -p "$work/debs"
 	if (cd "$work/debs" && apt-get download maildrop libcourier-unicode4 >/dev/null 2>&1); then
 		for d in "$work"/debs/*.deb; do dpkg-deb -x "$d" "$work/debs/root"; done
@@ -109,6 +169,7 @@ if [ -z "$MDM" ]; then
 		MDM_NOTE="maildirmake from maildrop $(dpkg-deb -f "$work"/debs/maildrop_*.deb Version), unpacked, not installed"
 	fi
 fi
+[ "${BENCH_MDM:-}" = stub ] && MDM=
 if [ -z "$MDM" ] || ! LD_LIBRARY_PATH=$MDM_LIBS "$MDM" "$work/mdm-probe" 2>/dev/null; then
 	# Stand-in with maildirmake's interface for what the scripts use.
 	cat >"$work/bin/maildirmake" <<-'EOF'
@@ -131,12 +192,12 @@ chmod 0755 "$work/bin/exec-maildirmake.sh"
 
 # ---- accounts and PAM services -------------------------------------------
 NE=200          # every-login users e0..e199, complete maildirs
-NF=200          # first-login users f0..f199 per run (script paths: NFX)
-NFX=60
-NS=200          # first-login users s0..s199 per run, homes in $ROOT/.sib (siblings)
-NSIB=100000     # entries beside them in the big-parent run
-NEX=200         # every-login cycles of the pam_exec path per run
-NEI=2000        # every-login cycles of the in-process paths per run
+NFX=$(( NF * 3 / 10 > 0 ? NF * 3 / 10 : 1 ))   # first logins of the script paths per run
+NS=$NF          # first-login users s0.. per run, homes in $ROOT/.sib (siblings)
+NEX=100         # every-login cycles of the pam_exec path per run
+NEI=1000        # pam_permit cycles of the first-login section per run
+NK=10           # every-login users per account count (e0..e9, spread over the file)
+NW=100          # untimed warm-up cycles of every every-login measurement
 VMAIL_UID=5100
 
 gen_passwd() { # ROOTDIR
@@ -154,6 +215,14 @@ grep -v '^root:' /etc/passwd >"$work/etc/passwd.host"
 : >"$work/etc/passwd"
 mount --bind "$work/etc/passwd" /etc/passwd
 mount --bind "$work/etc/group" /etc/group
+# glibc's files NSS and nothing else (the host may say "files systemd").
+printf 'passwd: files\ngroup: files\nshadow: files\ngshadow: files\nhosts: files\n' \
+	>"$work/etc/nsswitch.conf"
+mount --bind "$work/etc/nsswitch.conf" /etc/nsswitch.conf
+# No name service cache either: every lookup reads the file.
+for d in /run/nscd /var/run/nscd /var/lib/sss/pipes; do
+	[ -d "$d" ] && mount -t tmpfs -o mode=0755 nonscd "$d"
+done
 
 OPTS="createhome folders=Drafts,Sent,Trash,Junk subscribe quota=1073741824S,10000C"
 MOD=${BENCH_MODULE:-$top/pam_mkmaildir.so}  # BENCH_MODULE: compare another build
@@ -161,6 +230,7 @@ MKMAILDIR=${BENCH_MKMAILDIR:-$top/mkmaildir}
 svc() { local n=$1; shift; printf '%s\n' "$@" >"$work/pam.d/$n"; }
 svc permit "account required pam_permit.so" "session required pam_permit.so"
 svc mkmaildir "account required $MOD $OPTS" "session required $MOD $OPTS"
+svc nop "account required $NOP" "session required $NOP"
 svc creator "session required $MOD createhome folders=Drafts,Sent,Trash,Junk creator=$work/bin/creator.sh creator_root"
 # type=open_session: not run again at close, where pam_permit answers instead
 # (a stack of only ignoring modules fails).
@@ -218,20 +288,72 @@ teardown_fs() {
 }
 
 # ---- the sections ---------------------------------------------------------
+# The passwd file of the every-login section: root, the host's own entries
+# (a site's file starts with its system accounts), then N accounts, among
+# them the NK login users e0.. spread evenly, so that a lookup reads on
+# average half of the accounts, as a random user's login does.
+gen_nss_passwd() { # N ROOT
+	echo "root:x:0:0:root:/root:/bin/sh"
+	cat "$work/etc/passwd.host"
+	awk -v n="$1" -v k="$NK" -v root="$2" 'BEGIN {
+		if (k > n) k = n
+		for (i = 0; i < n; i++)
+			if (e < k && i >= int(e * n / k)) {
+				printf "e%d:x:%d:100::%s/e%d:/bin/sh\n", e, 20000 + e, root, e; e++
+			} else
+				printf "x%d:x:%d:100::/nonexistent:/usr/sbin/nologin\n", i, 100000 + i
+	}'
+}
+# No nss_wrapper here: glibc's files NSS reads the bind-mounted /etc/passwd.
+nssloop() { # N SERVICE ARGS... ; prints pamrun time's line
+	local n=$1 s=$2 k=$NK; shift 2
+	[ "$k" -gt "$n" ] && k=$n
+	"$pamrun" time -d "$work/pam.d" -s "$s" -p e -k "$k" "$@"
+}
+
+# The NSS calls one login makes: counted by caller (bench/nsscount.c) and,
+# as a check that needs no interposition, the opens of /etc/passwd (strace).
+nss_calls() { # N
+	local n=$1 c=50 s modobj
+	modobj=$(basename "$MOD")
+	for s in mkmaildir nop; do
+		rm -f "$work/nss.$s" "$work/nss.$s.acct"
+		NSSCOUNT_OUT=$work/nss.$s LD_PRELOAD=$nsscount nssloop "$n" "$s" -n $c >/dev/null
+		NSSCOUNT_OUT=$work/nss.$s.acct LD_PRELOAD=$nsscount nssloop "$n" "$s" -a account -n $c >/dev/null
+		strace -f -C -o "$work/strace.$s" "$pamrun" time -d "$work/pam.d" \
+			-s "$s" -p e -k "$([ "$NK" -gt "$n" ] && echo "$n" || echo "$NK")" -n $c >/dev/null 2>&1 || true
+	done
+	rec nss "nss.$n.module" 1 "$(awk -v o="$modobj" -v c=$c '$1 == o { s += $3 } END { printf "%.2f", s / c }' "$work/nss.mkmaildir")"
+	rec nss "nss.$n.module_acct" 1 "$(awk -v o="$modobj" -v c=$c '$1 == o { s += $3 } END { printf "%.2f", s / c }' "$work/nss.mkmaildir.acct")"
+	rec nss "nss.$n.above_nop" 1 "$(awk -v c=$c 'FILENAME ~ /nop/ { s -= $3; next } { s += $3 } END { printf "%.2f", s / c }' "$work/nss.mkmaildir" "$work/nss.nop")"
+	rec nss "nss.$n.opens" 1 "$(awk -v c=$c -v m="$(grep -c '"/etc/passwd"' "$work/strace.mkmaildir" || true)" \
+		-v p="$(grep -c '"/etc/passwd"' "$work/strace.nop" || true)" 'BEGIN { printf "%.2f", (m - p) / c }')"
+	rec nss "nss.$n.syscalls" 1 "$(awk -v c=$c '$NF == "total" { s += (FILENAME ~ /nop/ ? -$4 : $4) } END { printf "%.1f", s / c }' \
+		"$work/strace.mkmaildir" "$work/strace.nop")"
+	awk -v o="$modobj" '$1 == o { printf "%s%s", sep, $2; sep = "," }' "$work/nss.mkmaildir" >"$work/nss-fns.$n"
+}
+
+# key|service|pamrun time options: -l the lookup alone, -o one long-lived handle.
+EVERY_KEYS=(permit\|permit\| nop\|nop\| mkmaildir\|mkmaildir\|
+	"permit_acct|permit|-a account" "nop_acct|nop|-a account" "mkmaildir_acct|mkmaildir|-a account"
+	"lookup|nop|-l" "permit_one|permit|-o" "nop_one|nop|-o" "mkmaildir_one|mkmaildir|-o"
+	mkhomedir\|mkhomedir\|)
 every_login() { # FS RUN
-	local fs=$1 r=$2 line
-	line=$(loop "$fs" permit -p e -k "$NE" -w 200 -n "$NEI")
-	rec "$fs" every.permit "$r" "$(field median_ns <<<"$line")"
-	line=$(loop "$fs" mkmaildir -p e -k "$NE" -w 200 -n "$NEI" -x)
-	rec "$fs" every.mkmaildir "$r" "$(field median_ns <<<"$line")"
-	line=$(loop "$fs" permit -a account -p e -k "$NE" -w 200 -n "$NEI")
-	rec "$fs" every.permit_acct "$r" "$(field median_ns <<<"$line")"
-	line=$(loop "$fs" mkmaildir -a account -p e -k "$NE" -w 200 -n "$NEI" -x)
-	rec "$fs" every.mkmaildir_acct "$r" "$(field median_ns <<<"$line")"
-	line=$(loop "$fs" mkhomedir -p e -k "$NE" -w 200 -n "$NEI" -x)
-	rec "$fs" every.mkhomedir "$r" "$(field median_ns <<<"$line")"
-	line=$(loop "$fs" exec -p e -k "$NE" -w 10 -n "$NEX" -x)
-	rec "$fs" every.exec "$r" "$(field median_ns <<<"$line")"
+	local fs=$1 r=$2 n line kv key s a
+	for n in $ACCTS; do
+		gen_nss_passwd "$n" "$ROOT" >"$work/etc/passwd"
+		for kv in "${EVERY_KEYS[@]}"; do
+			IFS='|' read -r key s a <<<"$kv"
+			# shellcheck disable=SC2086
+			line=$(nssloop "$n" "$s" -w "$NW" -n "$NC" -x $a) ||
+				{ say "bench: every login, $key, $n accounts failed: $line"; exit 1; }
+			rec nss "every.$n.$key" "$r" "$(field median_ns <<<"$line")"
+		done
+		line=$(nssloop "$n" exec -w 10 -n "$NEX" -x)
+		rec nss "every.$n.exec" "$r" "$(field median_ns <<<"$line")"
+		[ "$r" = 1 ] && nss_calls "$n"
+	done
+	cat "$work/etc/passwd.$fs" "$work/etc/passwd.host" >"$work/etc/passwd"
 }
 
 first_one() { # FS RUN KEY SERVICE COUNT
@@ -264,7 +386,8 @@ first_login() { # FS RUN
 }
 
 bulk() { # FS RUN
-	local fs=$1 r=$2 t0 t1 line j u
+	local fs=$1 r=$2 t0 t1 line j u BULK=$BULK
+	[ "$fs" = tmpfs ] || BULK=$DBULK
 	local vm=$ROOT/.bulk
 	seq -f 'b%.0f' 0 $((BULK - 1)) >"$work/bulk-users"
 	for j in $JOBS; do
@@ -309,7 +432,7 @@ syscalls() { # FS KEY N COMMAND... : system calls per cycle (strace -f -c)
 }
 
 cost() { # FS (one run: counts, not timings)
-	local fs=$1 n=50 f
+	local fs=$1 n=$COSTN f x=$(( COSTN * 2 / 5 > 0 ? COSTN * 2 / 5 : 1 ))
 	local pl=("$pamrun" time -d "$work/pam.d")
 	# The driver's own calls (start-up, pamrun, exit) cancel out in the
 	# differences; the per-cycle figures include libpam's share.
@@ -318,14 +441,14 @@ cost() { # FS (one run: counts, not timings)
 	syscalls "$fs" mkmaildir_acct $n "${pl[@]}" -s mkmaildir -a account -p e -k "$NE" -n $n
 	syscalls "$fs" permit_acct $n "${pl[@]}" -s permit -a account -p e -k "$NE" -n $n
 	syscalls "$fs" mkhomedir_every $n "${pl[@]}" -s mkhomedir -p e -k "$NE" -n $n
-	syscalls "$fs" exec_every 20 "${pl[@]}" -s exec -p e -k "$NE" -n 20
+	syscalls "$fs" exec_every $x "${pl[@]}" -s exec -p e -k "$NE" -n $x
 	for f in mkmaildir mkhomedir; do
 		clean_first "$ROOT"
 		syscalls "$fs" "${f}_first" $n "${pl[@]}" -s $f -p f -n $n
 	done
 	for f in creator exec; do
 		clean_first "$ROOT"
-		syscalls "$fs" "${f}_first" 20 "${pl[@]}" -s $f -p f -n 20
+		syscalls "$fs" "${f}_first" $x "${pl[@]}" -s $f -p f -n $x
 	done
 	clean_first "$ROOT"
 	syscalls "$fs" floor $n "$floor" -b "$ROOT" -p f -n $n -u 30000 -g 100 -H
@@ -396,14 +519,18 @@ siblings() { # FS RUN
 
 # ---- run ------------------------------------------------------------------
 start=$(date +%s)
+read -r FS1 _ <<<"$FSLIST"
 for fs in $FSLIST; do
 	say "bench: $fs: setting up"
 	setup_fs "$fs"
 	for ((r = 1; r <= RUNS; r++)); do
-		if has every; then say "bench: $fs: every login, run $r/$RUNS"; every_login "$fs" "$r"; fi
+		if has every && [ "$fs" = "$FS1" ]; then
+			say "bench: $fs: every login (files NSS, $ACCTS accounts), run $r/$RUNS"
+			every_login "$fs" "$r"
+		fi
 		if has first; then say "bench: $fs: first login, run $r/$RUNS"; first_login "$fs" "$r"; fi
 		if has siblings && [ "$fs" = tmpfs ]; then say "bench: $fs: siblings, run $r/$RUNS"; siblings "$fs" "$r"; fi
-		if has bulk; then say "bench: $fs: bulk ($BULK maildirs), run $r/$RUNS"; bulk "$fs" "$r"; fi
+		if has bulk; then say "bench: $fs: bulk ($([ "$fs" = tmpfs ] && echo "$BULK" || echo "$DBULK") maildirs), run $r/$RUNS"; bulk "$fs" "$r"; fi
 	done
 	if has cost; then say "bench: $fs: cost (syscalls, heap, RSS)"; cost "$fs"; fi
 	if has profile; then say "bench: $fs: profile (callgrind, strace)"; profile "$fs"; fi
@@ -411,122 +538,316 @@ for fs in $FSLIST; do
 done
 cp "$results" "${BENCH_RAW:-/dev/null}" 2>/dev/null || true
 
-# ---- the table ------------------------------------------------------------
+# ---- the tables -----------------------------------------------------------
 med() { # FS KEY -> median over runs, or "-"
-	awk -v fs="$1" -v k="$2" '$1 == fs && $2 == k { v[n++] = $4 }
+	awk -v fs="$1" -v k="$2" '$1 == fs && $2 == k && $4 != "" { v[n++] = $4 }
 		END { if (n == 0) { print "-"; exit }
 		      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
 		      print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2 }' "$results"
 }
-us() { [ "$1" = - ] && echo - || awk -v v="$1" 'BEGIN { printf "%.1f", v / 1000 }'; }
-ratio() { if [ "$1" = - ] || [ "$2" = - ] || [ "$2" = 0 ]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; fi; }
-diffus() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a - b) / 1000 }'; fi; }
+# Arithmetic on figures that may be missing ("-"): calc EXPR A B ... with a, b, c.
+calc() {
+	local e=$1; shift
+	for v in "$@"; do [ "$v" = - ] || [ -z "$v" ] && { echo -; return; }; done
+	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" "BEGIN { print $e }" 2>/dev/null || echo -
+}
+us() { calc 'sprintf("%.1f", a / 1000)' "$1"; }
+ratio() { [ "${2:-}" = 0 ] && { echo -; return; }; calc 'sprintf("%.2f", a / b)' "$1" "$2"; }
+diffus() { calc 'sprintf("%.1f", (a - b) / 1000)' "$1" "$2"; }
+# status FIGURE LIMIT le|ge: met, missed, or "not measured"
+status() {
+	[ "$1" = - ] && { echo "not measured"; return; }
+	awk -v v="$1" -v l="$2" -v op="$3" 'BEGIN { ok = (op == "le") ? v <= l : v >= l; print ok ? "met" : "missed" }'
+}
+frag=$work/frag
+mkdir -p "$frag"
 
-table() {
-	local fs_cols=($FSLIST) fs k a b
-	echo "pam_mkmaildir benchmarks -- $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
+t_header() {
+	echo "pam_mkmaildir benchmarks -- $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$top" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
 	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "disk: $(findmnt -no FSTYPE,SOURCE --target /var/tmp | tr '\n' ' ')  tmpfs: private mount in a mount namespace"
-	echo "medians of $RUNS runs; $MDM_NOTE"
-	echo
-	if has every; then
-		echo "1. Every login, maildir complete: one libpam cycle, median us (run medians of $NEI cycles; pam_exec $NEX)"
-		printf '  %-38s' "method"; for fs in "${fs_cols[@]}"; do printf '%10s %9s %9s' "$fs us" "x permit" "+us"; done; echo
-		for k in permit mkmaildir mkhomedir exec permit_acct mkmaildir_acct; do
-			case $k in
-			permit) name="pam_permit (session)" ;; mkmaildir) name="pam_mkmaildir (session)" ;;
-			mkhomedir) name="pam_mkhomedir (home exists)" ;; exec) name="pam_exec check script" ;;
-			permit_acct) name="pam_permit (account)" ;; mkmaildir_acct) name="pam_mkmaildir (account hook)" ;;
-			esac
-			printf '  %-38s' "$name"
-			for fs in "${fs_cols[@]}"; do
-				a=$(med "$fs" every.$k)
-				case $k in *_acct) b=$(med "$fs" every.permit_acct) ;; *) b=$(med "$fs" every.permit) ;; esac
-				printf '%10s %9s %9s' "$(us "$a")" "$(ratio "$a" "$b")" "$(diffus "$a" "$b")"
-			done
-			echo
-		done
-		echo
-	fi
-	if has first; then
-		echo "2. First login, building home + Maildir + 4 folders + subscriptions + maildirsize: mean us per login"
-		printf '  %-38s' "method"; for fs in "${fs_cols[@]}"; do printf '%10s %9s %9s' "$fs us" "-permit" "x floor"; done; echo
-		for k in mkmaildir creator mkhomedir exec floor mkmaildir_big; do
-			case $k in
-			mkmaildir) name="pam_mkmaildir built-in" ;; creator) name="pam_mkmaildir creator= script" ;;
-			mkhomedir) name="pam_mkhomedir + skel" ;; exec) name="pam_exec maildirmake script" ;;
-			floor) name="floor (bare syscalls, no PAM)" ;; mkmaildir_big) name="pam_mkmaildir, 10,000 siblings" ;;
-			esac
-			printf '  %-38s' "$name"
-			for fs in "${fs_cols[@]}"; do
-				a=$(med "$fs" first.$k) f=$(med "$fs" first.floor) p=$(med "$fs" first.permit)
-				if [ $k = floor ]; then
-					printf '%10s %9s %9s' "$(us "$a")" "" "1.00"
-				else
-					local above=-
-					[ "$a" != - ] && [ "$p" != - ] && above=$(awk -v a="$a" -v p="$p" 'BEGIN { print a - p }')
-					printf '%10s %9s %9s' "$(us "$a")" "$(us "$above")" "$(ratio "$above" "$f")"
-				fi
-			done
-			echo
-		done
-		echo "  (-permit: the login's cost above the pam_permit session cycle; x floor: that cost over the floor)"
-		echo
-	fi
-	if has siblings && [[ " $FSLIST " == *" tmpfs "* ]]; then
-		local e b
-		e=$(med tmpfs sib.empty) b=$(med tmpfs sib.big)
-		echo "2b. First login (pam_mkmaildir built-in) by the size of the home's parent, tmpfs: mean us per login"
-		printf '  %-38s%10s\n' "empty parent" "$(us "$e")"
-		printf '  %-38s%10s\n' "beside $NSIB entries" "$(us "$b")"
-		printf '  %-38s%10s\n' "ratio (goal: within 1.10)" "$(ratio "$b" "$e")"
-		echo
-	fi
-	if has bulk; then
-		echo "3. Bulk: maildirs per second (virtual layout, owner=vmail; $BULK per run, maildirmake loop $LOOP)"
-		printf '  %-38s' "method"; for fs in "${fs_cols[@]}"; do printf '%10s %9s %9s' "$fs /s" "per core" "x floor1"; done; echo
-		for k in mkmaildir_j1 mkmaildir_j2 floor_j1 floor_j2 maildirmake; do
-			case $k in
-			mkmaildir_j1) name="mkmaildir -j1" j=1 ;; mkmaildir_j2) name="mkmaildir -j2" j=2 ;;
-			floor_j1) name="floor, 1 process" j=1 ;; floor_j2) name="floor, 2 processes" j=2 ;;
-			maildirmake) name="shell loop of maildirmake" j=1 ;;
-			esac
-			printf '  %-38s' "$name"
-			for fs in "${fs_cols[@]}"; do
-				a=$(med "$fs" bulk.$k) f=$(med "$fs" bulk.floor_j1)
-				pc=$( [ "$a" = - ] && echo - || awk -v a="$a" -v j=$j 'BEGIN { printf "%.0f", a / j }')
-				printf '%10s %9s %9s' "$( [ "$a" = - ] && echo - || printf '%.0f' "$a")" "$pc" "$(ratio "$pc" "$f")"
-			done
-			echo
-		done
-		echo
-	fi
-	if has cost; then
-		echo "4. Cost (strace -f -c: system calls per cycle; valgrind massif; /proc/self/status)"
-		printf '  %-44s' "item"; for fs in "${fs_cols[@]}"; do printf '%12s' "$fs"; done; echo
-		row() { local label=$1; shift; printf '  %-44s' "$label"; for fs in "${fs_cols[@]}"; do printf '%12s' "$("$@" "$fs")"; done; echo; }
-		m() { med "$2" "$1"; }
-		d() { awk -v a="$(med "$3" "$1")" -v b="$(med "$3" "$2")" 'BEGIN { printf "%.1f", a - b }'; }
-		fl() { awk -v a="$(med "$1" sys.floor)" -v b="$(med "$1" sys.floor0)" 'BEGIN { printf "%.1f", a - b / 50 }'; }
-		row "syscalls/cycle pam_permit (session)" m sys.permit_every
-		row "  pam_mkmaildir every login, above permit" d sys.mkmaildir_every sys.permit_every
-		row "  pam_mkmaildir account hook, above permit" d sys.mkmaildir_acct sys.permit_acct
-		row "  pam_mkhomedir every login, above permit" d sys.mkhomedir_every sys.permit_every
-		row "  pam_exec check script, above permit" d sys.exec_every sys.permit_every
-		row "  pam_mkmaildir first login, above permit" d sys.mkmaildir_first sys.permit_every
-		row "  pam_mkmaildir creator=, above permit" d sys.creator_first sys.permit_every
-		row "  pam_mkhomedir first login, above permit" d sys.mkhomedir_first sys.permit_every
-		row "  pam_exec maildirmake, above permit" d sys.exec_first sys.permit_every
-		row "  floor: minimum for the tree" fl
-		row "peak heap, bytes: pam_permit session" m heap.permit.e
-		row "  pam_mkmaildir every login" m heap.mkmaildir.e
-		row "  pam_mkmaildir first login" m heap.mkmaildir.f
-		row "RSS kB after 200 sessions, pam_permit" m rss.permit.start
-		row "  after $SESSIONS more" m rss.permit.end
-		row "RSS kB after 200 sessions, pam_mkmaildir" m rss.mkmaildir.start
-		row "  after $SESSIONS more" m rss.mkmaildir.end
-	fi
-	echo
-	echo "(bench took $(( $(date +%s) - start )) s)"
+	echo "bench/run.sh ${BENCH_ARGS_SHOWN:-}: medians of $RUNS runs; sections: $SECTIONS; filesystems: $FSLIST"
+	echo "$MDM_NOTE"
 }
-table | if [ -n "$OUT" ]; then tee "$OUT"; else cat; fi
+
+t_every() {
+	local n name key
+	echo "1. Every login, maildir complete, on $FS1; accounts in /etc/passwd through glibc's files NSS"
+	echo "   (nsswitch \"passwd: files\", no cache; $NK login users spread over the accounts): median us of"
+	echo "   one cycle, run medians of $NC cycles after $NW warm-up ones (pam_exec $NEX)"
+	printf '  %-56s' "accounts in the file (+ root and $(wc -l <"$work/etc/passwd.host") host entries)"
+	for n in $ACCTS; do printf '%10s' "$n"; done; echo
+	row1() { # LABEL KEY: a measured cycle
+		printf '  %-56s' "$1"
+		for n in $ACCTS; do printf '%10s' "$(us "$(med nss "every.$n.$2")")"; done; echo
+	}
+	own() { # LABEL MODULE CONTROL: MODULE - CONTROL - lookup
+		printf '  %-56s' "$1"
+		for n in $ACCTS; do
+			printf '%10s' "$(calc 'sprintf("%.1f", (a - b - c) / 1000)' "$(med nss "every.$n.$2")" \
+				"$(med nss "every.$n.$3")" "$(med nss "every.$n.lookup")")"
+		done; echo
+	}
+	above() { # LABEL MODULE CONTROL
+		printf '  %-56s' "$1"
+		for n in $ACCTS; do printf '%10s' "$(diffus "$(med nss "every.$n.$2")" "$(med nss "every.$n.$3")")"; done; echo
+	}
+	cnt() { # LABEL KEY
+		printf '  %-56s' "$1"
+		for n in $ACCTS; do printf '%10s' "$(med nss "nss.$n.$2")"; done; echo
+	}
+	row1 "pam_permit (session; libpam loads it at every pam_start)" permit
+	row1 "pam_nop (session; built as the module, -z nodelete)" nop
+	row1 "pam_mkmaildir (session)" mkmaildir
+	row1 "getpwnam_r of the same user, same process (its lookup)" lookup
+	own "  own work: module - pam_nop - lookup (goal <= 10)" mkmaildir nop
+	above "  module - pam_permit (the outside view)" mkmaildir permit
+	own "  module - pam_permit - lookup" mkmaildir permit
+	row1 "pam_permit (account)" permit_acct
+	row1 "pam_nop (account)" nop_acct
+	row1 "pam_mkmaildir (account hook)" mkmaildir_acct
+	own "  own work, account hook: module - pam_nop - lookup" mkmaildir_acct nop_acct
+	row1 "one handle, many sessions: pam_permit" permit_one
+	row1 "  pam_nop" nop_one
+	row1 "  pam_mkmaildir" mkmaildir_one
+	own "  own work: module - pam_nop - lookup" mkmaildir_one nop_one
+	row1 "pam_mkhomedir (home exists)" mkhomedir
+	row1 "pam_exec check script" exec
+	cnt "NSS calls per session by pam_mkmaildir.so (counted)" module
+	cnt "  per account hook" module_acct
+	cnt "  all callers, session, above pam_nop" above_nop
+	cnt "/etc/passwd opens per session above pam_nop (strace)" opens
+	cnt "system calls per session above pam_nop (strace -c)" syscalls
+	for n in $ACCTS; do
+		[ -s "$work/nss-fns.$n" ] && { echo "  (the module's NSS calls: $(cat "$work/nss-fns.$n"))"; break; }
+	done
+	return 0
+}
+
+t_first() {
+	local fs k name a f p above
+	local fs_cols=($FSLIST)
+	echo "2. First login, building home + Maildir + 4 folders + subscriptions + maildirsize: mean us per login"
+	echo "   (accounts through nss_wrapper)"
+	printf '  %-38s' "method"; for fs in "${fs_cols[@]}"; do printf '%10s %9s %9s' "$fs us" "-permit" "x floor"; done; echo
+	for k in mkmaildir creator mkhomedir exec floor mkmaildir_big; do
+		case $k in
+		mkmaildir) name="pam_mkmaildir built-in" ;; creator) name="pam_mkmaildir creator= script" ;;
+		mkhomedir) name="pam_mkhomedir + skel" ;; exec) name="pam_exec maildirmake script" ;;
+		floor) name="floor (bare syscalls, no PAM)" ;; mkmaildir_big) name="pam_mkmaildir, 10,000 siblings" ;;
+		esac
+		printf '  %-38s' "$name"
+		for fs in "${fs_cols[@]}"; do
+			a=$(med "$fs" first.$k) f=$(med "$fs" first.floor) p=$(med "$fs" first.permit)
+			if [ $k = floor ]; then
+				printf '%10s %9s %9s' "$(us "$a")" "" "1.00"
+			else
+				above=$(calc 'a - b' "$a" "$p")
+				printf '%10s %9s %9s' "$(us "$a")" "$(us "$above")" "$(ratio "$above" "$f")"
+			fi
+		done
+		echo
+	done
+	echo "  (-permit: the login's cost above the pam_permit session cycle; x floor: that cost over the floor)"
+}
+
+t_sib() {
+	local e b p f
+	e=$(med tmpfs sib.empty) b=$(med tmpfs sib.big) p=$(med tmpfs first.permit) f=$(med tmpfs first.floor)
+	echo "2b. First login (pam_mkmaildir built-in) by the size of the home's parent, tmpfs: mean us per login"
+	printf '  %-38s%10s %9s %9s\n' "" "us" "-permit" "x floor"
+	printf '  %-38s%10s %9s %9s\n' "empty parent" "$(us "$e")" "$(diffus "$e" "$p")" "$(ratio "$(calc 'a - b' "$e" "$p")" "$f")"
+	printf '  %-38s%10s %9s %9s\n' "beside $NSIB entries" "$(us "$b")" "$(diffus "$b" "$p")" "$(ratio "$(calc 'a - b' "$b" "$p")" "$f")"
+	printf '  %-38s%10s\n' "ratio big / empty (goal: within 1.10)" "$(ratio "$b" "$e")"
+}
+
+t_bulk() {
+	local fs k name j a f pc
+	local fs_cols=($FSLIST)
+	echo "3. Bulk: maildirs per second (virtual layout, owner=vmail; tmpfs $BULK, disk $DBULK per run; maildirmake loop $LOOP)"
+	printf '  %-38s' "method"; for fs in "${fs_cols[@]}"; do printf '%10s %9s %9s %9s' "$fs /s" "per core" "x floor1" "x floor2"; done; echo
+	for k in mkmaildir_j1 mkmaildir_j2 floor_j1 floor_j2 maildirmake; do
+		case $k in
+		mkmaildir_j1) name="mkmaildir -j1" j=1 ;; mkmaildir_j2) name="mkmaildir -j2" j=2 ;;
+		floor_j1) name="floor, 1 process" j=1 ;; floor_j2) name="floor, 2 processes" j=2 ;;
+		maildirmake) name="shell loop of maildirmake" j=1 ;;
+		esac
+		printf '  %-38s' "$name"
+		for fs in "${fs_cols[@]}"; do
+			a=$(med "$fs" bulk.$k) f=$(med "$fs" bulk.floor_j1)
+			pc=$(calc "a / $j" "$a")
+			printf '%10s %9s %9s %9s' "$(calc 'sprintf("%.0f", a)' "$a")" "$(calc 'sprintf("%.0f", a)' "$pc")" \
+				"$(ratio "$pc" "$f")" "$(ratio "$pc" "$(calc 'a / 2' "$(med "$fs" bulk.floor_j2)")")"
+		done
+		echo
+	done
+	echo "  (per core: the rate over the jobs; x floor1/x floor2: per-core rate over the floor's with 1 / 2 processes)"
+	echo "  mkmaildir's default -j is the number of CPUs it may run on (sched_getaffinity, else"
+	echo "  sysconf(_SC_NPROCESSORS_ONLN)): $(nproc) here."
+}
+
+t_cost() {
+	local fs
+	local fs_cols=($FSLIST)
+	echo "4. Cost (strace -f -c: system calls per cycle; valgrind massif; /proc/self/status; nss_wrapper)"
+	printf '  %-44s' "item"; for fs in "${fs_cols[@]}"; do printf '%12s' "$fs"; done; echo
+	row() { local label=$1; shift; printf '  %-44s' "$label"; for fs in "${fs_cols[@]}"; do printf '%12s' "$("$@" "$fs")"; done; echo; }
+	m() { med "$2" "$1"; }
+	d() { calc 'sprintf("%.1f", a - b)' "$(med "$3" "$1")" "$(med "$3" "$2")"; }
+	fl() { calc "sprintf(\"%.1f\", a - b / $COSTN)" "$(med "$1" sys.floor)" "$(med "$1" sys.floor0)"; }
+	row "syscalls/cycle pam_permit (session)" m sys.permit_every
+	row "  pam_mkmaildir every login, above permit" d sys.mkmaildir_every sys.permit_every
+	row "  pam_mkmaildir account hook, above permit" d sys.mkmaildir_acct sys.permit_acct
+	row "  pam_mkhomedir every login, above permit" d sys.mkhomedir_every sys.permit_every
+	row "  pam_exec check script, above permit" d sys.exec_every sys.permit_every
+	row "  pam_mkmaildir first login, above permit" d sys.mkmaildir_first sys.permit_every
+	row "  pam_mkmaildir creator=, above permit" d sys.creator_first sys.permit_every
+	row "  pam_mkhomedir first login, above permit" d sys.mkhomedir_first sys.permit_every
+	row "  pam_exec maildirmake, above permit" d sys.exec_first sys.permit_every
+	row "  floor: minimum for the tree" fl
+	row "peak heap, bytes: pam_permit session" m heap.permit.e
+	row "  pam_mkmaildir every login" m heap.mkmaildir.e
+	row "  pam_mkmaildir first login" m heap.mkmaildir.f
+	row "RSS kB after 200 sessions, pam_permit" m rss.permit.start
+	row "  after $SESSIONS more" m rss.permit.end
+	row "RSS kB after 200 sessions, pam_mkmaildir" m rss.mkmaildir.start
+	row "  after $SESSIONS more" m rss.mkmaildir.end
+}
+
+# The cluster section's figures: KEY=VALUE lines of bench/cluster.sh's file.
+ckey() {
+	[ -z "$BENCH_CLUSTER_WHY" ] || { echo -; return; }
+	local v
+	v=$(sed -n "s/^$1=\([0-9.]*\)[[:space:]]*$/\1/p" "$BENCH_CLUSTER_OUT" 2>/dev/null | tail -n 1)
+	echo "${v:--}"
+}
+t_cluster() {
+	echo "5. GlusterFS and LDAP (bench/cluster.sh)"
+	if [ -n "$BENCH_CLUSTER_WHY" ]; then
+		echo "  not measured ($BENCH_CLUSTER_WHY)"
+	else
+		grep -Ev '^[A-Z0-9_]+=' "$BENCH_CLUSTER_OUT" | sed 's/^/  /'
+		echo "  (bench/cluster.sh took ${BENCH_CLUSTER_SECS:-?} s)"
+	fi
+}
+
+# One goal row: | goal | figure | status |
+goal() { printf '| %s | %s | **%s** |\n' "$1" "$2" "$3"; }
+t_goals() {
+	local n v fig st worst fs a p f r
+	echo "| goal | figure | status |"
+	echo "| --- | --- | --- |"
+	# Every login, files NSS: the module's own work against the nodelete control.
+	fig= worst=-
+	for n in $ACCTS; do
+		v=$(calc 'sprintf("%.1f", (a - b - c) / 1000)' "$(med nss "every.$n.mkmaildir")" \
+			"$(med nss "every.$n.nop")" "$(med nss "every.$n.lookup")")
+		fig="$fig${fig:+; }$n accounts: $v µs"
+		[ "$v" = - ] && { worst=-; break; }
+		worst=$(awk -v a="$v" -v w="$worst" 'BEGIN { print (w == "-" || a > w) ? a : w }')
+	done
+	n=${ACCTS%% *}
+	fig="$fig (one handle, no loading: $(calc 'sprintf("%.1f", (a - b - c) / 1000)' "$(med nss "every.$n.mkmaildir_one")" \
+		"$(med nss "every.$n.nop_one")" "$(med nss "every.$n.lookup")") µs; $(med nss "nss.$n.syscalls") system calls above pam_nop with $n accounts)"
+	has every || fig="section not run"
+	goal "Every login (session), files NSS: own work = cycle − nodelete control − its lookup ≤ 10 µs" \
+		"$fig" "$(status "$worst" 10 le)"
+	fig= worst=-
+	for n in $ACCTS; do
+		v=$(calc 'sprintf("%.1f", (a - b - c) / 1000)' "$(med nss "every.$n.mkmaildir")" \
+			"$(med nss "every.$n.permit")" "$(med nss "every.$n.lookup")")
+		fig="$fig${fig:+; }$n: $v µs"
+	done
+	has every || fig="section not run"
+	goal "(for reference) the same against pam_permit, which libpam reloads every cycle" "$fig" "information"
+	# LDAP: from the cluster script (its control is pam_permit).
+	fig= worst=-
+	if [ -z "$BENCH_CLUSTER_WHY" ]; then
+		for n in $(sed -n 's/^LDAP_MODULE_US_\([0-9]*\)=.*/\1/p' "$BENCH_CLUSTER_OUT" | sort -n | uniq); do
+			v=$(calc 'sprintf("%.1f", a - b - c)' "$(ckey "LDAP_MODULE_US_$n")" "$(ckey "LDAP_PERMIT_US_$n")" \
+				"$(ckey "LDAP_LOOKUP_US_$n")")
+			fig="$fig${fig:+; }$n accounts: $v µs"
+			[ "$v" = - ] && { worst=-; break; }
+			worst=$(awk -v a="$v" -v w="$worst" 'BEGIN { print (w == "-" || a > w) ? a : w }')
+		done
+		[ -n "$fig" ] || fig="no LDAP_* figures in bench/cluster.sh's output"
+		st=$(status "$worst" 10 le)
+	else
+		fig="not measured ($BENCH_CLUSTER_WHY)" st="not measured"
+	fi
+	goal "Every login, LDAP (nslcd): cycle − pam_permit − its lookup ≤ 10 µs" "$fig" "$st"
+	# The lookups a default configuration needs: one getpwnam_r.
+	n=${ACCTS%% *}
+	v=$(med nss "nss.$n.module")
+	fig="$v per session ($(cat "$work/nss-fns.$n" 2>/dev/null || echo -)), $(med nss "nss.$n.module_acct") per account hook; /etc/passwd opens $(med nss "nss.$n.opens")"
+	has every || fig="section not run"
+	goal "Every login: no NSS lookup the configuration does not need (default options: one getpwnam_r)" \
+		"$fig" "$(status "$(calc 'a == 1 && b == 1 ? 1 : 0' "$v" "$(med nss "nss.$n.module_acct")")" 1 ge)"
+	# First logins against the floor.
+	for fs in $FSLIST; do
+		lim=1.3; [ "$fs" = tmpfs ] || lim=1.5
+		a=$(med "$fs" first.mkmaildir) p=$(med "$fs" first.permit) f=$(med "$fs" first.floor)
+		r=$(ratio "$(calc 'a - b' "$a" "$p")" "$f")
+		fig="$(us "$(calc 'a - b' "$a" "$p")") µs against $(us "$f") µs = ${r}×"
+		has first || fig="section not run"
+		goal "First login, $fs: cost above the pam_permit cycle ≤ ${lim}× the floor" "$fig" "$(status "$r" "$lim" le)"
+	done
+	a=$(med tmpfs sib.big) p=$(med tmpfs first.permit) f=$(med tmpfs first.floor)
+	r=$(ratio "$(calc 'a - b' "$a" "$p")" "$f")
+	fig="$(us "$(calc 'a - b' "$a" "$p")") µs against $(us "$f") µs (the floor of table 2) = ${r}×"
+	{ has siblings && has first && [[ " $FSLIST " == *" tmpfs "* ]]; } || fig="not measured (needs the first and siblings sections on tmpfs)"
+	goal "First login beside $NSIB siblings, tmpfs: ≤ 1.3× the floor" "$fig" "$(status "$r" 1.3 le)"
+	a=$(ckey GLUSTER_FIRST_US) f=$(ckey GLUSTER_FLOOR_US)
+	r=$(ratio "$a" "$f")
+	if [ -n "$BENCH_CLUSTER_WHY" ]; then fig="not measured ($BENCH_CLUSTER_WHY)"; else fig="$a µs against $f µs = ${r}×"; fi
+	goal "First login on GlusterFS ≤ 1.5× its floor" "$fig" "$(status "$r" 1.5 le)"
+	# Bulk: per-core rate of -j2 against the floor's.
+	a=$(calc 'a / 2' "$(med tmpfs bulk.mkmaildir_j2)") f=$(med tmpfs bulk.floor_j1)
+	r=$(ratio "$a" "$f")
+	fig="$(calc 'sprintf("%.0f", a)' "$a")/s per core against $(calc 'sprintf("%.0f", a)' "$f")/s = $r; against the floor's 2 processes per core: $(ratio "$a" "$(calc 'a / 2' "$(med tmpfs bulk.floor_j2)")")"
+	{ has bulk && [[ " $FSLIST " == *" tmpfs "* ]] && [[ " $JOBS " == *" 1 "* ]] && [[ " $JOBS " == *" 2 "* ]]; } ||
+		fig="not measured (needs the bulk section on tmpfs with -J \"1 2\")"
+	goal "Bulk, tmpfs, both cores: mkmaildir -j2 per-core rate ≥ 0.67 × the floor's (1 process)" "$fig" "$(status "$r" 0.67 ge)"
+	# Against the alternatives (issue 6's targets), first login above the cycle.
+	for fs in $FSLIST; do
+		p=$(med "$fs" first.permit)
+		a=$(calc 'a - b' "$(med "$fs" first.mkmaildir)" "$p")
+		for k in mkhomedir:10:"pam_mkhomedir + skel" exec:50:"pam_exec + maildirmake" creator:50:"a creator= script"; do
+			IFS=: read -r key lim name <<<"$k"
+			v=$(calc 'a - b' "$(med "$fs" "first.$key")" "$p")
+			r=$(calc 'sprintf("%.1f", a / b)' "$v" "$a")
+			fig="$(us "$v") / $(us "$a") µs = ${r}×"
+			has first || fig="section not run"
+			goal "First login, $fs: more than ${lim}× faster than $name" "$fig" "$(status "$r" "$lim" ge)"
+		done
+	done
+}
+
+{
+	t_header >"$frag/HEADER"
+	if has every; then t_every >"$frag/EVERY"; fi
+	if has first; then t_first >"$frag/FIRST"; fi
+	if has siblings && [[ " $FSLIST " == *" tmpfs "* ]]; then t_sib >"$frag/SIBLINGS"; fi
+	if has bulk; then t_bulk >"$frag/BULK"; fi
+	if has cost; then t_cost >"$frag/COST"; fi
+	t_cluster >"$frag/CLUSTER"
+	t_goals >"$frag/GOALS"
+	echo "(bench took $(( $(date +%s) - start )) s, plus ${BENCH_CLUSTER_SECS:-0} s of bench/cluster.sh)" >"$frag/TOOK"
+}
+for f in HEADER EVERY FIRST SIBLINGS BULK COST CLUSTER GOALS TOOK; do
+	[ -f "$frag/$f" ] && { cat "$frag/$f"; echo; }
+done
+# BENCHMARKS.md: the template with every @NAME@ line replaced by its fragment.
+if [ -n "$OUT" ]; then
+	awk -v dir="$frag" '
+		/^@[A-Z]+@$/ {
+			f = dir "/" substr($0, 2, length($0) - 2); n = 0
+			while ((getline line < f) > 0) { print line; n++ }
+			close(f)
+			if (n == 0) print "not measured (section not run)"
+			next
+		}
+		{ print }' "${BENCH_TEMPLATE:-$top/bench/BENCHMARKS.md.in}" >"$OUT.tmp"
+	mv "$OUT.tmp" "$OUT"
+	say "bench: wrote $OUT"
+fi

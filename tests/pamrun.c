@@ -10,7 +10,7 @@
  *   pamrun loop  -d CONFDIR -s SERVICE -u USER [-a account|session|both]
  *          [-n COUNT] [-T THREADS] [-w FIFO] [-L FILE] [-m] [-H]
  *   pamrun time  -d CONFDIR -s SERVICE -p PREFIX -n COUNT [-i FIRST] [-k USERS]
- *          [-a session|account] [-w WARMUP] [-r] [-x]
+ *          [-a session|account] [-w WARMUP] [-r] [-x] [-o|-l]
  *   pamrun race  -d CONFDIR -s SERVICE -a account|session -u USERFILE -w WORKERS
  *          -m MAILDIR-PATTERN [-F FOLDERS] [-N] [-O | -U UID:GID]
  *
@@ -50,6 +50,10 @@
  *   and with -r rss_start_kb= rss_end_kb= hwm_kb=.  -x stops at the first
  *   failure.  Exit 1 when any cycle failed.  Nothing else runs per cycle,
  *   so that strace -c and callgrind of it measure the stack, not pamrun.
+ *   -o keeps one handle for the whole run (one pam_start, PAM_USER set per
+ *   cycle, one pam_end at the end), which leaves out libpam's loading of
+ *   the stack; -l replaces the cycle by one getpwnam_r of the user, the
+ *   lookup the module makes, in the same process and conditions.
  * race: first logins on one frontend of the cluster suite, released round by
  *   round so that the same users arrive at both frontends in the same
  *   instant.  USERFILE holds one name per line; each round forks one child
@@ -144,7 +148,7 @@ static void usage(void)
 		"       pamrun loop -d CONFDIR -s SERVICE -u USER [-a account|session|both]\n"
 		"              [-n COUNT] [-T THREADS] [-w FIFO] [-L FILE] [-m] [-H]\n"
 		"       pamrun time -d CONFDIR -s SERVICE -p PREFIX -n COUNT [-i FIRST] [-k USERS]\n"
-		"              [-a session|account] [-w WARMUP] [-r] [-x]\n"
+		"              [-a session|account] [-w WARMUP] [-r] [-x] [-o|-l]\n"
 		"       pamrun race -d CONFDIR -s SERVICE -a account|session -u USERFILE -w WORKERS\n"
 		"              -m MAILDIR-PATTERN [-F FOLDERS] [-N] [-O | -U UID:GID]\n");
 	exit(EXIT_USAGE);
@@ -982,8 +986,39 @@ static int time_cycle(const char *confdir, const char *service, const char *user
 	return rc;
 }
 
+/* time -o: the same hook on a handle that stays open. */
+static int time_on_handle(pam_handle_t *ph, const char *user, bool acct)
+{
+	const char *step;
+	int rc = pam_set_item(ph, PAM_USER, user);
+
+	return rc != PAM_SUCCESS ? rc : one_login(ph, acct, !acct, PAM_SILENT, &step);
+}
+
+/* time -l: the module's NSS lookup alone (its buffer size included). */
+static int time_lookup(const char *user)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	return getpwnam_r(user, &pw, buf, sizeof buf, &res) == 0 && res ? PAM_SUCCESS
+									 : PAM_USER_UNKNOWN;
+}
+
+static int time_one(pam_handle_t *ph, bool lookup, const char *confdir, const char *service,
+		    const char *user, bool acct)
+{
+	if (lookup)
+		return time_lookup(user);
+	if (ph)
+		return time_on_handle(ph, user, acct);
+	return time_cycle(confdir, service, user, acct);
+}
+
 static int mode_time(int argc, char **argv)
 {
+	pam_handle_t *ph = NULL;
+	bool one_handle = false, lookup = false;
 	const char *confdir = NULL, *service = NULL, *prefix = NULL, *what = "session";
 	unsigned long n = 0, first = 0, users = 0, warmup = 0, i, failures = 0;
 	bool acct, sess, rss = false, stop = false;
@@ -992,7 +1027,7 @@ static int mode_time(int argc, char **argv)
 	int opt;
 	char user[256];
 
-	while ((opt = getopt(argc, argv, "d:s:p:n:i:k:a:w:rx")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:p:n:i:k:a:w:rxol")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -1004,10 +1039,13 @@ static int mode_time(int argc, char **argv)
 		case 'a': what = optarg; break;
 		case 'r': rss = true; break;
 		case 'x': stop = true; break;
+		case 'o': one_handle = true; break;
+		case 'l': lookup = true; break;
 		default: usage();
 		}
 	}
-	if (!confdir || !service || !prefix || n == 0 || optind != argc)
+	if (!confdir || !service || !prefix || n == 0 || optind != argc ||
+	    (one_handle && lookup))
 		usage();
 	parse_hooks(what, false, &acct, &sess);
 	if (users == 0)
@@ -1020,16 +1058,19 @@ static int mode_time(int argc, char **argv)
 	 * up before anything is measured, whatever the stack does with it. */
 	snprintf(user, sizeof user, "%s%lu", prefix, first);
 	(void)getpwnam(user);
+	if (one_handle &&
+	    pam_start_confdir(service, user, &pam_conversation, confdir, &ph) != PAM_SUCCESS)
+		return 1;
 	for (i = 0; i < warmup; i++) {
 		snprintf(user, sizeof user, "%s%lu", prefix, first + i % users);
-		time_cycle(confdir, service, user, acct);
+		time_one(ph, lookup, confdir, service, user, acct);
 	}
 	if (rss)
 		rss_start = status_kb("VmRSS");
 	for (i = 0; i < n; i++) {
 		snprintf(user, sizeof user, "%s%lu", prefix, first + (users ? i % users : i));
 		long long t0 = now_ns(CLOCK_MONOTONIC);
-		int rc = time_cycle(confdir, service, user, acct);
+		int rc = time_one(ph, lookup, confdir, service, user, acct);
 		t[i] = now_ns(CLOCK_MONOTONIC) - t0;
 		sum += t[i];
 		if (rc != PAM_SUCCESS) {
@@ -1040,6 +1081,8 @@ static int mode_time(int argc, char **argv)
 				break;
 		}
 	}
+	if (ph)
+		pam_end(ph, failures ? PAM_SYSTEM_ERR : PAM_SUCCESS);
 	if (i < n)
 		n = i + 1;
 	qsort(t, n, sizeof *t, cmp_ll);
