@@ -54,11 +54,23 @@ enum md_result sys_error(const struct build *b, const char *what,
 	return MD_ERR_SYSTEM;
 }
 
+/* Whether fd's inode (dfd/name when name is not NULL) already has mode:
+ * mkdirat's and openat's mode usually is the final one, and on FUSE or NFS
+ * a chmod that changes nothing is one more round trip to the server, while
+ * the look is answered from the attributes the chown just brought back. */
+static bool has_mode(int fd, const char *name, mode_t mode)
+{
+	struct stat st;
+	int rc = name == NULL ? fstat(fd, &st) : fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW);
+
+	return rc == 0 && (st.st_mode & 07777) == mode;
+}
+
 static int hand_over(const struct build *b, int fd, uid_t uid, gid_t gid, mode_t mode)
 {
 	if (b->chown && fchown(fd, uid, gid) < 0)
 		return -1;
-	return fchmod(fd, mode);
+	return has_mode(fd, NULL, mode) ? 0 : fchmod(fd, mode);
 }
 
 /*
@@ -119,7 +131,8 @@ static enum md_result make_subdirs(const struct build *b, int dfd)
 		if (b->private && mkdirat(dfd, name, 0700) == 0) {
 			if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid,
 						  AT_SYMLINK_NOFOLLOW) < 0) ||
-			    fchmodat(dfd, name, b->o->mode, 0) < 0)
+			    (!has_mode(dfd, name, b->o->mode) &&
+			     fchmodat(dfd, name, b->o->mode, 0) < 0))
 				return sys_error(b, "cannot hand over", name);
 			continue;
 		}
@@ -941,7 +954,7 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 		sg->top = -1; /* unstage() removes it by name: still empty */
 		return r;
 	}
-	if (sg->top < 0 || fchmod(sg->top, 0700) < 0)
+	if (sg->top < 0 || ((sg->st.st_mode & 07777) != 0700 && fchmod(sg->top, 0700) < 0))
 		return sys_error(b, "cannot open the temporary directory for", NULL);
 	return MD_OK;
 }
