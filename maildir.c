@@ -215,13 +215,13 @@ static enum md_result write_new(const struct build *b, int dfd, const char *name
 
 /*
  * A file that readers must see whole: written in tmp/ and moved into place,
- * as Maildir++ requires of maildirsize.  A file already there is left alone
- * (a server's own subscriptions or quota file in a maildir it made): inside
- * our private tree nothing can be there, so a rename does; elsewhere a link
- * that fails on an existing name.
+ * as Maildir++ requires of maildirsize.  With replace a rename, which
+ * replaces what is there; without, a link that fails on an existing name,
+ * so that a file already there is left alone (a server's own subscriptions
+ * or quota file in a maildir it made).
  */
-static enum md_result write_atomic(const struct build *b, int mdfd, const char *name,
-				   const char *data, size_t len)
+static enum md_result put_atomic(const struct build *b, int mdfd, const char *name,
+				 const char *data, size_t len, bool replace)
 {
 	char tmpname[64];
 	enum md_result r;
@@ -236,7 +236,7 @@ static enum md_result write_atomic(const struct build *b, int mdfd, const char *
 		close(tfd);
 		return r;
 	}
-	if (b->private) {
+	if (replace) {
 		if (renameat(tfd, tmpname, mdfd, name) < 0) {
 			r = sys_error(b, "cannot rename into place", name);
 			unlinkat(tfd, tmpname, 0);
@@ -254,14 +254,22 @@ static enum md_result write_atomic(const struct build *b, int mdfd, const char *
 	return r;
 }
 
+/* Inside our private tree nobody reads anything before its top is renamed
+ * into place, whole, and nothing is there yet: the file is written under its
+ * own name (on FUSE a rename and a lookup fewer per file). */
+static enum md_result write_atomic(const struct build *b, int mdfd, const char *name,
+				   const char *data, size_t len)
+{
+	if (b->private)
+		return write_new(b, mdfd, name, data, len);
+	return put_atomic(b, mdfd, name, data, len, false);
+}
+
 /* The same, replacing what is there (only maildirsize, whose content is ours to set). */
 static enum md_result replace_atomic(const struct build *b, int mdfd, const char *name,
 				     const char *data, size_t len)
 {
-	struct build priv = *b;
-
-	priv.private = true; /* a rename, which replaces */
-	return write_atomic(&priv, mdfd, name, data, len);
+	return put_atomic(b, mdfd, name, data, len, true);
 }
 
 /*
