@@ -11,8 +11,8 @@
 #                    [-s "gluster ldap"] [-k DIR]
 #
 #   -o FILE  write the table and the KEY=VALUE lines to FILE (else stdout)
-#   -n       first logins (and floor trees) per run (100)
-#   -r       runs; medians over the runs' medians (1)
+#   -n       first logins (and floor trees) per run (20)
+#   -r       runs, floor and module alternating; medians of the runs' medians (5)
 #   -l       LDAP account counts (10 1000 10000)
 #   -s       sections: gluster, ldap
 #   -k DIR   keep the profiles (FOP counts, straces) in DIR
@@ -28,7 +28,7 @@
 # Exit 0 on success; otherwise non-zero with the reason on stderr.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-OUT= N=100 RUNS=1 LDAP="10 1000 10000" SECTIONS="gluster ldap" KEEP=
+OUT= N=20 RUNS=5 LDAP="10 1000 10000" SECTIONS="gluster ldap" KEEP=
 while getopts o:n:r:l:s:k:h c; do
 	case $c in
 	o) OUT=$OPTARG ;; n) N=$OPTARG ;; r) RUNS=$OPTARG ;; l) LDAP=$OPTARG ;;
@@ -71,7 +71,7 @@ v() { sed -n "s/^$1=//p" "$work/kv"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 {
 	if [[ " $SECTIONS " == *" gluster "* ]]; then
-		echo "GlusterFS first login (one brick, FUSE client on fe1; $N logins a run, $RUNS run(s), medians per login)"
+		echo "GlusterFS first login (one brick, FUSE client on fe1; $RUNS runs of $N logins, floor and module alternating; medians per login)"
 		printf '  %-52s %10s %8s %8s\n' "" "us" "net RT" "FUSE"
 		printf '  %-52s %10s %8s %8s\n' "floor (bench/floor.c's bare calls on the volume)" "$(v GLUSTER_FLOOR_US)" "$(v GLUSTER_FLOOR_RT)" "$(v GLUSTER_FLOOR_FUSE)"
 		printf '  %-52s %10s %8s %8s\n' "pam_mkmaildir first login, above pam_permit" "$(v GLUSTER_FIRST_US)" "$(v GLUSTER_FIRST_RT)" "$(v GLUSTER_FIRST_FUSE)"
@@ -86,7 +86,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 		echo
 	fi
 	if [[ " $SECTIONS " == *" ldap "* ]]; then
-		echo "Every login through LDAP (nslcd on fe1, slapd on its own node, nsswitch passwd: files ldap, nscd $(v LDAP_NSCD); medians of 2,000 cycles)"
+		echo "Every login through LDAP (nslcd on fe1, slapd on its own node, nsswitch passwd: files ldap, nscd $(v LDAP_NSCD); 4 alternating blocks of 500 cycles each, medians of their medians)"
 		printf '  %-10s %12s %12s %12s %12s %12s\n' accounts "permit us" "module us" "-permit" "lookup us" "own work"
 		for n in $LDAP; do
 			p=$(v "LDAP_PERMIT_US_$n") m=$(v "LDAP_MODULE_US_$n") l=$(v "LDAP_LOOKUP_US_$n")
