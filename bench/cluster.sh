@@ -25,6 +25,7 @@
 # and for each N: LDAP_PERMIT_US_N, LDAP_MODULE_US_N (session cycles with
 # pam_permit and with the module, maildir complete), LDAP_LOOKUP_US_N (one
 # getpwnam_r, the one lookup the module makes).  All in microseconds.
+# BENCH_MODULE=/path/to/pam_mkmaildir.so measures another build.
 # Exit 0 on success; otherwise non-zero with the reason on stderr.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +39,9 @@ while getopts o:n:r:l:s:k:h c; do
 done
 die() { echo "bench/cluster.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, FUSE, chroot)"
-[ -f "$top/pam_mkmaildir.so" ] || die "no $top/pam_mkmaildir.so (run make first)"
+# BENCH_MODULE measures another build, as in bench/run.sh.
+export T_MODULE=${BENCH_MODULE:-$top/pam_mkmaildir.so}
+[ -f "$T_MODULE" ] || die "no $T_MODULE (run make first)"
 
 work=$(mktemp -d /tmp/mkb-cluster.XXXXXX) || die "no work directory"
 trap 'rm -rf "$work"' EXIT
