@@ -70,11 +70,48 @@ enum md_result sys_error(const struct build *b, const char *what,
 	return MD_ERR_SYSTEM;
 }
 
+/* Whether fd's inode (dfd/name when name is not NULL) already has mode:
+ * mkdirat's and openat's mode usually is the final one, and on FUSE or NFS
+ * a chmod that changes nothing is one more round trip to the server, while
+ * the look is answered from the attributes the chown just brought back. */
+static bool has_mode(int fd, const char *name, mode_t mode)
+{
+	struct stat st;
+	int rc = name == NULL ? fstat(fd, &st) : fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW);
+
+	return rc == 0 && (st.st_mode & 07777) == mode;
+}
+
+/*
+ * Directories the build works in are held as O_PATH descriptors: every *at
+ * call, fstat and fchownat work through them, and on FUSE they cost no
+ * OPENDIR and RELEASEDIR requests (open(2) of a directory does).  Only a
+ * chmod needs a real open, and it is rare (see has_mode); the sweep and the
+ * teardown list directories through a stream of their own.
+ */
+#define DIR_FD (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+static int chmod_fd(int fd, mode_t mode)
+{
+	int rfd, rc;
+
+	if (fchmod(fd, mode) == 0)
+		return 0;
+	if (errno != EBADF) /* an O_PATH descriptor */
+		return -1;
+	rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -1;
+	rc = fchmod(rfd, mode);
+	close(rfd);
+	return rc;
+}
+
 static int hand_over(const struct build *b, int fd, uid_t uid, gid_t gid, mode_t mode)
 {
-	if (b->chown && fchown(fd, uid, gid) < 0)
+	if (b->chown && fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 		return -1;
-	return fchmod(fd, mode);
+	return has_mode(fd, NULL, mode) ? 0 : chmod_fd(fd, mode);
 }
 
 /*
@@ -104,7 +141,7 @@ static int hand_over_made(const struct build *b, int fd, mode_t made, mode_t mod
 {
 	if (!made_as(b, made, mode))
 		return hand_over(b, fd, b->a->uid, b->a->gid, mode);
-	return b->chown ? fchown(fd, b->a->uid, b->a->gid) : 0;
+	return b->chown ? fchownat(fd, "", b->a->uid, b->a->gid, AT_EMPTY_PATH) : 0;
 }
 
 /*
@@ -122,7 +159,7 @@ static enum md_result make_dir(const struct build *b, int dfd, const char *name,
 
 	if (!created && errno != EEXIST)
 		return sys_error(b, "cannot create", name);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, name, DIR_FD);
 	/* Made just now in our private tree, which nobody else can reach:
 	 * there is nothing to verify. */
 	if (fd >= 0 && created && sealed(b)) {
@@ -138,6 +175,10 @@ static enum md_result make_dir(const struct build *b, int dfd, const char *name,
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
+		/* O_DIRECTORY wins over O_NOFOLLOW: tell a symlink apart. */
+		if (e == ENOTDIR && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			e = ELOOP;
 		if (e != ELOOP && e != ENOTDIR) {
 			md_logf(b->log, LOG_ERR, "cannot open %s/%s: %s", b->path, name,
 				strerror(e));
@@ -170,7 +211,8 @@ static enum md_result make_dir(const struct build *b, int dfd, const char *name,
 static enum md_result give_made(const struct build *b, int dfd, const char *name)
 {
 	if ((b->chown && fchownat(dfd, name, b->a->uid, b->a->gid, AT_SYMLINK_NOFOLLOW) < 0) ||
-	    (!made_as(b, 0700, b->o->mode) && fchmodat(dfd, name, b->o->mode, 0) < 0))
+	    (!made_as(b, 0700, b->o->mode) && !has_mode(dfd, name, b->o->mode) &&
+	     fchmodat(dfd, name, b->o->mode, 0) < 0))
 		return sys_error(b, "cannot hand over", name);
 	return MD_OK;
 }
@@ -262,7 +304,7 @@ static enum md_result via_tmp(const struct build *b, int mdfd, const char *name,
 	enum md_result r;
 	int tfd;
 
-	tfd = openat(mdfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	tfd = openat(mdfd, "tmp", DIR_FD);
 	if (tfd < 0)
 		return sys_error(b, "cannot open", "tmp");
 	snprintf(tmpname, sizeof tmpname, "%s.%ld.mkmaildir", name, (long)getpid());
@@ -707,7 +749,7 @@ static enum md_result finish_dir(const struct build *b, int fd, enum role role, 
 	int rc;
 
 	if (role == ROLE_ABOVE_HOME)
-		rc = fchmod(fd, 0755); /* like /home: root's, readable by all */
+		rc = chmod_fd(fd, 0755); /* like /home: root's, readable by all */
 	else if (made)
 		rc = hand_over_made(b, fd, 0700, mode);
 	else
@@ -856,7 +898,7 @@ static struct step open_staging(const struct build *b, int pfd, struct stat *st,
 	if (!made && errno != EEXIST)
 		return step_done(sys_error(b, "cannot create the staging directory " STAGING_NAME
 					   " beside", NULL));
-	fd = openat(pfd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(pfd, STAGING_NAME, DIR_FD);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ESTALE)
@@ -1104,7 +1146,7 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 	}
 	if (mkdirat(sg->sfd, sg->id, 0700) < 0)
 		return sys_error(b, "cannot create a temporary directory beside", NULL);
-	sg->top = openat(sg->sfd, sg->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sg->top = openat(sg->sfd, sg->id, DIR_FD);
 	if (sg->top >= 0 && fstat(sg->top, &sg->st) < 0) {
 		r = sys_error(b, "cannot inspect the temporary directory for", NULL);
 		close(sg->top);
@@ -1113,7 +1155,7 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 	}
 	/* It stays 0700 while it is built; only a umask or a default ACL can
 	 * have made it less (then b->exact is false for the build). */
-	if (sg->top < 0 || ((sg->st.st_mode & 07777) != 0700 && fchmod(sg->top, 0700) < 0))
+	if (sg->top < 0 || ((sg->st.st_mode & 07777) != 0700 && chmod_fd(sg->top, 0700) < 0))
 		return sys_error(b, "cannot open the temporary directory for", NULL);
 	return MD_OK;
 }
@@ -1469,7 +1511,7 @@ static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 	if (!S_ISDIR(st.st_mode) || st.st_uid != staging_owner(b) || (st.st_mode & 07077) != 0 ||
 	    (st.st_nlink <= 2 && (keep || (up->known && renames_in(&up->st)))))
 		return;
-	sg.sfd = openat(up->fd, STAGING_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sg.sfd = openat(up->fd, STAGING_NAME, DIR_FD);
 	if (sg.sfd < 0)
 		return;
 	if (fstat(sg.sfd, &sg.sst) < 0 || fstat(up->fd, &pst) < 0 ||

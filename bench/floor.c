@@ -15,7 +15,8 @@
  * Everything is owned by UID:GID, directories 0700, files 0600.
  *
  * JOBS processes share the COUNT trees.  Printed: count, wall seconds, wall
- * nanoseconds per tree and trees per second.
+ * nanoseconds per tree and trees per second; with one process also the
+ * median nanoseconds of one tree (median_tree_ns).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,12 +106,19 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv)
 {
 	const char *basedir = NULL, *prefix = "f";
 	unsigned long n = 0, first = 0, jobs = 1, j;
 	bool home = false, have_uid = false, have_gid = false;
-	double t0, t;
+	double t0, t, *each = NULL, median = 0;
 	int c, base, failed = 0;
 
 	while ((c = getopt(argc, argv, "b:n:u:g:i:j:Hp:")) != -1) {
@@ -135,6 +143,8 @@ int main(int argc, char **argv)
 	if (base < 0)
 		die("open", basedir);
 	umask(077);
+	if (jobs == 1 && n != 0 && (each = calloc(n, sizeof *each)) == NULL)
+		die("calloc", "");
 
 	t0 = now();
 	for (j = 0; j < jobs; j++) {
@@ -145,8 +155,11 @@ int main(int argc, char **argv)
 			unsigned long lo = n * j / jobs, hi = n * (j + 1) / jobs, i;
 			char top[280];
 			for (i = lo; i < hi; i++) {
+				double t1 = now();
 				snprintf(top, sizeof top, "%s%lu", prefix, first + i);
 				tree(base, top, home);
+				if (each != NULL)
+					each[i] = now() - t1;
 			}
 			if (jobs == 1)
 				break;
@@ -160,7 +173,15 @@ int main(int argc, char **argv)
 				failed = 1;
 	}
 	t = now() - t0;
-	printf("count=%lu seconds=%.6f per_tree_ns=%.0f rate=%.1f\n", n, t,
+	if (each != NULL) {
+		qsort(each, n, sizeof *each, by_value);
+		median = each[(n - 1) / 2];
+	}
+	printf("count=%lu seconds=%.6f per_tree_ns=%.0f rate=%.1f", n, t,
 	       n != 0 ? t * 1e9 / (double)n : 0.0, n != 0 ? (double)n / t : 0.0);
+	if (each != NULL)
+		printf(" median_tree_ns=%.0f", median * 1e9);
+	putchar('\n');
+	free(each);
 	return failed;
 }

@@ -282,6 +282,13 @@ done
 mkdir -m 0700 "${ROOT[fe1]}/srv/gluster/vmail" && chown 5000:5000 "${ROOT[fe1]}/srv/gluster/vmail" ||
 	die "setup" "cannot make the vmail home"
 
+# Another scenario on this cluster instead of the suite's (bench/cluster.sh):
+# CL_HOOK is sourced with every helper and node above; its status ends the run.
+if [ -n "${CL_HOOK:-}" ]; then
+	. "$CL_HOOK"
+	exit $?
+fi
+
 # ---------------------------------------------------------------- the race
 # race2 LABEL SERVICE HOOK USERFILE PATTERN: the same users, in the same
 # order, at both frontends, $CL_WORKERS per frontend per round, each round
