@@ -21,6 +21,7 @@ S=$T_BASE/store                  # the "squashed mount"
 V=$S/vmail
 TRACE=$T_BASE/squash.trace
 FOLD="folders=Sent,Trash subscribe quota=2000000S"
+OS=.mkmaildir-tmp.uid5100        # vmail's staging directory (builds as the owner)
 rm -rf "$S"; mkdir -m 0755 "$S"
 mkdir -m 0700 "$V"; chown vmail:vmail "$V"
 pam_service virt "owner=vmail maildir=$V/%d/%n $FOLD"
@@ -57,7 +58,8 @@ check "virtual: root really was refused on the store (the shim refused calls)" t
 check "virtual: the maildir is complete and exact, vmail's, modes exact" exact_tree "$V/example.org/bob" vmail:vmail
 stat_is "virtual: the domain directory is vmail 700" "$V/example.org" "vmail 700"
 check "virtual: the staging directory of vmail's directory is vmail's, 0700, empty" \
-	test "$(stat -c '%U %a %h' "$V/.mkmaildir-tmp" 2>&1)" = "vmail 700 2"
+	test "$(stat -c '%U %a %h' "$V/$OS" 2>&1)" = "vmail 700 2"
+check "virtual: root's staging name is not used as the owner" test ! -e "$V/.mkmaildir-tmp"
 check "virtual: nothing of root's or of the anonymous uid anywhere" \
 	test -z "$(find "$V" \( ! -user vmail -o ! -group vmail \) -print)"
 logged "virtual: creation logged as done by the owner" "$m" \
@@ -66,7 +68,7 @@ not_logged "virtual: no error logged" "$m" "pam_mkmaildir.*(cannot|refused|error
 sq_login virt carl@example.org "$S" -a session
 expect "virtual: carl@example.org (same domain) succeeds" "$PAM_SUCCESS"
 check "virtual: carl's maildir is exact" exact_tree "$V/example.org/carl" vmail:vmail
-check "virtual: no temporary leftovers" test -z "$(find "$V" -path '*/.mkmaildir-tmp/*')"
+check "virtual: no temporary leftovers" test -z "$(find "$V" -path '*/.mkmaildir-tmp*/*')"
 before=$(snap "$V")
 m=$(log_mark)
 sq_login virt bob@example.org "$S" -a both -n 2
@@ -82,7 +84,7 @@ sq_login home alice "$T_HOMES" -a session
 expect "home: alice (home exists, 0700) succeeds" "$PAM_SUCCESS"
 check "home: alice's Maildir is exact, alice's" exact_tree "$AH/Maildir" "alice:$(id -gn alice)"
 stat_is "home: the home is as it was" "$AH" "alice 700"
-check "home: no staging directory is left in the home" test ! -e "$AH/.mkmaildir-tmp"
+check "home: no staging directory is left in the home" test -z "$(find "$AH" -maxdepth 1 -name '.mkmaildir-tmp*')"
 mkhome erin 0755; EH=$(home_of erin)
 sq_login home erin "$T_HOMES" -a session
 expect "home: erin (home 0755) succeeds" "$PAM_SUCCESS"
@@ -104,20 +106,20 @@ rm -rf "$V/example.net"
 LD_PRELOAD="$SQ $SHIM $T_NSSLIB" T_SQUASH_DIR=$S T_SWAP_CALL=rename T_SWAP_WHEN=before T_SWAP_NAME='*' \
 	T_SWAP_MARK=$T_BASE/kill.mark T_SWAP_CMD='kill -KILL $PPID' pam_login virt dana@example.net -a account
 check "interrupted: the login was killed mid-build" test "$rc" = 137 -a -e "$T_BASE/kill.mark"
-tree=$(find "$V/.mkmaildir-tmp" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)
+tree=$(find "$V/$OS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)
 check "interrupted: its tree and lock are in vmail's staging directory, vmail's" \
 	test -n "$tree" -a -f "$tree.lock" -a "$(stat -c %U "$tree" "$tree.lock" 2>&1 | sort -u)" = vmail
-find "$V/.mkmaildir-tmp" -mindepth 1 -exec touch -h -d '1 minute ago' {} +
+find "$V/$OS" -mindepth 1 -exec touch -h -d '1 minute ago' {} +
 m=$(log_mark)
 sq_login virt dana@example.net "$S" -a account
 expect "interrupted: the next login succeeds" "$PAM_SUCCESS"
 check "interrupted: dana's maildir is exact" exact_tree "$V/example.net/dana" vmail:vmail
 logged "interrupted: the stale tree's removal is logged" "$m" "pam_mkmaildir.*removing the tree of an interrupted build"
 check "interrupted: the staging directory is empty, vmail 700" \
-	test "$(stat -c '%U %a %h' "$V/.mkmaildir-tmp" 2>&1)" = "vmail 700 2" -a -z "$(ls -A "$V/.mkmaildir-tmp")"
+	test "$(stat -c '%U %a %h' "$V/$OS" 2>&1)" = "vmail 700 2" -a -z "$(ls -A "$V/$OS")"
 
 # --- what the owner plants in its own staging directory ---
-G=$V/example.org/.mkmaildir-tmp
+G=$V/example.org/$OS
 [ -d "$G" ] || { mkdir -m 0700 "$G"; chown vmail:vmail "$G"; }
 OUT=$T_BASE/outside; rm -rf "$OUT"; mkdir -m 0755 "$OUT"; : >"$OUT/keep"
 # A directory of bob's that vmail may rename (world-writable, sticky),
@@ -139,13 +141,13 @@ check "planted: nothing outside is followed or removed" test -f "$OUT/keep"
 
 # --- a staging directory of another uid is still refused ---
 mkdir -p "$V/example.com"; chown vmail:vmail "$V/example.com"; chmod 0700 "$V/example.com"
-mkdir -m 0755 "$V/example.com/.mkmaildir-tmp"; chown bob:bob "$V/example.com/.mkmaildir-tmp"
+mkdir -m 0755 "$V/example.com/$OS"; chown bob:bob "$V/example.com/$OS"
 m=$(log_mark)
 sq_login virt frank@example.com "$S" -a account
 expect_fail "foreign staging: frank@example.com is refused"
-check "foreign staging: nothing made" test "$(ls -A "$V/example.com")" = .mkmaildir-tmp
+check "foreign staging: nothing made" test "$(ls -A "$V/example.com")" = "$OS"
 logged "foreign staging: refused with the owner's uid named" "$m" \
-	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid 5002 .*not a 0700 directory of uid 5100: refused"
+	"pam_mkmaildir.*\.mkmaildir-tmp\.uid5100 in its parent is owned by uid 5002 .*not a 0700 directory of uid 5100: refused"
 
 # --- squash forces it where nothing is squashed ---
 rm -rf "$T_BASE/plain"; mkdir -m 0700 "$T_BASE/plain"; chown vmail:vmail "$T_BASE/plain"
@@ -153,5 +155,5 @@ m=$(log_mark)
 pam_login forced gina@example.org -a account
 expect "squash: gina@example.org succeeds on a store that does not squash" "$PAM_SUCCESS"
 check "squash: the maildir is exact" exact_tree "$T_BASE/plain/example.org/gina" vmail:vmail
-check "squash: the staging directory is vmail's" test "$(stat -c '%U %a' "$T_BASE/plain/.mkmaildir-tmp" 2>&1)" = "vmail 700"
+check "squash: the staging directory is vmail's" test "$(stat -c '%U %a' "$T_BASE/plain/$OS" 2>&1)" = "vmail 700"
 logged "squash: logged as built by the owner" "$m" "pam_mkmaildir.*created maildir .*gina.* as its owner"
