@@ -157,3 +157,76 @@ expect "squash: gina@example.org succeeds on a store that does not squash" "$PAM
 check "squash: the maildir is exact" exact_tree "$T_BASE/plain/example.org/gina" vmail:vmail
 check "squash: the staging directory is vmail's" test "$(stat -c '%U %a' "$T_BASE/plain/$OS" 2>&1)" = "vmail 700"
 logged "squash: logged as built by the owner" "$m" "pam_mkmaildir.*created maildir .*gina.* as its owner"
+
+# --- red4 A1: root's own staging directory, left before squashing began (or
+# before squash was set), never blocks a build as the owner, nor is touched by one ---
+RG=$V/example.org/.mkmaildir-tmp
+rm -rf "$RG"; install -d -o root -g root -m 0700 "$RG" "$RG/00000000000000bb"
+: >"$RG/00000000000000bb.lock"; find "$RG" -mindepth 1 -exec touch -h -d '1 minute ago' {} +
+rootleft=$(snap "$RG")
+pam_service virtsq "owner=vmail maildir=$V/%d/%n squash $FOLD"
+m=$(log_mark)
+sq_login virtsq hank@example.org "$S" -a account
+expect "root's leftover: hank@example.org with squash succeeds" "$PAM_SUCCESS"
+check "root's leftover: hank's maildir is exact" exact_tree "$V/example.org/hank" vmail:vmail
+not_logged "root's leftover: no refusal" "$m" "pam_mkmaildir.*(cannot|refused)"
+sq_login virt ivan@example.org "$S" -a account
+expect "root's leftover: ivan@example.org (squashing detected) succeeds" "$PAM_SUCCESS"
+check "root's leftover: ivan's maildir is exact" exact_tree "$V/example.org/ivan" vmail:vmail
+same "root's leftover: untouched by the builds as the owner" "$rootleft" "$(snap "$RG")"
+sq_login virtsq hank@example.org "$S" -a session
+expect "root's leftover: hank's second login succeeds" "$PAM_SUCCESS"
+# where root is root again, its own pass sweeps it (a domain's directory keeps it, empty)
+pam_login virt hank@example.org -a account
+expect "root's leftover: a login where root is not squashed succeeds" "$PAM_SUCCESS"
+check "root's leftover: root's pass removed its interrupted tree" \
+	test "$(stat -c '%U %a' "$RG" 2>&1)" = "root 700" -a -z "$(ls -A "$RG")"
+
+# --- red4 A2: a directory a user plants at either staging name does not make
+# a plain store's build the owner's ---
+mkhome alice 0755; AH=$(home_of alice); AU=$(stat -c %u "$AH")
+pam_service plain "maildir=%h/Maildir $FOLD"
+install -d -o alice -g alice -m 0700 "$AH/.mkmaildir-tmp.uid$AU"
+m=$(log_mark)
+pam_login plain alice -a session
+expect "planted owner's name: alice's login on a plain store succeeds" "$PAM_SUCCESS"
+check "planted owner's name: alice's maildir is exact" exact_tree "$AH/Maildir" "alice:$(id -gn alice)"
+logged "planted owner's name: built by root" "$m" "pam_mkmaildir.*created maildir $AH/Maildir for alice \(uid $AU\)$"
+not_logged "planted owner's name: not as the owner" "$m" "as its owner"
+check "planted owner's name: the planted directory is left alone" \
+	test "$(stat -c '%U %a' "$AH/.mkmaildir-tmp.uid$AU" 2>&1)" = "alice 700"
+rm -rf "$AH/Maildir" "$AH/.mkmaildir-tmp.uid$AU"
+install -d -o alice -g alice -m 0700 "$AH/.mkmaildir-tmp"
+m=$(log_mark)
+pam_login plain alice -a session
+expect_fail "planted root's name: alice's login is refused (as before owner mode)"
+check "planted root's name: nothing made" test ! -e "$AH/Maildir"
+logged "planted root's name: the refusal is root's" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid $AU .*not a 0700 directory of uid 0: refused"
+not_logged "planted root's name: not built as the owner" "$m" "as its owner|root squashed"
+rm -rf "$AH/.mkmaildir-tmp"
+
+# --- a squashed root's mkdirat in a world-writable, non-sticky parent makes
+# the anonymous uid's .mkmaildir-tmp: removed again; one left over is refused
+# by root's pass with one clear line, and squash builds beside it ---
+P=$S/pub; rm -rf "$P"; mkdir -m 0755 "$P"; W=$P/example.info
+mkdir -m 0777 "$W"; chown vmail:vmail "$W"; chmod 0777 "$W"
+pam_service pub "owner=vmail maildir=$P/%d/%n $FOLD"
+pam_service pubsq "owner=vmail maildir=$P/%d/%n squash $FOLD"
+m=$(log_mark)
+sq_login pub jo@example.info "$S" -a account
+expect "anonymous: jo@example.info (world-writable domain) succeeds" "$PAM_SUCCESS"
+check "anonymous: jo's maildir is exact" exact_tree "$W/jo" vmail:vmail
+logged "anonymous: built as the owner" "$m" "pam_mkmaildir.*created maildir $W/jo .*as its owner"
+check "anonymous: the anonymous uid's .mkmaildir-tmp root made is gone" test ! -e "$W/.mkmaildir-tmp"
+install -d -o 65534 -g 65534 -m 0700 "$W/.mkmaildir-tmp"
+m=$(log_mark)
+sq_login pub kim@example.info "$S" -a account
+expect_fail "anonymous leftover: root's pass refuses it"
+logged "anonymous leftover: one clear line says what to do" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid 65534 .*squashes root: remove it, or set squash"
+check "anonymous leftover: exactly one line from the module" test "$(mod_lines "$m")" = 1
+sq_login pubsq kim@example.info "$S" -a account
+expect "anonymous leftover: with squash, kim@example.info succeeds beside it" "$PAM_SUCCESS"
+check "anonymous leftover: kim's maildir is exact" exact_tree "$W/kim" vmail:vmail
+check "anonymous leftover: left alone" test "$(stat -c '%u %a' "$W/.mkmaildir-tmp" 2>&1)" = "65534 700"
