@@ -775,6 +775,7 @@ static enum md_result finish_dir(const struct build *b, int fd, enum role role, 
  * the next build in that parent removes it.
  */
 #define STAGING_NAME ".mkmaildir-tmp"
+#define OWNER_SUFFIX ".uid"
 #define LOCK_SUFFIX ".lock"
 #define ID_LEN 16
 #define STAGING_ATTEMPTS 8
@@ -836,6 +837,30 @@ static uid_t staging_owner(const struct build *b)
 }
 
 /*
+ * The staging directory's name depends on its builder: root's is
+ * STAGING_NAME, a build as the owner uses STAGING_NAME.uidUID.  Neither
+ * can open, prove or remove the other's on a store that squashes root (a
+ * 0700 directory of root's left by a build before squashing began, or
+ * before squash was set, would otherwise block every first login there),
+ * so neither ever looks at the other's; each is still refused when it is
+ * not a 0700 directory of its builder's.
+ */
+struct sname {
+	char s[sizeof STAGING_NAME + sizeof OWNER_SUFFIX + 20];
+};
+
+static struct sname staging_name(const struct build *b)
+{
+	struct sname n;
+
+	if (b->as_owner)
+		snprintf(n.s, sizeof n.s, STAGING_NAME OWNER_SUFFIX "%lu", (unsigned long)b->a->uid);
+	else
+		snprintf(n.s, sizeof n.s, "%s", STAGING_NAME);
+	return n;
+}
+
+/*
  * Whose rights removal takes in the staging directory.  As root: each
  * directory owner's (trust.c).  As the owner: the owner's alone, never
  * another uid's, since the owner can put anything it may move into its own
@@ -852,23 +877,25 @@ static bool renames_in(const struct stat *pst);
 
 /*
  * On a store that squashes root, root's mkdirat(2) in a parent anyone may
- * write makes a directory of the anonymous uid, and a staging directory
- * that an earlier build as the owner made is the owner's: both mean "build
- * as the owner" (md_ensure) when the parent is the owner's or the
- * directory is the one root just made.  That one is removed again (empty;
- * not where others can rename entries, see drop_staging).
+ * write makes a directory of the anonymous uid: that means "build as the
+ * owner" (md_ensure).  Only what root itself just made counts: a directory
+ * of another uid's that root could open says nothing about the store (on a
+ * plain one root opens anything), so it stays refused (open_staging).  The
+ * one root made is removed again, empty, even where others can rename
+ * entries: whoever could swap an empty directory in there can remove it
+ * anyway, and left there it would be refused by every later pass as root.
  */
-static bool staging_squashed(const struct build *b, int pfd, bool made, const struct stat *st,
-			     const struct stat *pst)
+static bool staging_squashed(const struct build *b, int pfd, bool made, const struct stat *st)
 {
-	bool owners = st->st_uid == b->a->uid && pst->st_uid == b->a->uid;
+	struct sname n = staging_name(b);
+	const char *name = n.s;
 
-	if (!(owners || (made && st->st_uid != b->euid)) || !squashed_root(b, EACCES))
+	if (!made || st->st_uid == b->euid || !squashed_root(b, EACCES))
 		return false;
-	if (made && !renames_in(pst) && same_entry(pfd, STAGING_NAME, st))
-		unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
-	md_logf(b->log, LOG_DEBUG, "maildir %s: " STAGING_NAME " in its parent is uid %lu's "
-		"(root squashed on this store?)", b->path, (unsigned long)st->st_uid);
+	if (same_entry(pfd, name, st))
+		unlinkat(pfd, name, AT_REMOVEDIR);
+	md_logf(b->log, LOG_DEBUG, "maildir %s: the %s root made in its parent is uid %lu's "
+		"(root squashed on this store?)", b->path, name, (unsigned long)st->st_uid);
 	return true;
 }
 
@@ -891,23 +918,23 @@ static bool staging_ok(const struct build *b, const struct stat *st, const struc
  */
 static struct step open_staging(const struct build *b, int pfd, struct stat *st, int *out)
 {
-	bool made = mkdirat(pfd, STAGING_NAME, 0700) == 0;
+	struct sname n = staging_name(b);
+	bool made = mkdirat(pfd, n.s, 0700) == 0;
 	struct stat pst;
 	int fd, e;
 
 	if (!made && errno != EEXIST)
-		return step_done(sys_error(b, "cannot create the staging directory " STAGING_NAME
-					   " beside", NULL));
-	fd = openat(pfd, STAGING_NAME, DIR_FD);
+		return step_done(sys_error(b, "cannot create the staging directory beside", NULL));
+	fd = openat(pfd, n.s, DIR_FD);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ESTALE)
 			return step_again();
 		errno = e;
-		if (squashed_root(b, e)) /* an earlier build as the owner made it */
+		if (squashed_root(b, e)) /* root refused: the store squashes it */
 			return step_done(sys_error(b, "cannot open the staging directory beside", NULL));
-		md_logf(b->log, LOG_ERR, "cannot build %s: the staging directory " STAGING_NAME
-			" in its parent %s: refused", b->path,
+		md_logf(b->log, LOG_ERR, "cannot build %s: the staging directory %s in its parent "
+			"%s: refused", b->path, n.s,
 			e == ELOOP || e == ENOTDIR ? "is not a directory" : strerror(e));
 		return step_done(e == ELOOP || e == ENOTDIR ? MD_ERR_REFUSED : MD_ERR_SYSTEM);
 	}
@@ -919,17 +946,21 @@ static struct step open_staging(const struct build *b, int pfd, struct stat *st,
 		errno = e;
 		return step_done(sys_error(b, "cannot inspect the staging directory beside", NULL));
 	}
-	if (!staging_ok(b, st, &pst) && staging_squashed(b, pfd, made, st, &pst)) {
+	if (!staging_ok(b, st, &pst) && staging_squashed(b, pfd, made, st)) {
 		close(fd);
 		return step_done(MD_ERR_SYSTEM);
 	}
 	if (!staging_ok(b, st, &pst)) {
-		md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent is "
+		md_logf(b->log, LOG_ERR, "cannot build %s: %s in its parent is "
 			"owned by uid %lu with mode %04o%s, not a 0700 directory of uid %lu: "
-			"refused (someone who can write the parent made or moved it there)",
-			b->path, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777),
+			"refused (someone who can write the parent made or moved it there%s)",
+			b->path, n.s, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777),
 			st->st_dev != pst.st_dev ? " on another filesystem" : "",
-			(unsigned long)staging_owner(b));
+			(unsigned long)staging_owner(b),
+			/* a squashed root's mkdirat there makes the anonymous uid's */
+			!b->as_owner && b->euid == 0 && renames_in(&pst) ?
+			", or a build as root on a store that squashes root: remove it, or set "
+			"squash" : "");
 		close(fd);
 		return step_done(MD_ERR_REFUSED);
 	}
@@ -1093,15 +1124,16 @@ static bool keeps_staging(ssize_t home_idx, size_t parent_idx)
  * parent moved it while we worked: say so, touch neither. */
 static void drop_staging(const struct build *b, int pfd, const struct staged *sg)
 {
+	struct sname n = staging_name(b);
 	struct stat st;
 
-	if (same_entry(pfd, STAGING_NAME, &sg->sst)) {
+	if (same_entry(pfd, n.s, &sg->sst)) {
 		if (!sg->keep && !others_rename_in(pfd))
-			unlinkat(pfd, STAGING_NAME, AT_REMOVEDIR);
-	} else if (fstatat(pfd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
+			unlinkat(pfd, n.s, AT_REMOVEDIR);
+	} else if (fstatat(pfd, n.s, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		md_logf(b->log, LOG_WARNING, "the staging directory %s beside %s "
 			"was replaced while in use (by uid %lu, or someone who can write the "
-			"parent): both left alone", b->path, (unsigned long)st.st_uid);
+			"parent): both left alone", n.s, b->path, (unsigned long)st.st_uid);
 	}
 }
 
@@ -1120,9 +1152,10 @@ static enum md_result stage(const struct build *b, int pfd, struct staged *sg)
 		if (st.r != MD_OK)
 			return st.r;
 		if (!sweep(b, sg->sfd, &sg->sst, !swept, foreign, sizeof foreign)) {
-			md_logf(b->log, LOG_ERR, "cannot build %s: " STAGING_NAME " in its parent "
+			md_logf(b->log, LOG_ERR, "cannot build %s: %s in its parent "
 				"holds \"%s\", which the module never makes: refused (someone who "
-				"can write the parent moved a directory there)", b->path, foreign);
+				"can write the parent moved a directory there)", b->path,
+				staging_name(b).s, foreign);
 			close(sg->sfd);
 			sg->sfd = -1;
 			return MD_ERR_REFUSED;
@@ -1495,23 +1528,22 @@ static void close_parent(struct parent *up)
  * holds trees.  A directory at the name that is not ours is left alone: a
  * build would refuse it and say so.
  */
-static bool tidy_as_owner(const struct build *b, struct parent *up, bool keep,
-			  const struct stat *st);
+static void tidy_as_owner(const struct build *b, struct parent *up, bool keep);
 
 static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 {
 	struct staged sg = { .sfd = -1, .lock = -1, .top = -1, .keep = keep };
+	struct sname n = staging_name(b);
 	char foreign[NAME_MAX + 1];
 	struct stat st, pst;
 
-	if (up->fd < 0 || fstatat(up->fd, STAGING_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (st.st_uid != staging_owner(b) && tidy_as_owner(b, up, keep, &st))
+	tidy_as_owner(b, up, keep);
+	if (up->fd < 0 || fstatat(up->fd, n.s, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != staging_owner(b) || (st.st_mode & 07077) != 0 ||
 	    (st.st_nlink <= 2 && (keep || (up->known && renames_in(&up->st)))))
 		return;
-	sg.sfd = openat(up->fd, STAGING_NAME, DIR_FD);
+	sg.sfd = openat(up->fd, n.s, DIR_FD);
 	if (sg.sfd < 0)
 		return;
 	if (fstat(sg.sfd, &sg.sst) < 0 || fstat(up->fd, &pst) < 0 ||
@@ -1523,34 +1555,37 @@ static void tidy_staging(const struct build *b, struct parent *up, bool keep)
 	if (sweep(b, sg.sfd, &sg.sst, !b->o->no_sweep, foreign, sizeof foreign))
 		drop_staging(b, up->fd, &sg);
 	else
-		md_logf(b->log, LOG_WARNING, "the staging directory " STAGING_NAME " beside %s "
-			"holds \"%s\", which the module never makes: left alone", b->path, foreign);
+		md_logf(b->log, LOG_WARNING, "the staging directory %s beside %s "
+			"holds \"%s\", which the module never makes: left alone", n.s, b->path,
+			foreign);
 	close(sg.sfd);
 }
 
 /*
- * A staging directory of the owner's in a parent of the owner's, seen by a
- * pass as root, is what a build as the owner leaves (a store that squashes
+ * The owner's staging directory in a parent of the owner's, seen by a pass
+ * as root, is what a build as the owner leaves (a store that squashes
  * root): tidied with the owner's rights alone, which is all the owner has
- * anyway.
+ * anyway.  Root's own lookup comes first, so that a plain store pays one
+ * fstatat(2) for it; one root may not make says "look as the owner".
  */
-static bool tidy_as_owner(const struct build *b, struct parent *up, bool keep,
-			  const struct stat *st)
+static void tidy_as_owner(const struct build *b, struct parent *up, bool keep)
 {
 	struct build owner = *b;
 	struct fsids saved;
+	struct stat st;
 
-	if (b->as_owner || b->euid != 0 || b->a->uid == 0 || st->st_uid != b->a->uid ||
-	    !up->known || up->st.st_uid != b->a->uid)
-		return false;
-	if (!become_fs(&saved, b->euid, b->a->uid, b->a->gid))
-		return true;
+	if (b->as_owner || b->euid != 0 || b->a->uid == 0 || up->fd < 0 || !up->known ||
+	    up->st.st_uid != b->a->uid)
+		return;
 	owner.as_owner = true;
+	if (fstatat(up->fd, staging_name(&owner).s, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return;
+	if (!become_fs(&saved, b->euid, b->a->uid, b->a->gid))
+		return;
 	owner.chown = false;
 	owner.denied = NULL;
 	tidy_staging(&owner, up, keep);
 	restore_fs(&saved);
-	return true;
 }
 
 /* Where the walk ended. */

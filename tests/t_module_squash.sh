@@ -21,6 +21,7 @@ S=$T_BASE/store                  # the "squashed mount"
 V=$S/vmail
 TRACE=$T_BASE/squash.trace
 FOLD="folders=Sent,Trash subscribe quota=2000000S"
+OS=.mkmaildir-tmp.uid5100        # vmail's staging directory (builds as the owner)
 rm -rf "$S"; mkdir -m 0755 "$S"
 mkdir -m 0700 "$V"; chown vmail:vmail "$V"
 pam_service virt "owner=vmail maildir=$V/%d/%n $FOLD"
@@ -57,7 +58,8 @@ check "virtual: root really was refused on the store (the shim refused calls)" t
 check "virtual: the maildir is complete and exact, vmail's, modes exact" exact_tree "$V/example.org/bob" vmail:vmail
 stat_is "virtual: the domain directory is vmail 700" "$V/example.org" "vmail 700"
 check "virtual: the staging directory of vmail's directory is vmail's, 0700, empty" \
-	test "$(stat -c '%U %a %h' "$V/.mkmaildir-tmp" 2>&1)" = "vmail 700 2"
+	test "$(stat -c '%U %a %h' "$V/$OS" 2>&1)" = "vmail 700 2"
+check "virtual: root's staging name is not used as the owner" test ! -e "$V/.mkmaildir-tmp"
 check "virtual: nothing of root's or of the anonymous uid anywhere" \
 	test -z "$(find "$V" \( ! -user vmail -o ! -group vmail \) -print)"
 logged "virtual: creation logged as done by the owner" "$m" \
@@ -66,7 +68,7 @@ not_logged "virtual: no error logged" "$m" "pam_mkmaildir.*(cannot|refused|error
 sq_login virt carl@example.org "$S" -a session
 expect "virtual: carl@example.org (same domain) succeeds" "$PAM_SUCCESS"
 check "virtual: carl's maildir is exact" exact_tree "$V/example.org/carl" vmail:vmail
-check "virtual: no temporary leftovers" test -z "$(find "$V" -path '*/.mkmaildir-tmp/*')"
+check "virtual: no temporary leftovers" test -z "$(find "$V" -path '*/.mkmaildir-tmp*/*')"
 before=$(snap "$V")
 m=$(log_mark)
 sq_login virt bob@example.org "$S" -a both -n 2
@@ -82,7 +84,7 @@ sq_login home alice "$T_HOMES" -a session
 expect "home: alice (home exists, 0700) succeeds" "$PAM_SUCCESS"
 check "home: alice's Maildir is exact, alice's" exact_tree "$AH/Maildir" "alice:$(id -gn alice)"
 stat_is "home: the home is as it was" "$AH" "alice 700"
-check "home: no staging directory is left in the home" test ! -e "$AH/.mkmaildir-tmp"
+check "home: no staging directory is left in the home" test -z "$(find "$AH" -maxdepth 1 -name '.mkmaildir-tmp*')"
 mkhome erin 0755; EH=$(home_of erin)
 sq_login home erin "$T_HOMES" -a session
 expect "home: erin (home 0755) succeeds" "$PAM_SUCCESS"
@@ -104,20 +106,20 @@ rm -rf "$V/example.net"
 LD_PRELOAD="$SQ $SHIM $T_NSSLIB" T_SQUASH_DIR=$S T_SWAP_CALL=rename T_SWAP_WHEN=before T_SWAP_NAME='*' \
 	T_SWAP_MARK=$T_BASE/kill.mark T_SWAP_CMD='kill -KILL $PPID' pam_login virt dana@example.net -a account
 check "interrupted: the login was killed mid-build" test "$rc" = 137 -a -e "$T_BASE/kill.mark"
-tree=$(find "$V/.mkmaildir-tmp" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)
+tree=$(find "$V/$OS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)
 check "interrupted: its tree and lock are in vmail's staging directory, vmail's" \
 	test -n "$tree" -a -f "$tree.lock" -a "$(stat -c %U "$tree" "$tree.lock" 2>&1 | sort -u)" = vmail
-find "$V/.mkmaildir-tmp" -mindepth 1 -exec touch -h -d '1 minute ago' {} +
+find "$V/$OS" -mindepth 1 -exec touch -h -d '1 minute ago' {} +
 m=$(log_mark)
 sq_login virt dana@example.net "$S" -a account
 expect "interrupted: the next login succeeds" "$PAM_SUCCESS"
 check "interrupted: dana's maildir is exact" exact_tree "$V/example.net/dana" vmail:vmail
 logged "interrupted: the stale tree's removal is logged" "$m" "pam_mkmaildir.*removing the tree of an interrupted build"
 check "interrupted: the staging directory is empty, vmail 700" \
-	test "$(stat -c '%U %a %h' "$V/.mkmaildir-tmp" 2>&1)" = "vmail 700 2" -a -z "$(ls -A "$V/.mkmaildir-tmp")"
+	test "$(stat -c '%U %a %h' "$V/$OS" 2>&1)" = "vmail 700 2" -a -z "$(ls -A "$V/$OS")"
 
 # --- what the owner plants in its own staging directory ---
-G=$V/example.org/.mkmaildir-tmp
+G=$V/example.org/$OS
 [ -d "$G" ] || { mkdir -m 0700 "$G"; chown vmail:vmail "$G"; }
 OUT=$T_BASE/outside; rm -rf "$OUT"; mkdir -m 0755 "$OUT"; : >"$OUT/keep"
 # A directory of bob's that vmail may rename (world-writable, sticky),
@@ -139,13 +141,13 @@ check "planted: nothing outside is followed or removed" test -f "$OUT/keep"
 
 # --- a staging directory of another uid is still refused ---
 mkdir -p "$V/example.com"; chown vmail:vmail "$V/example.com"; chmod 0700 "$V/example.com"
-mkdir -m 0755 "$V/example.com/.mkmaildir-tmp"; chown bob:bob "$V/example.com/.mkmaildir-tmp"
+mkdir -m 0755 "$V/example.com/$OS"; chown bob:bob "$V/example.com/$OS"
 m=$(log_mark)
 sq_login virt frank@example.com "$S" -a account
 expect_fail "foreign staging: frank@example.com is refused"
-check "foreign staging: nothing made" test "$(ls -A "$V/example.com")" = .mkmaildir-tmp
+check "foreign staging: nothing made" test "$(ls -A "$V/example.com")" = "$OS"
 logged "foreign staging: refused with the owner's uid named" "$m" \
-	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid 5002 .*not a 0700 directory of uid 5100: refused"
+	"pam_mkmaildir.*\.mkmaildir-tmp\.uid5100 in its parent is owned by uid 5002 .*not a 0700 directory of uid 5100: refused"
 
 # --- squash forces it where nothing is squashed ---
 rm -rf "$T_BASE/plain"; mkdir -m 0700 "$T_BASE/plain"; chown vmail:vmail "$T_BASE/plain"
@@ -153,5 +155,78 @@ m=$(log_mark)
 pam_login forced gina@example.org -a account
 expect "squash: gina@example.org succeeds on a store that does not squash" "$PAM_SUCCESS"
 check "squash: the maildir is exact" exact_tree "$T_BASE/plain/example.org/gina" vmail:vmail
-check "squash: the staging directory is vmail's" test "$(stat -c '%U %a' "$T_BASE/plain/.mkmaildir-tmp" 2>&1)" = "vmail 700"
+check "squash: the staging directory is vmail's" test "$(stat -c '%U %a' "$T_BASE/plain/$OS" 2>&1)" = "vmail 700"
 logged "squash: logged as built by the owner" "$m" "pam_mkmaildir.*created maildir .*gina.* as its owner"
+
+# --- red4 A1: root's own staging directory, left before squashing began (or
+# before squash was set), never blocks a build as the owner, nor is touched by one ---
+RG=$V/example.org/.mkmaildir-tmp
+rm -rf "$RG"; install -d -o root -g root -m 0700 "$RG" "$RG/00000000000000bb"
+: >"$RG/00000000000000bb.lock"; find "$RG" -mindepth 1 -exec touch -h -d '1 minute ago' {} +
+rootleft=$(snap "$RG")
+pam_service virtsq "owner=vmail maildir=$V/%d/%n squash $FOLD"
+m=$(log_mark)
+sq_login virtsq hank@example.org "$S" -a account
+expect "root's leftover: hank@example.org with squash succeeds" "$PAM_SUCCESS"
+check "root's leftover: hank's maildir is exact" exact_tree "$V/example.org/hank" vmail:vmail
+not_logged "root's leftover: no refusal" "$m" "pam_mkmaildir.*(cannot|refused)"
+sq_login virt ivan@example.org "$S" -a account
+expect "root's leftover: ivan@example.org (squashing detected) succeeds" "$PAM_SUCCESS"
+check "root's leftover: ivan's maildir is exact" exact_tree "$V/example.org/ivan" vmail:vmail
+same "root's leftover: untouched by the builds as the owner" "$rootleft" "$(snap "$RG")"
+sq_login virtsq hank@example.org "$S" -a session
+expect "root's leftover: hank's second login succeeds" "$PAM_SUCCESS"
+# where root is root again, its own pass sweeps it (a domain's directory keeps it, empty)
+pam_login virt hank@example.org -a account
+expect "root's leftover: a login where root is not squashed succeeds" "$PAM_SUCCESS"
+check "root's leftover: root's pass removed its interrupted tree" \
+	test "$(stat -c '%U %a' "$RG" 2>&1)" = "root 700" -a -z "$(ls -A "$RG")"
+
+# --- red4 A2: a directory a user plants at either staging name does not make
+# a plain store's build the owner's ---
+mkhome alice 0755; AH=$(home_of alice); AU=$(stat -c %u "$AH")
+pam_service plain "maildir=%h/Maildir $FOLD"
+install -d -o alice -g alice -m 0700 "$AH/.mkmaildir-tmp.uid$AU"
+m=$(log_mark)
+pam_login plain alice -a session
+expect "planted owner's name: alice's login on a plain store succeeds" "$PAM_SUCCESS"
+check "planted owner's name: alice's maildir is exact" exact_tree "$AH/Maildir" "alice:$(id -gn alice)"
+logged "planted owner's name: built by root" "$m" "pam_mkmaildir.*created maildir $AH/Maildir for alice \(uid $AU\)$"
+not_logged "planted owner's name: not as the owner" "$m" "as its owner"
+check "planted owner's name: the planted directory is left alone" \
+	test "$(stat -c '%U %a' "$AH/.mkmaildir-tmp.uid$AU" 2>&1)" = "alice 700"
+rm -rf "$AH/Maildir" "$AH/.mkmaildir-tmp.uid$AU"
+install -d -o alice -g alice -m 0700 "$AH/.mkmaildir-tmp"
+m=$(log_mark)
+pam_login plain alice -a session
+expect_fail "planted root's name: alice's login is refused (as before owner mode)"
+check "planted root's name: nothing made" test ! -e "$AH/Maildir"
+logged "planted root's name: the refusal is root's" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid $AU .*not a 0700 directory of uid 0: refused"
+not_logged "planted root's name: not built as the owner" "$m" "as its owner|root squashed"
+rm -rf "$AH/.mkmaildir-tmp"
+
+# --- a squashed root's mkdirat in a world-writable, non-sticky parent makes
+# the anonymous uid's .mkmaildir-tmp: removed again; one left over is refused
+# by root's pass with one clear line, and squash builds beside it ---
+P=$S/pub; rm -rf "$P"; mkdir -m 0755 "$P"; W=$P/example.info
+mkdir -m 0777 "$W"; chown vmail:vmail "$W"; chmod 0777 "$W"
+pam_service pub "owner=vmail maildir=$P/%d/%n $FOLD"
+pam_service pubsq "owner=vmail maildir=$P/%d/%n squash $FOLD"
+m=$(log_mark)
+sq_login pub jo@example.info "$S" -a account
+expect "anonymous: jo@example.info (world-writable domain) succeeds" "$PAM_SUCCESS"
+check "anonymous: jo's maildir is exact" exact_tree "$W/jo" vmail:vmail
+logged "anonymous: built as the owner" "$m" "pam_mkmaildir.*created maildir $W/jo .*as its owner"
+check "anonymous: the anonymous uid's .mkmaildir-tmp root made is gone" test ! -e "$W/.mkmaildir-tmp"
+install -d -o 65534 -g 65534 -m 0700 "$W/.mkmaildir-tmp"
+m=$(log_mark)
+sq_login pub kim@example.info "$S" -a account
+expect_fail "anonymous leftover: root's pass refuses it"
+logged "anonymous leftover: one clear line says what to do" "$m" \
+	"pam_mkmaildir.*\.mkmaildir-tmp in its parent is owned by uid 65534 .*squashes root: remove it, or set squash"
+check "anonymous leftover: exactly one line from the module" test "$(mod_lines "$m")" = 1
+sq_login pubsq kim@example.info "$S" -a account
+expect "anonymous leftover: with squash, kim@example.info succeeds beside it" "$PAM_SUCCESS"
+check "anonymous leftover: kim's maildir is exact" exact_tree "$W/kim" vmail:vmail
+check "anonymous leftover: left alone" test "$(stat -c '%u %a' "$W/.mkmaildir-tmp" 2>&1)" = "65534 700"

@@ -430,9 +430,11 @@ verify() {
 				"$(diff <(echo "$exp") <(echo "$act") | grep -c '^[<>]') differences: $why"
 		fi
 	done
-	# Nothing left behind: no temporary names anywhere on the storage.
-	left=$( { [ -n "$d1" ] && find "$d1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; [ -n "$db" ] &&
-		find "$db" -path "$db/.glusterfs" -prune -o \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) -print; } 2>/dev/null | wc -l)
+	# Nothing left behind: no temporary names anywhere on the storage (an
+	# empty staging directory, root's or an owner's .mkmaildir-tmp.uidUID
+	# of the root-squash scenario, is kept in shared parents).
+	left=$( { [ -n "$d1" ] && find "$d1" \( -name '.mkmaildir-tmp?*' ! -name '.mkmaildir-tmp.uid[0-9]*' -o -path '*/.mkmaildir-tmp*/*' \) -print; [ -n "$db" ] &&
+		find "$db" -path "$db/.glusterfs" -prune -o \( -name '.mkmaildir-tmp?*' ! -name '.mkmaildir-tmp.uid[0-9]*' -o -path '*/.mkmaildir-tmp*/*' \) -print; } 2>/dev/null | wc -l)
 	check "cluster $label: no .mkmaildir-tmp* left (volume and brick)" test "$left" = 0
 	# The module's own account: exactly one creation per user, nothing else.
 	created=$(cat "$OUT/$label".log[12] | grep -c 'created maildir')
