@@ -72,23 +72,23 @@ const char *ad_bad_user(const char *user)
 	return NULL;
 }
 
-/* No line is logged while a quota is checked: why says it all. */
 static void no_log(void *arg, int priority, const char *fmt, va_list ap)
 {
 	(void)arg, (void)priority, (void)fmt, (void)ap;
 }
 
+const struct md_log ad_quiet_log = { no_log, NULL, false };
+
 /* text, len bytes, is a quota that quota= would take. */
 static bool quota_ok(const char *text, size_t len)
 {
-	static const struct md_log quiet = { no_log, NULL, false };
 	char arg[sizeof "quota=" + AD_MAX_QUOTA];
 	struct md_options o;
 	enum md_result r;
 
 	snprintf(arg, sizeof arg, "quota=%.*s", (int)len, text);
 	md_options_init(&o);
-	r = md_option_set(&o, arg, &quiet);
+	r = md_option_set(&o, arg, &ad_quiet_log); /* why says it all */
 	md_options_free(&o);
 	return r == MD_OK;
 }
@@ -318,7 +318,7 @@ const char *ad_for_home(const struct ad_answer *ans, const struct stat *cwd, con
 	return "the maildir is neither in the home nor the answer's MAILDIR";
 }
 
-static long long mono_ms(void)
+long long ad_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -331,7 +331,7 @@ static int wait_fd(int fd, short events, long long deadline)
 {
 	for (;;) {
 		struct pollfd pfd = { fd, events, 0 };
-		long long left = deadline - mono_ms();
+		long long left = deadline - ad_mono_ms();
 		int n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -396,7 +396,7 @@ static ssize_t read_answer(int fd, char *buf, long long deadline, const char **w
 enum ad_result ad_query(int fd, const char *user, uid_t uid, struct ad_answer *ans,
 			const char **why)
 {
-	long long deadline = mono_ms() + AD_TIMEOUT_MS;
+	long long deadline = ad_mono_ms() + AD_TIMEOUT_MS;
 	char buf[AD_MAX_REPLY + 1];
 	enum ad_result r;
 	ssize_t len;

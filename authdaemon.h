@@ -107,4 +107,10 @@ bool ad_join_path(const char *home, const char *md, char *out, size_t len);
 enum ad_result ad_query(int fd, const char *user, uid_t uid, struct ad_answer *ans,
 			const char **why);
 
+/* CLOCK_MONOTONIC in milliseconds, for authmkhome's deadlines too. */
+long long ad_mono_ms(void);
+
+/* A log that says nothing: checks whose caller reports the outcome. */
+extern const struct md_log ad_quiet_log;
+
 #endif

@@ -164,14 +164,6 @@ static void __attribute__((noreturn)) fail_completely(void)
 	exit(1);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Not authenticated: reads the authentication record from fd 3 and hands
  * the same bytes to the next program on a new fd 3.  The record is at most
@@ -188,10 +180,10 @@ static void __attribute__((noreturn)) pass_on(int argc, char **argv)
 	/* A login program that never closes its end: poll and a monotonic
 	 * deadline, so that no inherited signal disposition or mask (SIGALRM
 	 * ignored or blocked) can make the wait endless. */
-	long long deadline = mono_ms() + RECORD_MS;
+	long long deadline = ad_mono_ms() + RECORD_MS;
 	for (;;) {
 		struct pollfd pfd = { 3, POLLIN, 0 };
-		long long left = deadline - mono_ms();
+		long long left = deadline - ad_mono_ms();
 		int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (ready < 0 && errno == EINTR)
 			continue;
@@ -355,40 +347,40 @@ static int quota_until_daemon(struct md_options *o, const unsigned char **at)
 	return got;
 }
 
-/* The check before authdaemond's turn says nothing: the build says it all. */
-static void quiet_fn(void *arg, int priority, const char *fmt, va_list ap)
-{
-	(void)arg, (void)priority, (void)fmt, (void)ap;
-}
+enum turn { TURN_FAILED, TURN_BUILD, TURN_COMPLETE };
 
 /*
  * authdaemon's turn in quota_source=.  A quota matters only to a maildir
- * about to be built, so a check comes first (md_ensure's check-only walk,
- * a few fstatat calls): complete, nothing is asked and authdaemond is
- * spared a userdb, SQL or LDAP lookup at every login.  The check counts a
- * quota as wanted (a maildir someone else made gets a maildirsize).
- * Returns false when the login fails (logged).
+ * about to be built, so the check the build itself would make comes first
+ * (md_ensure's check-only walk, quiet: the build logs): complete, nothing
+ * is asked, authdaemond is spared a userdb, SQL or LDAP lookup at every
+ * login, and the maildir is not walked a second time.  (A maildir a
+ * Courier delivery made already has the account's maildirsize: deliverquota
+ * writes it from the same userdb quota.)  TURN_FAILED: logged.
  */
-static bool daemon_turn(struct md_options *o, const struct md_account *a, const char *home,
-			const char *path, const struct md_context *ctx, const char *user,
-			struct early *e, const unsigned char *at)
+static enum turn daemon_turn(struct md_options *o, const struct md_account *a,
+			     const char *home, const char *path, const struct md_context *ctx,
+			     const char *user, struct early *e, const unsigned char *at)
 {
-	static const struct md_log quiet = { quiet_fn, NULL, false };
-	struct md_options chk = *o;
 	enum md_done done;
 
-	chk.quota_file = true;
-	if (md_ensure(&chk, a, path, ctx, true, &done, &quiet) != MD_MISSING)
-		return true;  /* complete, or an error the build will log */
+	switch (md_ensure(o, a, path, ctx, true, &done, &ad_quiet_log)) {
+	case MD_OK:
+		return TURN_COMPLETE;
+	case MD_MISSING:
+		break;
+	default:
+		return TURN_BUILD;  /* an error the build will log */
+	}
 	md_logf(&mlog, LOG_DEBUG, "maildir %s is to be built: asking authdaemond", path);
 	switch (daemon_quota(o, user, home, path, e)) {
 	case AD_USE:
-		return true;
+		return TURN_BUILD;
 	case AD_NEXT:
 		at++;
-		return quota_until_daemon(o, &at) >= 0;
+		return quota_until_daemon(o, &at) >= 0 ? TURN_BUILD : TURN_FAILED;
 	default:
-		return false;
+		return TURN_FAILED;
 	}
 }
 
@@ -555,6 +547,7 @@ int main(int argc, char **argv)
 	char home[PATH_MAX], path[PATH_MAX] = "";
 	struct md_context ctx = { "authmkhome", NULL, "login" };
 	const unsigned char *qs = NULL;
+	enum turn turn = TURN_BUILD;
 	struct md_options o;
 	struct md_account a;
 	enum md_result r;
@@ -611,19 +604,18 @@ int main(int argc, char **argv)
 	r = md_account_self(&a, user, home, &mlog);
 	if (r == MD_OK && !load_options(&o, !dovecot, &qs))
 		r = MD_ERR_CONFIG;
-	if (r == MD_OK && !dovecot && *qs == MD_QS_AUTHDAEMON &&
-	    !daemon_turn(&o, &a, home, path, &ctx, user, &e, qs)) {
-		if (e.fd >= 0)
-			close(e.fd);
+	if (r == MD_OK && !dovecot && *qs == MD_QS_AUTHDAEMON)
+		turn = daemon_turn(&o, &a, home, path, &ctx, user, &e, qs);
+	if (e.fd >= 0)
+		close(e.fd);  /* not needed: the creator is not to have it either */
+	if (turn == TURN_FAILED) {
 		md_options_free(&o);
 		md_account_free(&a);
 		return 1;  /* logged: no second line, no maildir built */
 	}
-	if (e.fd >= 0)
-		close(e.fd);  /* not needed: the creator is not to have it either */
 	if (r == MD_OK && dovecot)
 		r = dovecot_maildir(&o, &a, path, sizeof path, &other);
-	if (r == MD_OK && !other) {
+	if (r == MD_OK && !other && turn != TURN_COMPLETE) {
 		enum md_done done;
 		md_logf(&mlog, LOG_DEBUG, "maildir of %s (uid %lu) is %s", user,
 			(unsigned long)a.uid, path);

@@ -861,16 +861,16 @@ static struct sname staging_name(const struct build *b)
 }
 
 /*
- * Whose rights removal takes in the staging directory.  As root: each
- * directory owner's (trust.c).  As the owner: the owner's alone, never
- * another uid's, since the owner can put anything it may move into its own
- * staging directory (a group directory of someone else's, say), and that
- * must not be emptied with its owner's rights.  trust.c changes no ids for
- * a uid that is not root; the thread already has the owner's.
+ * Whose rights removal takes in the staging directory: its owner's.  As
+ * root: each directory owner's (trust.c).  As the owner: the owner's alone,
+ * never another uid's, since the owner can put anything it may move into
+ * its own staging directory (a group directory of someone else's, say), and
+ * that must not be emptied with its owner's rights.  trust.c changes no ids
+ * for a uid that is not root; the thread already has the owner's.
  */
 static uid_t remover(const struct build *b)
 {
-	return b->as_owner ? b->a->uid : b->euid;
+	return staging_owner(b);
 }
 
 static bool renames_in(const struct stat *pst);
@@ -1565,8 +1565,13 @@ static void tidy_staging(const struct build *b, struct parent *up, bool keep)
  * The owner's staging directory in a parent of the owner's, seen by a pass
  * as root, is what a build as the owner leaves (a store that squashes
  * root): tidied with the owner's rights alone, which is all the owner has
- * anyway.  Root's own lookup comes first, so that a plain store pays one
- * fstatat(2) for it; one root may not make says "look as the owner".
+ * anyway.  It costs a login whose parent is the owner's (the home, a
+ * domain directory of vmail's) one fstatat(2) more on every store: where
+ * squashed root may still look (GlusterFS lets it look up names in a 0700
+ * directory) only this look finds what a build as the owner left.  Looking
+ * only after root's own lookup was refused made 6 of 600 racing squashed
+ * logins in the cluster suite fail (an owner's staging directory seen as
+ * root's): kept.
  */
 static void tidy_as_owner(const struct build *b, struct parent *up, bool keep)
 {

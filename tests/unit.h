@@ -1,12 +1,15 @@
 /*
  * unit.h - what the core's table-driven unit tests (tests/unit_*.c) share:
- * a log sink that only counts lines, and the names of the results.
+ * a log sink that only counts lines, the names of the results, and the
+ * PASS/FAIL line of a case.
  * Included once per test program.
  */
 #ifndef UNIT_H
 #define UNIT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "maildir.h"
 
@@ -27,6 +30,24 @@ static const char *result_name(enum md_result r)
 	};
 
 	return names[r];
+}
+
+static unsigned failed;
+
+/* One "PASS name" or "FAIL name: why" line (tests/t_unit_*.sh record them),
+ * flushed before any fork of the case can duplicate it. */
+static void report(bool ok, const char *name, const char *why)
+{
+	char n[256];
+
+	md_escape(name, n, sizeof n);
+	if (ok) {
+		printf("PASS %s\n", n);
+	} else {
+		printf("FAIL %s: %s\n", n, why);
+		failed++;
+	}
+	fflush(stdout);
 }
 
 #endif

@@ -25,22 +25,6 @@
 #define ME 1000
 #define HASH "$1$secret$HashOfThePassword"
 
-static unsigned failed;
-
-static void report(bool ok, const char *name, const char *why)
-{
-	char n[256];
-
-	md_escape(name, n, sizeof n);
-	if (ok) {
-		printf("PASS %s\n", n);
-	} else {
-		printf("FAIL %s: %s\n", n, why);
-		failed++;
-	}
-	fflush(stdout);
-}
-
 static const char *ad_name(enum ad_result r)
 {
 	static const char *const names[] = {
@@ -137,6 +121,23 @@ static const struct pcase pcases[] = {
 	{ "quota with a command", "UID=1000\nQUOTA=1S;rm -rf /\n.\n", 0, AD_REFUSED, NULL },
 };
 
+/* Whether a parse or query gave the wanted result, quota and a reason;
+ * otherwise why not, in why. */
+static bool same_result(enum ad_result r, enum ad_result want, const char *quota,
+			const char *want_quota, const char *reason, char *why, size_t len)
+{
+	if (r != want)
+		snprintf(why, len, "gave %s (%s), want %s", ad_name(r),
+			 reason != NULL ? reason : "no reason", ad_name(want));
+	else if (r == AD_QUOTA && strcmp(quota, want_quota) != 0)
+		snprintf(why, len, "quota \"%s\", want \"%s\"", quota, want_quota);
+	else if (r != AD_QUOTA && reason == NULL)
+		snprintf(why, len, "%s without a reason", ad_name(r));
+	else
+		return true;
+	return false;
+}
+
 static void one_parse(const struct pcase *c)
 {
 	static struct ad_answer ans;
@@ -146,13 +147,8 @@ static void one_parse(const struct pcase *c)
 	enum ad_result r = ad_parse(c->reply, len, ME, &ans, &reason);
 
 	snprintf(name, sizeof name, "ad_parse: %s", c->name);
-	if (r != c->want)
-		snprintf(why, sizeof why, "gave %s (%s), want %s", ad_name(r),
-			 reason != NULL ? reason : "no reason", ad_name(c->want));
-	else if (r == AD_QUOTA && strcmp(quota, c->quota) != 0)
-		snprintf(why, sizeof why, "quota \"%s\", want \"%s\"", quota, c->quota);
-	else if (r != AD_QUOTA && reason == NULL)
-		snprintf(why, sizeof why, "%s without a reason", ad_name(r));
+	if (!same_result(r, c->want, quota, c->quota, reason, why, sizeof why))
+		; /* why says it */
 	else if (r != AD_QUOTA && quota[0] != '\0')
 		snprintf(why, sizeof why, "a quota (\"%s\") was copied out", quota);
 	else if (reason != NULL && (strstr(reason, "secret") != NULL || strchr(reason, '$')))
@@ -306,13 +302,8 @@ static void one_query(const struct qcase *c)
 		kill(pid, SIGKILL);
 	if (c->peer != PEER_GONE)
 		waitpid(pid, &status, 0);
-	if (r != c->want)
-		snprintf(why, sizeof why, "gave %s (%s), want %s", ad_name(r),
-			 reason != NULL ? reason : "no reason", ad_name(c->want));
-	else if (r == AD_QUOTA && strcmp(quota, c->quota) != 0)
-		snprintf(why, sizeof why, "quota \"%s\", want \"%s\"", quota, c->quota);
-	else if (r != AD_QUOTA && reason == NULL)
-		snprintf(why, sizeof why, "%s without a reason", ad_name(r));
+	if (!same_result(r, c->want, quota, c->quota, reason, why, sizeof why))
+		; /* why says it */
 	else if (WIFEXITED(status) && WEXITSTATUS(status) >= 2)
 		snprintf(why, sizeof why, "the peer saw %s",
 			 WEXITSTATUS(status) == 2 ? "a wrong request" :

@@ -154,7 +154,6 @@ static bool run(const struct tcase *c, char *why, size_t whylen)
 
 int main(void)
 {
-	unsigned failed = 0;
 	size_t i;
 
 	memset(long_user, 'a', 256);
@@ -162,13 +161,9 @@ int main(void)
 	for (i = 1; i < 4200; i++)
 		long_path[i] = i % 200 == 0 ? '/' : 'x';
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char name[512], why[512];
-		if (run(&cases[i], why, sizeof why)) {
-			printf("PASS %s\n", label(&cases[i], name, sizeof name));
-		} else {
-			printf("FAIL %s: %s\n", label(&cases[i], name, sizeof name), why);
-			failed++;
-		}
+		char name[512], why[512] = "";
+		bool ok = run(&cases[i], why, sizeof why);
+		report(ok, label(&cases[i], name, sizeof name), why);
 	}
 	return failed > 0;
 }

@@ -193,21 +193,6 @@ static const char *value_of(const struct md_options *o, const char *name, char *
 	return buf;
 }
 
-static unsigned failed;
-
-static void report(bool ok, const char *name, const char *why)
-{
-	char n[256];
-
-	md_escape(name, n, sizeof n);
-	if (ok) {
-		printf("PASS %s\n", n);
-	} else {
-		printf("FAIL %s: %s\n", n, why);
-		failed++;
-	}
-}
-
 static void one_option(const struct ocase *c)
 {
 	char name[300], why[600] = "", buf[128];

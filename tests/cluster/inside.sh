@@ -137,17 +137,23 @@ mkdir -p "$W/brick" "${ROOT[gls]}/srv/brick"
 mount --bind "$W/brick" "${ROOT[gls]}/srv/brick" || die "storage" "no brick mount"
 on gls glusterd -p /run/glusterd.pid || die "storage" "glusterd did not start"
 waitfor 20 on gls gluster --mode=script peer status || die "storage" "glusterd does not answer"
-on gls gluster --mode=script volume create vol "$NET.1:/srv/brick/vol" force >/dev/null &&
-	on gls gluster --mode=script volume start vol >/dev/null ||
-	die "storage" "cannot create and start the volume"
-for n in fe1 fe2; do
-	mkdir -p "${ROOT[$n]}/srv/gluster"
-	on "$n" glusterfs --volfile-server="$NET.1" --volfile-id=vol /srv/gluster ||
-		die "storage" "glusterfs client of $n did not start"
-	waitfor 20 grep -q " ${ROOT[$n]}/srv/gluster .* - fuse.glusterfs " /proc/self/mountinfo ||
-		die "storage" "no GlusterFS mount on $n"
-	waitfor 20 stat "${ROOT[$n]}/srv/gluster/." || die "storage" "the mount of $n does not answer"
-done
+# volume NAME DIR SCENARIO: creates and starts volume NAME on the storage
+# host and mounts it on /DIR of both frontends.
+volume() {
+	local n
+	on gls gluster --mode=script volume create "$1" "$NET.1:/srv/brick/$1" force >/dev/null &&
+		on gls gluster --mode=script volume start "$1" >/dev/null ||
+		die "$3" "cannot create and start the volume $1"
+	for n in fe1 fe2; do
+		mkdir -p "${ROOT[$n]}$2"
+		on "$n" glusterfs --volfile-server="$NET.1" --volfile-id="$1" "$2" ||
+			die "$3" "glusterfs client of $n for $1 did not start"
+		waitfor 20 grep -q " ${ROOT[$n]}$2 .* - fuse.glusterfs " /proc/self/mountinfo ||
+			die "$3" "no GlusterFS mount of $1 on $n"
+		waitfor 20 stat "${ROOT[$n]}$2/." || die "$3" "the mount of $1 on $n does not answer"
+	done
+}
+volume vol /srv/gluster storage
 # Seen from the other frontend: one volume, two mounts.
 echo "$$" >"${ROOT[fe1]}/srv/gluster/probe"
 if [ "$(cat "${ROOT[fe2]}/srv/gluster/probe" 2>/dev/null)" = "$$" ]; then
@@ -506,17 +512,7 @@ verify virtual "$W/users.virtual" virtual "${ROOT[fe1]}/srv/gluster" "${ROOT[fe2
 # sees nothing inside a 0700 directory there: the check right after each
 # login runs as the owner (pamrun -O, -U), the trees are read on the brick.
 if [ "${CL_SQUSERS:-0}" -gt 0 ] || [ "${CL_SQVUSERS:-0}" -gt 0 ]; then
-	on gls gluster --mode=script volume create sq "$NET.1:/srv/brick/sq" force >/dev/null &&
-		on gls gluster --mode=script volume start sq >/dev/null ||
-		die "squash" "cannot create and start the second volume"
-	for n in fe1 fe2; do
-		mkdir -p "${ROOT[$n]}/srv/squash"
-		on "$n" glusterfs --volfile-server="$NET.1" --volfile-id=sq /srv/squash ||
-			die "squash" "glusterfs client of $n for sq did not start"
-		waitfor 20 grep -q " ${ROOT[$n]}/srv/squash .* - fuse.glusterfs " /proc/self/mountinfo ||
-			die "squash" "no mount of sq on $n"
-		waitfor 20 stat "${ROOT[$n]}/srv/squash/." || die "squash" "the sq mount of $n does not answer"
-	done
+	volume sq /srv/squash squash
 	seq -f 'q%04g' 1 "$CL_SQUSERS" >"$W/users.squash"
 	awk -v n="$CL_SQVUSERS" 'BEGIN { for (i = 1; i <= n; i++) printf "w%04d@dom%d.example\n", i, i % 3 }' >"$W/users.vsquash"
 	SQ=${ROOT[fe1]}/srv/squash
