@@ -31,8 +31,7 @@
 #define MAX_CONFIG 65536
 #define MAX_FOLDERS 64
 #define MAX_CREATOR_LINES 64
-#define BUILD_ATTEMPTS 8
-#define STALE_SECONDS 10
+#define BUILD_ATTEMPTS 4
 /*
  * Left in a maildir once its folders, subscriptions and quota file are made,
  * so that a maildir someone else made first (a delivery agent, the server)
@@ -43,13 +42,20 @@
 #define POPULATED_NAME "pam_mkmaildir.populated"
 #define FOLDER_BUF (FOLD_NAME_MAX + 2)   /* ".name" and its NUL */
 /*
- * Deeper than any tree a build makes, so that a failed build can always be
- * removed: every component of the path, the skel's directories below the
- * home (copy_skel) and a layout=fs folder of one-letter levels with its
- * cur/new/tmp.  One descriptor per level is held.
+ * A tree is built under TMP_PREFIX and 16 random hex digits beside its final
+ * name (a folder added to an existing maildir: in the maildir's tmp/).  No
+ * account name, domain or owner may start with it (valid_name).
  */
-#define SKEL_DEPTH 16
-#define REMOVE_DEPTH (MAX_COMPONENTS + SKEL_DEPTH + FOLD_NAME_MAX / 2 + 2)
+#define TMP_PREFIX ".mkmaildir."
+#define TMP_NAME_LEN (sizeof TMP_PREFIX + 16)
+/*
+ * Levels of the skel copied below a home.  copy_skel recurses once a level
+ * with a small frame (its buffers are in the leaf functions), so this stays
+ * far below a 128 KiB thread stack (musl's default).
+ */
+#define SKEL_DEPTH 8
+/* Directories a build may hold open at once: its tree, folders, skel. */
+#define MAX_HELD 256
 
 /* ---- trust.c: untrusted text ---- */
 
@@ -97,48 +103,29 @@ enum trust_result open_trusted(const char *path, const char *what, int final_fla
 			       uid_t euid, struct stat *st, int *fd,
 			       const struct md_log *log);
 
-/* ---- trust.c: filesystem ids of one thread, removal ---- */
+/* ---- fsids.c: filesystem ids of one thread ---- */
 
 /*
- * Filesystem uid/gid of the calling thread only (the kernel keeps them per
- * thread and glibc does not broadcast them), so a host daemon's other
- * threads never see a change.
+ * What become_fs changed and restore_fs puts back: the thread's filesystem
+ * uid/gid, its capability sets (two struct __user_cap_data_struct) and the
+ * process's dumpable flag.
  */
 struct fsids {
 	uid_t uid;
 	gid_t gid;
+	uint32_t caps[6];
+	int dumpable;
 	bool changed;
 };
 
 /*
- * Takes uid/gid as the thread's filesystem ids when euid is root; false
- * (nothing changed) when the kernel did not let them take.
+ * Takes uid/gid as the thread's filesystem ids when euid is root and uid is
+ * not; false (nothing changed) when the kernel did not let them take.
  */
 bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 	__attribute__((warn_unused_result));
-void restore_fs(const struct fsids *saved);
-
-/* A directory stream of its own on dfd's directory. */
-DIR *open_dir_stream(int dfd);
-/* The next entry but "." and ".."; NULL with errno 0 at the end, or with
- * the error that cut the listing short. */
-struct dirent *next_entry(DIR *d);
-/* name in dfd is still the entry want describes. */
-bool same_entry(int dfd, const char *name, const struct stat *want);
-/*
- * Removal.  Everything is removed relative to descriptors held on
- * directories that were verified (dev/ino) when opened, never by re-opening
- * a path, never across a mount (st_dev), and every entry with the rights of
- * the owner of the directory that holds it, so that nothing a user could
- * have moved in is deleted with root's rights.  Bounded in depth.  As the
- * system calls: 0, or -1 with errno.
- */
-/* Empties the directory open on fd, which is on device dev. */
-int empty_dir(int fd, dev_t dev, uid_t euid, int depth);
-/* Removes directory name of dfd, still the one want describes, and its
- * contents. */
-int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
-		  int depth);
+/* False when ids, capabilities or the dumpable flag did not come back. */
+bool restore_fs(const struct fsids *saved) __attribute__((warn_unused_result));
 
 /* ---- options.c ---- */
 
@@ -151,33 +138,170 @@ gid_t *owner_groups(const struct md_account *a, int *n);
 
 /* ---- maildir.c: one md_ensure call ---- */
 
+struct tree;
+
 struct build {
 	const struct md_options *o;
 	const struct md_account *a;
 	const struct md_log *log;
 	const char *path;     /* the maildir, for log lines */
 	uid_t euid;           /* asked once per md_ensure */
-	bool chown;           /* creation needs handing over to the owner */
-	bool private;         /* working inside our own temporary tree */
-	/*
-	 * In the private tree: a directory made 0700 there came out 0700 (the
-	 * umask or a default ACL took nothing from the owner's bits), so what
-	 * is made 0700 or 0600 needs no fchmod to have that mode.
-	 */
-	bool exact;
-	/*
-	 * Shared storage that squashes root (NFS root_squash, GlusterFS
-	 * server.root-squash): as_owner builds with the owner's filesystem ids
-	 * (the staging directory is then the owner's); denied, when not NULL,
-	 * is set by the root pass where root was refused what root is never
-	 * refused on a store that does not squash it (EACCES, EPERM).
-	 */
-	bool as_owner;
-	bool *denied;
 };
 
-/* Logs what (and the errno) for b's maildir, or name in it. */
+/* Logs what (and the errno) for b's maildir, or name in it; only logs. */
 enum md_result sys_error(const struct build *b, const char *what, const char *name);
+
+/* ---- walk.c ---- */
+
+/* Where the walk to a maildir ended. */
+struct walked {
+	enum md_result r;
+	bool again;       /* the path changed under the walk: walk again */
+	int fd;           /* the deepest existing directory of the path */
+	struct stat st;   /* its stat */
+	size_t missing;   /* index of the first missing component, n if none */
+	struct fsids ids; /* the owner's ids, taken where a store refused root */
+};
+
+/*
+ * From "/", no symlink, every component root's or the owner's and the
+ * maildir the owner's.  The caller closes fd and restores ids, also when
+ * r is not MD_OK.
+ */
+struct walked walk(const struct build *b, const struct path *sp);
+
+/* ---- fsops.c: making entries in place, for the owner ---- */
+
+/* Directories held for *at calls only: no OPENDIR/RELEASEDIR on FUSE. */
+#define DIR_FD (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* dfd/name (or fd itself with name NULL) has exactly mode. */
+bool has_mode(int fd, const char *name, mode_t mode);
+/* fchmod, also through an O_PATH descriptor. */
+int chmod_fd(int fd, mode_t mode);
+/* A directory stream of its own on dfd's directory. */
+DIR *open_dir_stream(int dfd);
+/* The next entry but "." and ".."; NULL with errno 0 at the end, or with
+ * the error that cut the listing short. */
+struct dirent *next_entry(DIR *d);
+/* name in dfd is still the entry want describes. */
+bool same_entry(int dfd, const char *name, const struct stat *want);
+/*
+ * Directory name of dfd, made now or already there as a real directory of
+ * the owner (EEXIST is success once verified); an O_PATH fd of it goes to
+ * *out when out is not NULL.
+ */
+enum md_result make_dir(const struct build *b, int dfd, const char *name, mode_t mode,
+			int *out);
+/* A new file (O_EXCL: nothing planted is reused), written, closed; its
+ * inode to *ino when not NULL.  EEXIST is left in errno for the caller. */
+enum md_result write_file(const struct build *b, int dfd, const char *name, const char *data,
+			  size_t len, mode_t mode, ino_t *ino);
+/* The same with the contents of src, a regular file open for reading,
+ * when src is not -1. */
+enum md_result copy_file(const struct build *b, int dfd, const char *name, const char *data,
+			 size_t len, int src, mode_t mode, ino_t *ino);
+/*
+ * A file of an existing maildir that readers must see whole: written in its
+ * tmp/ and moved into place, replacing what is there (replace) or leaving
+ * it (a server's own file).
+ */
+enum md_result write_via_tmp(const struct build *b, int mdfd, const char *name,
+			     const char *data, size_t len, bool replace);
+
+/* ---- tree.c: a tree built under a temporary name, renamed into place ---- */
+
+/* A fresh unpredictable temporary name (TMP_PREFIX and 16 hex digits). */
+void tmp_name(char buf[TMP_NAME_LEN]);
+
+/*
+ * Where the population writes: into a tree being built (t, and idx its
+ * directory there), or in place in an existing maildir (t NULL).
+ */
+struct spot {
+	struct tree *t;
+	int idx;
+	int fd;
+};
+
+/*
+ * Starts a tree whose top is made in at under a temporary name, to become
+ * final in into.  root: root makes the top (a parent only root may write),
+ * the rest is the owner's to make (tree_owner).  *top is the top's spot.
+ */
+enum md_result tree_start(struct tree **t, const struct build *b, int at, int into,
+			  const char *final, bool root, struct spot *top);
+/* Directory name in spot in (held open when hold), its spot to *out. */
+enum md_result tree_dir(const struct build *b, const struct spot *in, const char *name,
+			mode_t mode, bool hold, struct spot *out);
+/* A new file in spot in. */
+enum md_result tree_file(const struct build *b, const struct spot *in, const char *name,
+			 const char *data, size_t len, mode_t mode);
+/* A copy of src (a regular file open for reading) in spot in. */
+enum md_result tree_copy(const struct build *b, const struct spot *in, const char *name, int src,
+			 mode_t mode);
+/* A symlink in spot in. */
+enum md_result tree_symlink(const struct build *b, const struct spot *in, const char *name,
+			    const char *target);
+/* An entry the tree made already: its spot (opened now if it was a leaf). */
+bool tree_find(const struct spot *in, const char *name, struct spot *out);
+/*
+ * Gives spot's directory its mode, and with give hands it over to the owner
+ * (a set-group-ID parent's group and bit stay, as the administrator meant):
+ * what the tree makes after that is the owner's to make.
+ */
+enum md_result tree_finish(const struct build *b, const struct spot *s, bool give, mode_t mode);
+/* What tree_place did. */
+enum placed { PLACED, PLACE_LOST, PLACE_FAILED };
+/* Renames the finished tree onto its final name, never replacing one. */
+enum placed tree_place(struct tree *t, const struct build *b);
+/* Removes what the tree made (after a lost rename or a failure) and frees it. */
+void tree_end(struct tree *t, const struct build *b, bool undo);
+
+/* ---- populate.c: cur/new/tmp, folders, subscriptions, quota ---- */
+
+/* Whether there is anything to put into a maildir besides cur/new/tmp. */
+bool has_content(const struct md_options *o);
+/* Next configured folder in its form on disk (".Name", or "Archive/2024"
+ * at buf + 1 in the fs layout); buf holds FOLDER_BUF bytes at least. */
+char *next_folder(const struct md_options *o, const char **list, char *buf);
+enum md_result make_subdirs(const struct build *b, const struct spot *md);
+/*
+ * Folders, subscriptions, quota file and the marker: into a tree, or into
+ * an existing maildir that was never populated, where a folder that is
+ * there is completed and one that is missing is built in the maildir's
+ * tmp/ and renamed into place.
+ */
+enum md_result populate_folders(const struct build *b, const struct spot *md);
+
+/* ---- skel.c ---- */
+
+/* Copies the skel into the home being built (a tree's spot). */
+enum md_result copy_skel_into(const struct build *b, const struct spot *home);
+
+/* ---- check.c: is an existing maildir complete ---- */
+
+bool is_populated(int mdfd);
+/* Every part is there (or was deleted by its user). */
+bool looks_complete(const struct build *b, int mdfd);
+/* Logs, at priority, each part that is missing. */
+void report_missing(const struct build *b, int mdfd, int priority);
+/* What an entry of an existing maildir is. */
+enum entry { ENTRY_OWNED_DIR, ENTRY_ABSENT, ENTRY_OTHER };
+enum entry look_at(const struct build *b, int dfd, const char *name);
+/* Where a folder's levels end. */
+struct folder_at {
+	int fd;        /* ENTRY_OWNED_DIR: the folder, open */
+	int parent;    /* ENTRY_ABSENT: the level holding the first missing one */
+	char *last;    /* ENTRY_ABSENT: the first missing level (cut in dir) */
+	char *rest;    /* ENTRY_ABSENT: the levels below it ("" for none) */
+};
+/*
+ * Opens folder dir ("Archive/2024", ".Drafts") one level at a time without
+ * following a symlink, each level a directory of the owner's; parent and
+ * fd are mdfd or descriptors of the caller's to close.
+ */
+enum entry folder_open(const struct build *b, int mdfd, char *dir, struct folder_at *fa);
 
 /* ---- creator.c ---- */
 

@@ -88,10 +88,8 @@ struct md_options {
 	bool creator_root;
 	bool debug;
 	bool quiet;
-	bool squash;          /* the store squashes root: build as the owner
-				 from the start (found out anyway otherwise) */
-	bool no_sweep;        /* MD_NO_SWEEP: skip looking for leftovers of
-				 interrupted builds (bulk runs over one parent) */
+	bool squash;          /* accepted from older configurations; no effect:
+				 a store that squashes root needs nothing */
 	const char *config;   /* the configuration file read, or NULL */
 	char *config_text;    /* owns the strings read from it */
 };
@@ -116,7 +114,6 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 
 /* What differs between the front ends (md_options_parse's flags). */
 #define MD_STRICT   0x1  /* an unknown option in argv is an error, not ignored */
-#define MD_NO_SWEEP 0x2  /* see no_sweep */
 #define MD_AUTHDAEMON 0x4 /* quota_source=authdaemon may be given in argv: only
 			     authmkhome asks authdaemond; elsewhere it is an error
 			     there (the shared file may carry it for authmkhome) */

@@ -587,10 +587,7 @@ int main(int argc, char **argv)
 
 	/* The file first, then -o in order: the command line wins, as the
 	 * PAM line wins over config=.  A typo on the command line stops here
-	 * (MD_STRICT); a login would only log it.  Thousands of users under
-	 * one parent: reading it for leftovers of interrupted builds at every
-	 * user would make the run quadratic (MD_NO_SWEEP); the users' own
-	 * first logins still do it. */
+	 * (MD_STRICT); a login would only log it. */
 	md_options_init(&r.o);
 	if (config != NULL) {
 		char *abs = absolute(config);
@@ -606,7 +603,7 @@ int main(int argc, char **argv)
 		opts[nopts++] = arg; /* room was kept for it */
 		config_arg = arg;
 	}
-	res = md_options_parse(&r.o, (int)nopts, opts, CONFIG_FILE, MD_STRICT | MD_NO_SWEEP,
+	res = md_options_parse(&r.o, (int)nopts, opts, CONFIG_FILE, MD_STRICT,
 			       &glog);
 	free(config_arg);
 	if (res != MD_OK)

@@ -586,6 +586,5 @@ enum md_result md_options_parse(struct md_options *o, int argc, const char **arg
 			r = md_option_set(o, argv[i], log);
 		}
 	}
-	o->no_sweep = (flags & MD_NO_SWEEP) != 0;
 	return r == MD_OK ? check_options(o, log) : r;
 }

@@ -1,11 +1,8 @@
 /*
- * trust.c - untrusted text, the trusted walk to root-owned files, verified
- * filesystem-id switches for one thread, and removal with the owner's rights.
+ * trust.c - untrusted text, and the trusted walk to root-owned files.
  */
 #define _GNU_SOURCE
 #include "core.h"
-
-#include <sys/fsuid.h>
 
 /* Hands an already formatted line to the callback, which wants a va_list. */
 static void log_fixed(const struct md_log *log, int priority, const char *fmt, ...)
@@ -189,6 +186,9 @@ bool valid_name(const char *s, const char **why)
 	else if (s[0] == '-')
 		/* creators and scripts would take it for an option */
 		*why = "starts with '-'";
+	else if (strncmp(s, TMP_PREFIX, sizeof TMP_PREFIX - 1) == 0)
+		/* the form of the module's temporary names */
+		*why = "starts with '" TMP_PREFIX "'";
 	return *why == NULL;
 }
 
@@ -319,159 +319,3 @@ enum trust_result open_trusted(const char *path, const char *what, int final_fla
 {
 	return open_trusted_as(path, what, false, final_flags, euid, st, fd, log);
 }
-
-void restore_fs(const struct fsids *saved)
-{
-	if (!saved->changed)
-		return;
-	setfsuid(saved->uid);
-	setfsgid(saved->gid);
-}
-
-/*
- * setfsuid and setfsgid report no error: without CAP_SETUID/CAP_SETGID
- * (a root host in a restricted capability set) they silently change
- * nothing.  A second call returns the value in effect, as
- * pam_modutil_drop_priv checks; when the change did not take, the old ids
- * are put back and the caller must not act, or it would act as root.
- */
-bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
-{
-	saved->changed = false;
-	if (euid != 0 || uid == 0)
-		return true;
-	saved->gid = (gid_t)setfsgid(gid);
-	saved->uid = (uid_t)setfsuid(uid);
-	saved->changed = true;
-	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid)
-		return true;
-	restore_fs(saved);
-	saved->changed = false;
-	return false;
-}
-
-/* A directory stream of its own on dfd's directory. */
-DIR *open_dir_stream(int dfd)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-
-	if (d == NULL && fd >= 0)
-		close(fd);
-	return d;
-}
-
-/* The next entry but "." and ".."; NULL with errno 0 at the end, or with
- * the error that cut the listing short. */
-struct dirent *next_entry(DIR *d)
-{
-	struct dirent *de;
-
-	do {
-		errno = 0;
-		de = readdir(d);
-	} while (de != NULL && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0));
-	return de;
-}
-
-/*
- * Removal.  Everything is removed relative to descriptors held on
- * directories that were verified (dev/ino) when opened, never by re-opening
- * a path, never across a mount (st_dev), and every entry with the rights of
- * the owner of the directory that holds it, so that nothing a user could
- * have moved in is deleted with root's rights.  Bounded in depth.
- */
-
-/* Unlinks name from dfd with the rights of dfd's owner. */
-static int unlink_as(int dfd, const char *name, int flags, uid_t euid, uid_t uid, gid_t gid)
-{
-	struct fsids saved;
-	int rc, e;
-
-	if (!become_fs(&saved, euid, uid, gid)) {
-		errno = EPERM;
-		return -1;
-	}
-	rc = unlinkat(dfd, name, flags);
-	e = errno;
-	restore_fs(&saved);
-	errno = e;
-	return rc;
-}
-
-bool same_entry(int dfd, const char *name, const struct stat *want)
-{
-	struct stat st;
-
-	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       st.st_dev == want->st_dev && st.st_ino == want->st_ino;
-}
-
-/* Removes entry name of the directory d (on device dev, owned by dst). */
-static int remove_entry(DIR *d, const char *name, const struct stat *dst, uid_t euid,
-			int depth)
-{
-	struct stat st;
-	int fd = dirfd(d);
-
-	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink_as(fd, name, 0, euid, dst->st_uid, dst->st_gid);
-	/* A mount point is never entered. */
-	if (st.st_dev != dst->st_dev)
-		return -1;
-	return remove_dir_at(fd, name, &st, euid, depth + 1);
-}
-
-/* Empties the directory of stream d, which is on device dev. */
-static int empty_stream(DIR *d, dev_t dev, uid_t euid, int depth)
-{
-	struct dirent *de;
-	struct stat dst;
-	int rc = 0;
-
-	if (depth > REMOVE_DEPTH || fstat(dirfd(d), &dst) < 0 || dst.st_dev != dev)
-		return -1;
-	while ((de = next_entry(d)) != NULL)
-		if (remove_entry(d, de->d_name, &dst, euid, depth) < 0)
-			rc = -1;
-	if (errno != 0)
-		rc = -1;
-	return rc;
-}
-
-int empty_dir(int fd, dev_t dev, uid_t euid, int depth)
-{
-	DIR *d = open_dir_stream(fd);
-	int rc;
-
-	if (d == NULL)
-		return -1;
-	rc = empty_stream(d, dev, euid, depth);
-	closedir(d);
-	return rc;
-}
-
-int remove_dir_at(int dfd, const char *name, const struct stat *want, uid_t euid,
-		  int depth)
-{
-	struct stat st, pst;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int rc;
-	DIR *d;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino ||
-	    (d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	rc = empty_stream(d, want->st_dev, euid, depth);
-	closedir(d);
-	if (rc < 0 || fstat(dfd, &pst) < 0 || !same_entry(dfd, name, want))
-		return -1;
-	return unlink_as(dfd, name, AT_REMOVEDIR, euid, pst.st_uid, pst.st_gid);
-}
-

@@ -34,6 +34,20 @@ static const char *facility(int pri)
 	}
 }
 
+/*
+ * Opened once, as the program starts: the module writes some lines while its
+ * thread has a user's filesystem ids, which could not open the file.
+ */
+static int capture_fd = -1;
+
+__attribute__((constructor)) static void open_capture(void)
+{
+	const char *file = getenv("T_LOGCAPTURE");
+
+	if (file != NULL && *file != '\0')
+		capture_fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
 static void capture(int pri, const char *fmt, va_list ap)
 {
 	static const char *const level[] = { "emerg", "alert", "crit", "err",
@@ -65,11 +79,13 @@ static void capture(int pri, const char *fmt, va_list ap)
 			}
 		}
 		line[n++] = '\n';
-		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		fd = capture_fd >= 0 ? capture_fd :
+		     open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0) {
 			ssize_t w = write(fd, line, n);
 			(void)w;
-			close(fd);
+			if (fd != capture_fd)
+				close(fd);
 		}
 	}
 	if (real_vsyslog == NULL)

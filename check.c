@@ -1,0 +1,92 @@
+/*
+ * check.c - whether an existing maildir is complete.  Every look is one
+ * component at a time (fstatat with AT_SYMLINK_NOFOLLOW of a single name,
+ * or openat with O_NOFOLLOW), so no symlink a user made is followed, and
+ * what is reported does not depend on where one points.
+ */
+#define _GNU_SOURCE
+#include "core.h"
+
+static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
+
+enum entry look_at(const struct build *b, int dfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? ENTRY_ABSENT : ENTRY_OTHER;
+	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid ? ENTRY_OWNED_DIR : ENTRY_OTHER;
+}
+
+/* The marker is there: the module populated this maildir before. */
+bool is_populated(int mdfd)
+{
+	struct stat st;
+
+	return fstatat(mdfd, POPULATED_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+/*
+ * cur/new/tmp, and the marker when there is anything to populate: it is
+ * written last and means that every folder was given, so the folders are
+ * not looked at again (one the user deleted stays deleted).
+ */
+bool looks_complete(const struct build *b, int mdfd)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (look_at(b, mdfd, maildir_subdirs[i]) != ENTRY_OWNED_DIR)
+			return false;
+	return !has_content(b->o) || is_populated(mdfd);
+}
+
+void report_missing(const struct build *b, int mdfd, int priority)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (look_at(b, mdfd, maildir_subdirs[i]) != ENTRY_OWNED_DIR)
+			md_logf(b->log, priority, "%s/%s is missing or not the owner's directory",
+				b->path, maildir_subdirs[i]);
+	if (has_content(b->o) && !is_populated(mdfd))
+		md_logf(b->log, priority, "%s has not been populated (no %s): its folders, "
+			"subscriptions and quota file are missing", b->path, POPULATED_NAME);
+}
+
+enum entry folder_open(const struct build *b, int mdfd, char *dir, struct folder_at *fa)
+{
+	char *level = dir;
+	int cur = mdfd;
+
+	for (;;) {
+		char *slash = strchr(level, '/');
+		struct stat st;
+		int next;
+
+		if (slash != NULL)
+			*slash = '\0';
+		next = openat(cur, level, DIR_FD);
+		if (next < 0 && errno == ENOENT) {
+			*fa = (struct folder_at){ -1, cur, level,
+						  slash != NULL ? slash + 1 : level + strlen(level) };
+			return ENTRY_ABSENT;
+		}
+		if (slash != NULL)
+			*slash = '/';
+		if (cur != mdfd)
+			close(cur);
+		if (next < 0 || fstat(next, &st) < 0 || st.st_uid != b->a->uid) {
+			if (next >= 0)
+				close(next);
+			return ENTRY_OTHER;
+		}
+		if (slash == NULL) {
+			*fa = (struct folder_at){ next, -1, NULL, NULL };
+			return ENTRY_OWNED_DIR;
+		}
+		cur = next;
+		level = slash + 1;
+	}
+}

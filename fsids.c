@@ -1,0 +1,78 @@
+/*
+ * fsids.c - the calling thread's filesystem ids, switched to an owner's and
+ * back, with everything the switch touches put back as it was.
+ *
+ * MUST, for every switch:
+ *  - act on this thread only: setfsuid/setfsgid are per thread (glibc passes
+ *    them straight to the kernel), so a host daemon's other threads never
+ *    see the owner's ids;
+ *  - verify that the ids took: without CAP_SETUID/CAP_SETGID they silently
+ *    change nothing, and acting then would be acting as root;
+ *  - restore the effective capability set exactly: the way back to fsuid 0
+ *    raises every permitted filesystem capability into the effective set
+ *    (cap_task_fix_setuid), which a host that keeps CAP_DAC_OVERRIDE
+ *    permitted but not effective did not have before;
+ *  - restore the dumpable flag, which any fsuid change resets: the process
+ *    never had the owner's real or effective ids, so the flag guards nothing
+ *    here, and a daemon that could dump core before still can.
+ */
+#define _GNU_SOURCE
+#include "core.h"
+
+#include <linux/capability.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+static bool caps_get(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+
+	return syscall(SYS_capget, &h, data) == 0;
+}
+
+static bool caps_set(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+
+	return syscall(SYS_capset, &h, data) == 0;
+}
+
+/* Puts the thread's ids, capabilities and dumpable flag back; false when
+ * any of them did not come back (logged by the caller). */
+bool restore_fs(const struct fsids *saved)
+{
+	struct __user_cap_data_struct now[2];
+	bool ok;
+
+	if (!saved->changed)
+		return true;
+	setfsuid(saved->uid);
+	setfsgid(saved->gid);
+	ok = (uid_t)setfsuid(saved->uid) == saved->uid && (gid_t)setfsgid(saved->gid) == saved->gid;
+	ok = caps_set((struct __user_cap_data_struct *)saved->caps) && caps_get(now) &&
+	     memcmp(now, saved->caps, sizeof now) == 0 && ok;
+	if (prctl(PR_GET_DUMPABLE) != saved->dumpable)
+		ok = prctl(PR_SET_DUMPABLE, saved->dumpable) == 0 && ok;
+	return ok;
+}
+
+bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
+{
+	saved->changed = false;
+	if (euid != 0 || uid == 0)
+		return true;
+	if (!caps_get((struct __user_cap_data_struct *)saved->caps))
+		return false;
+	saved->dumpable = prctl(PR_GET_DUMPABLE);
+	saved->gid = (gid_t)setfsgid(gid);
+	saved->uid = (uid_t)setfsuid(uid);
+	saved->changed = true;
+	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid)
+		return true;
+	/* Back to where it was: the ids did not change, so neither did the
+	 * capabilities; a failure here is a failure to restore nothing. */
+	(void)!restore_fs(saved);
+	saved->changed = false;
+	return false;
+}
