@@ -42,7 +42,9 @@ static bool caps_set(struct __user_cap_data_struct data[2])
  * any of them did not come back (logged by the caller). */
 bool restore_fs(const struct fsids *saved)
 {
-	struct __user_cap_data_struct now[2];
+	/* Zeroed: valgrind knows only the first of the two structures capget
+	 * fills (the version-1 size). */
+	struct __user_cap_data_struct now[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
 	bool ok;
 
 	if (!saved->changed)
@@ -62,6 +64,7 @@ bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 	saved->changed = false;
 	if (euid != 0 || uid == 0)
 		return true;
+	memset(saved->caps, 0, sizeof saved->caps);
 	if (!caps_get((struct __user_cap_data_struct *)saved->caps))
 		return false;
 	saved->dumpable = prctl(PR_GET_DUMPABLE);

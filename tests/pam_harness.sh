@@ -201,9 +201,9 @@ tree_is() {
 	skip "$1 (owners)" "ownership is only checked as root"
 }
 
-# leftovers DIR: temporary names the module left behind.
-# An empty staging directory may stay in a shared parent; anything in one, or an old-style name, is a leftover.
-leftovers() { find "$1" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) 2>/dev/null; }
+# leftovers DIR: temporary names the module left behind (a build that was
+# not killed leaves none; older versions' names count too).
+leftovers() { find "$1" -name '.mkmaildir[.-]*' 2>/dev/null; }
 
 
 # t_build NAME [CC ARGS...]: tests/NAME.c built once per run into $T_WORK/bin

@@ -48,7 +48,7 @@ check "16 threads: 16 complete maildirs, each its owner's ($bad wrong)" test "$b
 mkhome alice 0700
 out=$("$T_PAMRUN" loop -d "$T_PAMD" -s full -u alice -a account -n 20 -T 16 -H 2>&1)
 check "16 threads, one user's first login at once: all succeed ($out)" test $? = 0
-check "16 threads, one user: one complete maildir, no leftovers" sh -c "[ -d '$A/Maildir/.Sent/tmp' ] && [ -z \"\$(find '$A' -name '.mkmaildir-tmp*')\" ] && [ -z \"\$(find '$A' -user root)\" ]"
+check "16 threads, one user: one complete maildir, no leftovers" sh -c "[ -d '$A/Maildir/.Sent/tmp' ] && [ -z \"\$(find '$A' -name '.mkmaildir[.-]*')\" ] && [ -z \"\$(find '$A' -user root)\" ]"
 # A creator from threads: clone without exit signal, in a threaded host.
 mkdir -m 0755 "$T_BASE/bin"
 printf '#!/bin/sh\nmkdir -m 700 "$2" "$2/cur" "$2/new" "$2/tmp"\n' >"$T_BASE/bin/mk"; chmod 0755 "$T_BASE/bin/mk"

@@ -55,12 +55,11 @@ fresh() { # a new home for alice on the tmpfs
 	mkdir -m 0700 "$FS/alice"
 	chown alice:alice "$FS/alice"
 }
-# empty_home NAME: nothing below alice's home (no maildir, no temporary) but
-# an empty staging directory, which a parent that is not the account's home
-# (its home is elsewhere) keeps.
+# empty_home NAME: nothing below alice's home: no maildir, no temporary (a
+# failed build removes what it made).
 empty_home() {
 	local left
-	left=$(find "$FS/alice" -mindepth 1 ! \( -name .mkmaildir-tmp -type d -empty \) -printf '%P ' 2>&1)
+	left=$(find "$FS/alice" -mindepth 1 -printf '%P ' 2>&1)
 	if [ -z "$left" ]; then pass "$1"; else fail "$1" "left behind: $left"; fi
 }
 M=$FS/alice/Maildir
