@@ -273,6 +273,12 @@ static int rename_noreplace(struct tree *t)
 {
 	struct stat st;
 
+	/* By name: only someone who can write the parent can swap it in
+	 * between, and what that puts at the final name the walk refuses. */
+	if (!same_entry(t->at, t->tmp, &t->top)) {
+		errno = ENOENT;
+		return -1;
+	}
 	if (renameat2(t->at, t->tmp, t->into, t->final, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)

@@ -6,7 +6,7 @@
  * four modes, one conversation function and one host check:
  *
  *   pamrun [run] -d CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]
- *          [-a account|session|both] [-n COUNT] [-S] [-H] [-F] [-C handler|ignore|default]
+ *          [-a account|session|both] [-n COUNT] [-S] [-H] [-F] [-C handler|ignore|default] [-P]
  *   pamrun loop  -d CONFDIR -s SERVICE -u USER [-a account|session|both]
  *          [-n COUNT] [-T THREADS] [-w FIFO] [-L FILE] [-m] [-H]
  *   pamrun time  -d CONFDIR -s SERVICE -p PREFIX -n COUNT [-i FIRST] [-k USERS]
@@ -25,7 +25,8 @@
  *   before the PAM calls, so that the module's next descriptors land there
  *   (nothing is printed then; the exit status tells).  -C sets the SIGCHLD
  *   disposition the "daemon" runs with (default: a handler with -H,
- *   untouched otherwise).
+ *   untouched otherwise).  -P plays a daemon that keeps CAP_DAC_OVERRIDE
+ *   permitted but not effective, and so must find it after the logins.
  * loop: a long-lived daemon's logins, for the hostile-conditions tests.  It
  *   does not stop at failures: COUNT rounds on each of THREADS threads (each
  *   with its own handle, all released together, all rounds PAM_SILENT),
@@ -88,9 +89,9 @@
  *   - the environment, and the pending ITIMER_REAL timer (neither cancelled
  *     nor re-armed);
  *   - no child process, running or zombie.
- * Not compared: memory (loop -m measures it), and the "dumpable" flag, which
- *   the kernel resets whenever the fsuid changes (any in-process switch of
- *   the filesystem ids does that) and which is reported on stderr only.
+ *   - the "dumpable" flag, which the kernel resets whenever the fsuid
+ *     changes, so a module that switches filesystem ids must restore it.
+ * Not compared: memory (loop -m measures it).
  * Before the snapshot pamrun does what a daemon has done before any module
  * runs: a syslog connection (openlog LOG_NDELAY; pam_syslog reuses it) and
  * NSS lookups (nss_wrapper keeps its files open from the first lookup on).
@@ -116,7 +117,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -144,7 +147,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pamrun [run] -d CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]\n"
-		"              [-a account|session|both] [-n COUNT] [-S] [-H] [-F] [-C handler|ignore|default]\n"
+		"              [-a account|session|both] [-n COUNT] [-S] [-H] [-F] [-C handler|ignore|default] [-P]\n"
 		"       pamrun loop -d CONFDIR -s SERVICE -u USER [-a account|session|both]\n"
 		"              [-n COUNT] [-T THREADS] [-w FIFO] [-L FILE] [-m] [-H]\n"
 		"       pamrun time -d CONFDIR -s SERVICE -p PREFIX -n COUNT [-i FIRST] [-k USERS]\n"
@@ -639,8 +642,7 @@ static int compare_process(const struct host *a, const struct host *b)
 		DIFF("an interval timer (ITIMER_REAL) was armed\n");
 	}
 	if (a->dumpable != b->dumpable)
-		fprintf(stderr, "pamrun: note (not a failure): dumpable flag %d -> %d\n",
-			a->dumpable, b->dumpable);
+		DIFF("the dumpable flag changed: %d -> %d\n", a->dumpable, b->dumpable);
 	return bad;
 }
 
@@ -657,15 +659,30 @@ static int host_compare(const struct host *a, const struct host *b)
 
 /* ============================================================ mode run */
 
+/*
+ * -P: a host that keeps cap permitted but not effective (and so expects to
+ * find it so after the logins): a module's fsuid round trip would raise it.
+ */
+static int drop_effective(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+
+	if (syscall(SYS_capget, &h, d) != 0)
+		return -1;
+	d[cap / 32].effective &= ~(1U << (cap % 32));
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 static int mode_run(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *tty = NULL;
 	const char *what = "both", *chld = NULL;
 	long count = 1;
 	int flags = 0, opt;
-	bool host = false, no_stdio = false, acct, sess;
+	bool host = false, no_stdio = false, permitted_only = false, acct, sess;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:t:a:n:SHFC:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:t:a:n:SHFC:P")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -678,12 +695,15 @@ static int mode_run(int argc, char **argv)
 		case 'H': host = true; break;
 		case 'F': no_stdio = true; break;
 		case 'C': chld = optarg; break;
+		case 'P': permitted_only = true; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || !confdir || !service || !user || count < 1)
 		usage();
 	parse_hooks(what, true, &acct, &sess);
+	if (permitted_only && drop_effective(CAP_DAC_OVERRIDE) != 0)
+		return EXIT_USAGE;
 	if (host && !chld)
 		chld = "handler";
 	if (chld && daemon_signals(chld) != 0)

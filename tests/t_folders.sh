@@ -119,17 +119,18 @@ for q in 0S,0C 0S 0C; do
 	check "quota=$q: no maildirsize (maildirmake -q writes none)" test ! -e "$M/maildirsize"
 done
 
-# --- issue 12 item 3: a 254-byte name does not end the check early ---------------
+# --- a 254-byte name does not end the repair of a maildir early ---------------
+# (without the marker: a maildir the module did not populate gets every folder)
 mkhome alice
 pam_service long "folders=$A254,Sent"
 pam_login long alice -a account
 expect "254-byte name: first login succeeds" "$PAM_SUCCESS"
 check "254-byte name: its folder exists" test -d "$M/.$A254/cur"
-rmdir "$M/.Sent/cur"
+rmdir "$M/.Sent/cur"; rm "$M/pam_mkmaildir.populated"
 pam_login long alice -a account
 expect "254-byte name: next login succeeds" "$PAM_SUCCESS"
 check "254-byte name: .Sent/cur after it is repaired" test -d "$M/.Sent/cur"
-rmdir "$M/.$A254/new"
+rmdir "$M/.$A254/new"; rm "$M/pam_mkmaildir.populated"
 pam_login long alice -a account
 check "254-byte name: its own new/ is repaired" test -d "$M/.$A254/new"
 
@@ -201,8 +202,13 @@ tree_is "layout=fs: every directory is alice 700" "$M" "alice 700"
 is "layout=fs: Dovecot's subscriptions" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nEntw&APw-rfe\nArchive\t2024\nSent')"
 rmdir "$M/Archive/2024/new"; rm -rf "$M/Sent"
 pam_login fs alice -a account
-check "layout=fs: a missing part of a nested folder is repaired" test -d "$M/Archive/2024/new"
 check "layout=fs: a deleted folder stays deleted" test ! -e "$M/Sent"
+check "layout=fs: a populated maildir's folders are not looked at again" test ! -e "$M/Archive/2024/new"
+rm "$M/pam_mkmaildir.populated"
+pam_login fs alice -a account
+check "layout=fs: without the marker, a missing part of a nested folder is repaired" test -d "$M/Archive/2024/new"
+check "layout=fs: without the marker, a missing folder is given" is_maildir "$M/Sent"
+check "layout=fs: the folder added to the maildir left no temporary in its tmp/" test -z "$(ls -A "$M/tmp")"
 mkhome alice
 ln -s /tmp "$A/evil"
 predeliver

@@ -52,18 +52,19 @@ success_means_maildir() { # LABEL DIR
 	fi
 }
 
-# --- the staging directory is swapped for a symlink just before the tree is renamed into place ---
+# --- the temporary tree is swapped for a symlink just before it is renamed
+# into place (the owner's own parent: only the owner can do this) ---
 mkhome alice 0700
-attack "staging swapped before rename" plain rename before '*' \
-	"cd $A && $ALICE sh -c 'mv .mkmaildir-tmp stolen && ln -s $T .mkmaildir-tmp'"
-success_means_maildir "staging swapped before rename" "$M"
-check "staging swapped before rename: nothing created in root's directory" test "$(ls -A "$T")" = keep
-check "staging swapped before rename: the symlink put in its place is left alone" test -L "$A/.mkmaildir-tmp"
+attack "temporary swapped before rename" plain rename before '*' \
+	"cd $A && $ALICE sh -c 'n=\$(ls -d .mkmaildir.*) && mv \$n stolen && ln -s $T \$n'"
+success_means_maildir "temporary swapped before rename" "$M"
+check "temporary swapped before rename: nothing created in root's directory" test "$(ls -A "$T")" = keep
+check "temporary swapped before rename: what the owner moved away is left as it was" is_maildir "$A/stolen"
 
 # --- a directory on the way (maildir=Mail/box) becomes a symlink once the temporary is made in it ---
 mkhome alice 0700
 $ALICE mkdir "$A/Mail"
-attack "Mail swapped after the temporary was made" rel mkdir after '.mkmaildir-tmp*' \
+attack "Mail swapped after the temporary was made" rel mkdir after '.mkmaildir.*' \
 	"$ALICE sh -c 'cd $A && mv Mail Mail.moved && ln -s $T Mail'"
 check "Mail swapped: nothing created in root's directory" test "$(ls -A "$T")" = keep
 
@@ -86,7 +87,7 @@ check "repair: new swapped: the symlink is still there" test -L "$M/new"
 # --- during a folder repair, maildirfolder appears as a hard link or a symlink ---
 mkhome alice 0700
 pam_login fold alice -a account
-rm "$M/.Sent/maildirfolder"
+rm "$M/.Sent/maildirfolder" "$M/pam_mkmaildir.populated"
 attack "repair: maildirfolder hard-linked to root's file just before it is made" fold open before maildirfolder \
 	"ln $S $M/.Sent/maildirfolder"
 check "hard-linked maildirfolder: root's file keeps owner, mode, content" \
@@ -94,7 +95,7 @@ check "hard-linked maildirfolder: root's file keeps owner, mode, content" \
 
 mkhome alice 0700
 pam_login fold alice -a account
-rm "$M/.Sent/maildirfolder"
+rm "$M/.Sent/maildirfolder" "$M/pam_mkmaildir.populated"
 attack "repair: maildirfolder planted as a dangling symlink just before it is made" fold open before maildirfolder \
 	"$ALICE ln -s $T_BASE/made-by-root $M/.Sent/maildirfolder"
 check "symlinked maildirfolder: its target was not created" test ! -e "$T_BASE/made-by-root"
