@@ -13,7 +13,9 @@
  * The core's log lines go to stderr.  See mkmaildir.8.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
@@ -62,6 +64,7 @@ struct item {
 	bool truncated;       /* the stdin line was longer than MAX_NAME */
 	enum status st;
 	char *reason;         /* for missing, unsafe and error */
+	char *maildir;        /* -n: the path checked, for list_leftovers */
 };
 
 struct run {
@@ -295,6 +298,8 @@ static void process(struct run *r, const struct item *it, enum status *st, char 
 		if (res == MD_OK) {
 			md_logf(&log, LOG_DEBUG, "maildir of %s is %s", a.user, path);
 			res = md_ensure(&r->o, &a, path, &ctx, r->check_only, &done, &log);
+			if (r->check_only && (res == MD_OK || res == MD_MISSING))
+				((struct item *)it)->maildir = strdup(path);
 		}
 		md_account_free(&a);
 	}
@@ -332,6 +337,73 @@ static void report(struct run *r)
 	}
 	if (shown_before)
 		progress_draw(r);
+}
+
+/* Prints the temporary trees a killed build left in dir (.mkmaildir.* of
+ * this version, .mkmaildir-tmp* of earlier ones): nobody reads them, and
+ * the administrator may remove them once no build is running. */
+static size_t list_leftovers(const char *dir)
+{
+	char buf[PATH_MAX * 4];
+	struct dirent *de;
+	size_t n = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".mkmaildir.", 11) == 0 ||
+		    strncmp(de->d_name, ".mkmaildir-tmp", 14) == 0) {
+			char path[PATH_MAX * 2];
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			printf("leftover: %s\n", md_escape(path, buf, sizeof buf));
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * -n: lists what killed builds left beside each maildir checked and in its
+ * tmp/, each parent once (one readdir of each parent and of each tmp/).
+ */
+static size_t report_leftovers(struct run *r)
+{
+	char **dirs = calloc(r->n * 2 + 1, sizeof *dirs);
+	size_t nd = 0, i, found = 0;
+
+	for (i = 0; dirs != NULL && i < r->n; i++) {
+		char *m = r->items[i].maildir, *slash;
+		if (m == NULL)
+			continue;
+		if (asprintf(&dirs[nd], "%s/tmp", m) >= 0)
+			nd++;
+		if ((slash = strrchr(m, '/')) != NULL && slash != m) {
+			*slash = '\0';
+			dirs[nd++] = m;
+			r->items[i].maildir = NULL;
+		}
+	}
+	if (dirs != NULL)
+		qsort(dirs, nd, sizeof *dirs, by_name);
+	for (i = 0; i < nd; i++)
+		if (i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0)
+			found += list_leftovers(dirs[i]);
+	for (i = 0; i < nd; i++)
+		free(dirs[i]);
+	for (i = 0; i < r->n; i++)
+		free(r->items[i].maildir);
+	free(dirs);
+	return found;
 }
 
 static void *worker(void *arg)
@@ -402,7 +474,7 @@ static bool add_item(struct item **items, size_t *n, size_t *cap, char *name,
 		*items = p;
 		*cap = ncap;
 	}
-	(*items)[(*n)++] = (struct item){ name, refused, truncated, ST_PENDING, NULL };
+	(*items)[(*n)++] = (struct item){ name, refused, truncated, ST_PENDING, NULL, NULL };
 	return true;
 }
 
@@ -674,6 +746,9 @@ int main(int argc, char **argv)
 			r.count[ST_CREATED], r.count[ST_COMPLETED], r.count[ST_MISSING],
 			r.count[ST_UNSAFE], r.count[ST_ERROR]);
 
+	if (r.check_only && report_leftovers(&r) > 0 && !r.quiet)
+		fputs(PROG ": the leftover entries above are temporary trees of builds that were "
+		      "killed; nothing reads them: remove them when no build is running\n", stderr);
 	if (r.count[ST_UNSAFE] + r.count[ST_ERROR] > 0)
 		status = EXIT_FAILED;
 	else if (r.count[ST_MISSING] > 0)

@@ -67,6 +67,8 @@ same "killed build: the leftover is untouched by the later logins" "$left" "$(sn
 check "killed build: the parent holds the final names and the one leftover" \
 	test "$(names "$P")" = "${tree##*/} alice carol dave "
 check "killed build: alice's maildir is not the leftover" test "$(stat -c %i "$P/alice")" != "$(stat -c %i "$tree")"
+listed=$("${T_MKMAILDIR:-$T_TOP/mkmaildir}" -n -o "maildir=$P/%u" alice carol 2>/dev/null | grep '^leftover: ')
+check "killed build: mkmaildir -n lists the leftover, once, for the administrator" test "$listed" = "leftover: $tree"
 
 # --- killed right after the rename: the maildir is in place, nothing else ---
 fresh_parent
