@@ -31,7 +31,7 @@
 #define MAX_CONFIG 65536
 #define MAX_FOLDERS 64
 #define MAX_CREATOR_LINES 64
-#define BUILD_ATTEMPTS 4
+#define BUILD_ATTEMPTS 6
 /*
  * Left in a maildir once its folders, subscriptions and quota file are made,
  * so that a maildir someone else made first (a delivery agent, the server)
