@@ -107,14 +107,15 @@ enum trust_result open_trusted(const char *path, const char *what, int final_fla
 
 /*
  * What become_fs changed and restore_fs puts back: the thread's filesystem
- * uid/gid, its capability sets (two struct __user_cap_data_struct) and the
- * process's dumpable flag.
+ * uid/gid, its capability sets (two struct __user_cap_data_struct), the
+ * process's dumpable flag and the thread's parent-death signal.
  */
 struct fsids {
 	uid_t uid;
 	gid_t gid;
 	uint32_t caps[6];
 	int dumpable;
+	int pdeathsig;
 	bool changed;
 };
 
@@ -282,6 +283,8 @@ enum md_result copy_skel_into(const struct build *b, const struct spot *home);
 /* ---- check.c: is an existing maildir complete ---- */
 
 bool is_populated(int mdfd);
+/* The every-login path: the maildir and its marker are the account's. */
+bool fast_complete(const struct build *b);
 /* Every part is there (or was deleted by its user). */
 bool looks_complete(const struct build *b, int mdfd);
 /* Logs, at priority, each part that is missing. */

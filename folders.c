@@ -151,6 +151,24 @@ static void encode_utf7(struct out *o, const unsigned char *s, size_t len)
 		end_shift(o, bits, nbits);
 }
 
+/*
+ * Whether level (n bytes) names a file the servers or the module keep at
+ * the top of a maildir: subscriptions, maildirsize, maildirfolder, the
+ * module's marker, Dovecot's dovecot* and Courier's courierimap* files.
+ */
+static bool maildir_file(const char *level, size_t n)
+{
+	static const char *const exact[] = { "subscriptions", "maildirsize", "maildirfolder",
+					     "pam_mkmaildir" };
+	size_t i;
+
+	for (i = 0; i < sizeof exact / sizeof exact[0]; i++)
+		if (n == strlen(exact[i]) && strncmp(level, exact[i], n) == 0)
+			return true;
+	return (n >= 7 && strncmp(level, "dovecot", 7) == 0) ||
+	       (n >= 11 && strncmp(level, "courierimap", 11) == 0);
+}
+
 const char *fold_fs_path(char *enc)
 {
 	char *level = enc, *p;
@@ -162,6 +180,8 @@ const char *fold_fs_path(char *enc)
 					 strncmp(level, "new", 3) == 0 ||
 					 strncmp(level, "tmp", 3) == 0))
 			return "cur, new and tmp are parts of a maildir (reserved in the fs layout)";
+		if (level == enc && maildir_file(level, (size_t)(p - level)))
+			return "the name of a file of the maildir itself (reserved in the fs layout)";
 		if (*p == '\0')
 			return NULL;
 		*p = '/';

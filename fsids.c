@@ -12,9 +12,12 @@
  *    raises every permitted filesystem capability into the effective set
  *    (cap_task_fix_setuid), which a host that keeps CAP_DAC_OVERRIDE
  *    permitted but not effective did not have before;
- *  - restore the dumpable flag, which any fsuid change resets: the process
- *    never had the owner's real or effective ids, so the flag guards nothing
- *    here, and a daemon that could dump core before still can.
+ *  - restore the dumpable flag and the parent-death signal, which any fsuid
+ *    change resets: the process never had the owner's real or effective
+ *    ids, so they guard nothing here, and a daemon that could dump core, or
+ *    asked to be signalled when its parent dies, still does.  The dumpable
+ *    flag is the whole process's: two threads switching at once may leave
+ *    it reset (see SECURITY.md).
  */
 #define _GNU_SOURCE
 #include "core.h"
@@ -52,10 +55,15 @@ bool restore_fs(const struct fsids *saved)
 	setfsuid(saved->uid);
 	setfsgid(saved->gid);
 	ok = (uid_t)setfsuid(saved->uid) == saved->uid && (gid_t)setfsgid(saved->gid) == saved->gid;
-	ok = caps_set((struct __user_cap_data_struct *)saved->caps) && caps_get(now) &&
-	     memcmp(now, saved->caps, sizeof now) == 0 && ok;
+	/* capset only when they differ: a host's seccomp filter or security
+	 * module may forbid capset, and usually nothing was raised. */
+	ok = caps_get(now) && (memcmp(now, saved->caps, sizeof now) == 0 ||
+			       (caps_set((struct __user_cap_data_struct *)saved->caps) &&
+				caps_get(now) && memcmp(now, saved->caps, sizeof now) == 0)) && ok;
 	if (prctl(PR_GET_DUMPABLE) != saved->dumpable)
 		ok = prctl(PR_SET_DUMPABLE, saved->dumpable) == 0 && ok;
+	if (saved->pdeathsig != 0)
+		ok = prctl(PR_SET_PDEATHSIG, saved->pdeathsig) == 0 && ok;
 	return ok;
 }
 
@@ -68,6 +76,8 @@ bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 	if (!caps_get((struct __user_cap_data_struct *)saved->caps))
 		return false;
 	saved->dumpable = prctl(PR_GET_DUMPABLE);
+	if (prctl(PR_GET_PDEATHSIG, &saved->pdeathsig) != 0)
+		return false;
 	saved->gid = (gid_t)setfsgid(gid);
 	saved->uid = (uid_t)setfsuid(uid);
 	saved->changed = true;

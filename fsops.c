@@ -5,10 +5,16 @@
 #define _GNU_SOURCE
 #include "core.h"
 
+/* name is relative to some directory of the build: it is named as itself,
+ * beside the maildir it was for, never joined to a path it is not in. */
 enum md_result sys_error(const struct build *b, const char *what, const char *name)
 {
-	md_logf(b->log, LOG_ERR, "%s %s%s%s: %s", what, b->path, name != NULL ? "/" : "",
-		name != NULL ? name : "", strerror(errno));
+	int e = errno;
+
+	if (name != NULL)
+		md_logf(b->log, LOG_ERR, "%s \"%s\" for %s: %s", what, name, b->path, strerror(e));
+	else
+		md_logf(b->log, LOG_ERR, "%s %s: %s", what, b->path, strerror(e));
 	return MD_ERR_SYSTEM;
 }
 
@@ -80,7 +86,7 @@ static enum md_result not_a_dir(const struct build *b, int dfd, const char *name
 		errno = e;
 		return sys_error(b, "cannot open", name);
 	}
-	md_logf(b->log, LOG_ERR, "%s/%s is %s: refused", b->path, name,
+	md_logf(b->log, LOG_ERR, "\"%s\" for %s is %s: refused", name, b->path,
 		e == ELOOP ? "a symlink" : "not a directory");
 	return MD_ERR_REFUSED;
 }
@@ -102,8 +108,8 @@ enum md_result make_dir(const struct build *b, int dfd, const char *name, mode_t
 		return not_a_dir(b, dfd, name, e);
 	}
 	if (st.st_uid != b->a->uid) {
-		md_logf(b->log, LOG_ERR, "%s/%s is owned by uid %lu, not %lu: refused",
-			b->path, name, (unsigned long)st.st_uid, (unsigned long)b->a->uid);
+		md_logf(b->log, LOG_ERR, "\"%s\" for %s is owned by uid %lu, not %lu: refused",
+			name, b->path, (unsigned long)st.st_uid, (unsigned long)b->a->uid);
 		close(fd);
 		return MD_ERR_REFUSED;
 	}

@@ -109,6 +109,21 @@ static enum md_result fill(const struct build *b, struct spot at, const struct p
 }
 
 /*
+ * The first component root's part hands over: the home, when the tree holds
+ * it; else the first one when one owner has them all (owner=vmail: its
+ * domain directories); else the maildir itself, and the directories above
+ * it, shared by many accounts of their own uids (/srv/mail for
+ * maildir=/srv/mail/%u), are root's, 0755, like /home.
+ */
+static size_t owners_first(const struct build *b, const struct path *sp, size_t first,
+			   ssize_t home_idx)
+{
+	if (home_idx >= (ssize_t)first)
+		return (size_t)home_idx;
+	return b->o->owner != NULL ? first : sp->n - 1;
+}
+
+/*
  * Root's part, in a parent only root may write: the top, the directories
  * above the home (root's), and the owner's first directory, handed over;
  * the owner's part follows with the owner's ids.
@@ -116,7 +131,7 @@ static enum md_result fill(const struct build *b, struct spot at, const struct p
 static enum md_result fill_as_root(const struct build *b, struct spot top, const struct path *sp,
 				   size_t first, ssize_t home_idx)
 {
-	size_t own = home_idx > (ssize_t)first ? (size_t)home_idx : first;
+	size_t own = owners_first(b, sp, first, home_idx);
 	struct spot at = top;
 	struct fsids ids = { .changed = false };
 	enum md_result r = MD_OK;
@@ -361,5 +376,7 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			path, (unsigned long)euid, (unsigned long)a->uid);
 		return MD_ERR_SYSTEM;
 	}
+	if (fast_complete(&b))
+		return MD_OK;
 	return attempts(&b, &sp, ctx, check_only, done);
 }

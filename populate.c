@@ -285,7 +285,8 @@ enum md_result populate_folders(const struct build *b, const struct spot *md)
 	char buf[FOLDER_BUF], *dir;
 	enum md_result r = MD_OK;
 
-	if (!has_content(b->o))
+	/* A creator's maildir is the creator's to fill. */
+	if (b->o->creator != NULL)
 		return MD_OK;
 	while (r == MD_OK && (dir = next_folder(b->o, &list, buf)) != NULL)
 		r = md->t != NULL ? make_levels(b, *md, dir) : complete_folder(b, md->fd, dir, false);

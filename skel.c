@@ -3,6 +3,9 @@
  * the tree being built, after the maildir: what the module made wins, and
  * the skel's own entries fill in around it.
  *
+ * It is copied with the owner's rights, like everything below the home:
+ * a skel entry the owner could not read stops the build with a line that
+ * says so (nothing is made, and the next login after the fix makes it).
  * Symlinks are recreated as symlinks (never followed); devices, FIFOs and
  * sockets are skipped; nothing keeps setuid, setgid or group/other write
  * bits.  The skel decides what every new home starts with (.profile,
@@ -20,8 +23,14 @@ static enum md_result copy_regular(const struct build *b, int sfd, const struct 
 	struct stat now;
 	int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
+	if (in < 0 && errno == EACCES) {
+		md_logf(b->log, LOG_ERR, "skel file %s is not readable by uid %lu, whose rights "
+			"copy the skel: home of %s not made (make it readable, or remove it from "
+			"the skel)", name, (unsigned long)b->a->uid, b->a->user);
+		return MD_ERR_CONFIG;
+	}
 	if (in < 0)
-		return sys_error(b, "cannot read skel file for", name);
+		return sys_error(b, "cannot read skel file", name);
 	if (fstat(in, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev ||
 	    !S_ISREG(now.st_mode)) {
 		close(in);

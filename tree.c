@@ -91,7 +91,12 @@ static int parent_fd(const struct tree *t, int parent)
 	return parent < 0 ? t->at : t->m[parent].fd;
 }
 
-/* Mode exactly, keeping the set-group-ID bit a parent gave a directory. */
+/*
+ * Mode exactly, keeping the set-group-ID bit a parent gave a directory: by
+ * name in its parent when there is one (an O_PATH descriptor cannot be
+ * chmod-ed, and reopening it needs the search permission a umask may have
+ * taken), which only the owner's ids do, in the owner's own tree.
+ */
 static int set_mode(int dfd, const char *name, int fd, mode_t mode)
 {
 	struct stat st;
@@ -101,14 +106,21 @@ static int set_mode(int dfd, const char *name, int fd, mode_t mode)
 	if ((st.st_mode & 0777) == mode)
 		return 0;
 	mode |= st.st_mode & S_ISGID;
-	return fd >= 0 ? chmod_fd(fd, mode) : fchmodat(dfd, name, mode, 0);
+	return name != NULL ? fchmodat(dfd, name, mode, 0) : chmod_fd(fd, mode);
 }
 
+/*
+ * Root makes its top with mode 0 (and sets 0700 through the descriptor):
+ * in a parent that others can write (/var/mail, 2775 root:mail) a member
+ * could swap another directory in between mkdirat and open, and root's
+ * directories of mode 0 exist nowhere but in this instant of a build.  The
+ * owner's top needs no such mark: only the owner can write its parent.
+ */
 enum md_result tree_start(struct tree **tp, const struct build *b, int at, int into,
 			  const char *final, bool root, struct spot *top)
 {
 	struct tree *t = calloc(1, sizeof *t);
-	uid_t want = root ? 0 : b->a->uid;
+	mode_t made = root ? 0 : 0700;
 	int fd;
 
 	*tp = t;
@@ -119,7 +131,7 @@ enum md_result tree_start(struct tree **tp, const struct build *b, int at, int i
 	*t = (struct tree){ .at = at, .into = into, .final = final, .as_root = root,
 			    .switches = root && b->euid == 0 && b->a->uid != 0 };
 	tmp_name(t->tmp);
-	if (mkdirat(at, t->tmp, 0700) < 0) {
+	if (mkdirat(at, t->tmp, made) < 0) {
 		if (!root || (errno != EACCES && errno != EPERM))
 			return sys_error(b, "cannot create a temporary directory for", final);
 		md_logf(b->log, LOG_ERR, "cannot create %s for %s: only root may create \"%s\" in "
@@ -134,25 +146,24 @@ enum md_result tree_start(struct tree **tp, const struct build *b, int at, int i
 			close(fd);
 		return sys_error(b, "cannot open the temporary directory for", final);
 	}
-	/* Only in a parent that others may write can this be someone else's;
-	 * a umask or default ACL takes bits, never adds them. */
-	if (!S_ISDIR(t->top.st_mode) || t->top.st_uid != want || t->top.st_nlink != 2 ||
-	    (t->top.st_mode & 077) != 0) {
+	/* A umask or default ACL takes bits, never adds them. */
+	if (!S_ISDIR(t->top.st_mode) || t->top.st_uid != (root ? 0 : b->a->uid) ||
+	    (t->top.st_mode & 0777 & ~made) != 0 || (root && (t->top.st_mode & 0777) != 0)) {
 		md_logf(b->log, LOG_ERR, "%s: the temporary directory %s was replaced under "
 			"the build (someone who can write its parent): refused", b->path, t->tmp);
 		close(fd);
 		return MD_ERR_REFUSED;
 	}
-	t->exact = (t->top.st_mode & 0777) == 0700;
-	if ((!t->exact && chmod_fd(fd, 0700 | (t->top.st_mode & S_ISGID)) < 0) ||
-	    record(b, t, t->tmp, -1, true) < 0) {
-		sys_error(b, "cannot set the mode of the temporary directory for", final);
+	if (record(b, t, t->tmp, -1, true) < 0) {
 		close(fd);
 		return MD_ERR_SYSTEM;
 	}
 	t->m[0].fd = fd;
 	t->held = 1;
 	*top = (struct spot){ t, 0, fd };
+	t->exact = (t->top.st_mode & 0777) == 0700;
+	if (!t->exact && fchmod(fd, 0700 | (t->top.st_mode & S_ISGID)) < 0)
+		return sys_error(b, "cannot set the mode of the temporary directory for", final);
 	return MD_OK;
 }
 
@@ -336,19 +347,23 @@ static void undo(struct tree *t, const struct build *b)
 
 	for (i = t->n; i-- > 0;) {
 		if (t->switches && !t->m[i].root && !owner) {
-			if (!become_fs(&saved, b->euid, b->a->uid, b->a->gid))
+			if (!become_fs(&saved, b->euid, b->a->uid, b->a->gid)) {
+				md_logf(b->log, LOG_ERR, "%s: cannot take uid %lu's ids to remove "
+					"what the build made: %s left", b->path,
+					(unsigned long)b->a->uid, t->tmp);
 				return;
+			}
 			owner = true;
 		} else if (owner && t->m[i].root) {
 			owner = false;
 			if (!restore_fs(&saved))
-				return;
+				break;
 		}
 		unmake(t, i);
 	}
-	if (owner && !restore_fs(&saved))
-		md_logf(b->log, LOG_CRIT, "%s: the thread's ids or capabilities did not come back",
-			b->path);
+	if ((owner || saved.changed) && !restore_fs(&saved))
+		md_logf(b->log, LOG_CRIT, "%s: the thread's filesystem ids, capabilities or "
+			"dumpable flag did not come back", b->path);
 }
 
 void tree_end(struct tree *t, const struct build *b, bool remove)

@@ -83,7 +83,8 @@
  *   - credentials, from /proc/self/status: real, effective, saved and fs
  *     uids and gids, supplementary groups, the capability sets, no_new_privs
  *     and seccomp; the number of threads (so these are every thread's);
- *   - the session and process group, the child-subreaper flag;
+ *   - the session and process group, the child-subreaper flag, the
+ *     parent-death signal (the daemon asks for SIGHUP, which it handles);
  *   - every signal's disposition (handler, flags, mask) and the signal mask;
  *   - every resource limit (soft and hard);
  *   - the environment, and the pending ITIMER_REAL timer (neither cancelled
@@ -321,6 +322,7 @@ static int daemon_signals(const char *chld)
 	sa.sa_handler = on_other;
 	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGHUP, 0L, 0L, 0L);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
@@ -376,7 +378,7 @@ struct host {
 	char fdtarget[MAXFD][PATH_MAX];
 	char ids[IDLINES];	/* credential lines of /proc/self/status */
 	pid_t sid, pgrp;
-	int subreaper, dumpable;
+	int subreaper, dumpable, pdeathsig;
 	struct rlimit rlim[RLIM_NLIMITS];
 	char *env;		/* environment, joined */
 	struct itimerval timer;
@@ -468,6 +470,8 @@ static struct host *host_snapshot(void)
 	h->pgrp = getpgrp();
 	if (prctl(PR_GET_CHILD_SUBREAPER, &h->subreaper, 0L, 0L, 0L) != 0)
 		h->subreaper = -1;
+	if (prctl(PR_GET_PDEATHSIG, &h->pdeathsig, 0L, 0L, 0L) != 0)
+		h->pdeathsig = -1;
 	h->dumpable = prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L);
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		getrlimit((__rlimit_resource_t)r, &h->rlim[r]);
@@ -626,6 +630,8 @@ static int compare_process(const struct host *a, const struct host *b)
 		     (int)b->sid, (int)b->pgrp);
 	if (a->subreaper != b->subreaper)
 		DIFF("child subreaper flag %d -> %d\n", a->subreaper, b->subreaper);
+	if (a->pdeathsig != b->pdeathsig)
+		DIFF("parent-death signal %d -> %d\n", a->pdeathsig, b->pdeathsig);
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		if (a->rlim[r].rlim_cur != b->rlim[r].rlim_cur || a->rlim[r].rlim_max != b->rlim[r].rlim_max)
 			DIFF("resource limit %d: %llu/%llu -> %llu/%llu\n", r,

@@ -28,8 +28,14 @@ printf 'sent\n' >"$sent_msg"; chown alice:alice "$sent_msg"
 keep() { stat -c '%i %s %Y %U %a' "$msg" "$M/new/1700000001.M2P2.host" "$sent_msg" 2>&1; cat "$msg" "$M/courierimapsubscribed" "$M/maildirsize" 2>&1; }
 kept=$(keep)
 
-# --- the maildir's own tmp is missing ---
+# --- the maildir's own tmp is missing: with the marker the maildir is
+# taken as complete (the every-login path looks at nothing else); without
+# it, it is completed ---
 rmdir "$M/tmp"
+pam_login rep alice -a account
+expect "missing tmp, marker there: succeeds" "$PAM_SUCCESS"
+check "missing tmp, marker there: nothing done" test ! -e "$M/tmp"
+rm "$M/pam_mkmaildir.populated"
 pam_login rep alice -a account
 expect "missing tmp: account succeeds" "$PAM_SUCCESS"
 check "missing tmp: re-created" test -d "$M/tmp" -a ! -L "$M/tmp"
@@ -37,7 +43,7 @@ stat_is "missing tmp: alice 750" "$M/tmp" "alice 750"
 check "missing tmp: mail, subscriptions and quota untouched" test "$(keep)" = "$kept"
 
 # --- new and cur missing, through the session hook ---
-mv "$msg" "$T_BASE/msg.save"; rm -rf "$M/new"; rmdir "$M/cur"
+mv "$msg" "$T_BASE/msg.save"; rm -rf "$M/new"; rmdir "$M/cur"; rm "$M/pam_mkmaildir.populated"
 pam_login rep alice -a session
 expect "missing cur and new: session succeeds" "$PAM_SUCCESS"
 check "missing cur and new: re-created" is_maildir "$M"
@@ -96,7 +102,7 @@ check "empty Maildir directory: the file inside untouched" test "$(cat "$B/Maild
 check "repairs leave no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
 
 # --- the repair is logged ---
-rmdir "$M/tmp"
+rmdir "$M/tmp"; rm "$M/pam_mkmaildir.populated"
 m=$(log_mark)
 pam_login rep alice -a account
 expect "repair once more: succeeds" "$PAM_SUCCESS"

@@ -78,7 +78,7 @@ expect "Maildir swapped before it is opened: PAM_PERM_DENIED" "$PAM_PERM_DENIED"
 # --- during a repair, new is replaced by a symlink between mkdir and open ---
 mkhome alice 0700
 pam_login plain alice -a account
-rmdir "$M/new"
+rmdir "$M/new"; rm "$M/pam_mkmaildir.populated"
 attack "repair: new swapped for a symlink after mkdir" plain mkdir after new \
 	"$ALICE sh -c 'rmdir $M/new && ln -s $T $M/new'"
 expect "repair: new swapped after mkdir: PAM_PERM_DENIED" "$PAM_PERM_DENIED"
