@@ -145,6 +145,33 @@ check "exchange at the top's mkdir: nothing was built in it" test "$(ls -A "$P/$
 logged "exchange at the top's mkdir: refused with a clear line" "$m" \
 	"pam_mkmaildir.*temporary directory .* was replaced under the build .*refused"
 
+# --- the same with a root 0700 directory holding a file of root's, in a
+# set-group-ID parent (/var/mail): root never hands over what it did not make ---
+S=$T_BASE/spool; rm -rf "$S"; mkdir "$S"; chown root:mailgrp "$S"; chmod 2775 "$S"
+mkdir -m 0700 "$S/victim"; printf 'root\n' >"$S/victim/secret"; chmod 0600 "$S/victim/secret"
+pam_service spool "maildir=$S/%u"
+victim=$(snap "$S/victim")
+m=$(log_mark)
+swap "root's directory exchanged at the top's mkdir" spool carol mkdir after '.mkmaildir.*' \
+	"cd $S && $ALICE $XCHG $S \$(ls -A | grep '^\.mkmaildir\.' | head -n 1) victim"
+expect_fail "root's directory exchanged: carol's login is refused"
+x=$(ls -A "$S" | grep '^\.mkmaildir\.' | head -n 1)
+same "root's directory exchanged: it is as it was, root's, its file root's" "$victim" "$(snap "$S/$x" | sed "s|$S/$x|$S/victim|")"
+check "root's directory exchanged: carol has no maildir" test ! -e "$S/carol"
+logged "root's directory exchanged: refused with a clear line" "$m" \
+	"pam_mkmaildir.*temporary directory .* was replaced under the build .*refused"
+
+# --- a missing parent of per-user maildirs (maildir=/srv/mail/%u) is root's ---
+R=$T_BASE/srv; rm -rf "$R"; mkdir -m 0755 "$R"
+pam_service srv "maildir=$R/mail/%u"
+pam_login srv bob -a account
+expect "shared parent made by the first login: bob succeeds" "$PAM_SUCCESS"
+stat_is "shared parent made by the first login: it is root's 0755" "$R/mail" "root 755"
+pam_login srv carol -a account
+expect "shared parent made by the first login: carol succeeds after him" "$PAM_SUCCESS"
+check "shared parent: the two maildirs, each its user's" \
+	test "$(stat -c %U "$R/mail/bob" "$R/mail/carol" | tr '\n' ' ')" = "bob carol "
+
 # --- a failed build deeper than 32 levels removes all it made ---
 fresh_parent
 deep=$(printf '/d%d' $(seq 1 40))

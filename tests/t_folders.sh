@@ -188,7 +188,7 @@ mkhome alice
 pam_service plain ""
 pam_login plain alice -a session
 expect "plain: succeeds" "$PAM_SUCCESS"
-check "plain: no marker without folders= or quota=" test ! -e "$M/pam_mkmaildir.populated"
+check "plain: the marker, even without folders= or quota= (the every-login path looks for it)" test -f "$M/pam_mkmaildir.populated"
 
 # --- layout=fs: Dovecot's fs layout ---------------------------------------------
 mkhome alice

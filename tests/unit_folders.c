@@ -192,13 +192,21 @@ int main(void)
 		run(lens[i].name, lens[i].in, FOLD_UTF7, lens[i].utf7);
 		run(lens[i].name, lens[i].in, FOLD_UTF8, lens[i].utf8);
 	}
-	/* Dovecot's fs layout: levels become directories; cur, new, tmp refused. */
+	/* Dovecot's fs layout: levels become directories; cur, new, tmp and the
+	 * names of the maildir's own files refused. */
 	{
 		static const struct { const char *in, *want; } fs[] = {
 			{ "Sent", "Sent" }, { "Archive.2024", "Archive/2024" },
 			{ "a.b.c", "a/b/c" }, { "Q&-A.Entw&APw-rfe", "Q&-A/Entw&APw-rfe" },
 			{ "curly.newer.tmpx", "curly/newer/tmpx" }, { "cur", NULL },
 			{ "Archive.new", NULL }, { "tmp.x", NULL }, { "a.cur.b", NULL },
+			/* the maildir's own files, at its top only */
+			{ "subscriptions", NULL }, { "maildirsize", NULL }, { "maildirfolder", NULL },
+			{ "dovecot-uidlist", NULL }, { "dovecot.index", NULL },
+			{ "courierimapsubscribed", NULL }, { "pam_mkmaildir.populated", NULL },
+			{ "subscription", "subscription" }, { "sub", "sub" },
+			{ "Archive.subscriptions", "Archive/subscriptions" },
+			{ "dove", "dove" }, { "courier", "courier" },
 		};
 		for (i = 0; i < sizeof fs / sizeof fs[0]; i++) {
 			char buf[64], why[128];
