@@ -57,7 +57,7 @@ PROGRAMS := pam_mkmaildir.so authmkhome mkmaildir
 MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
 # The core, one concern a file (core.h is its private header; the front
 # ends see only maildir.h).
-CORE     := trust fsids options account expand folders creator walk fsops tree populate skel check maildir
+CORE     := trust fsids options account expand folders creator walk fsops tree populate record skel check maildir
 CORE_OBJS := $(CORE:%=$(B)/%.o)
 FRONT_OBJS := $(B)/pam_mkmaildir.o $(B)/authmkhome.o $(B)/mkmaildir.o
 # authmkhome's own: the question to Courier's authdaemond (not in the module).

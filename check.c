@@ -21,28 +21,77 @@ enum entry look_at(const struct build *b, int dfd, const char *name)
 	return S_ISDIR(st.st_mode) && st.st_uid == b->a->uid ? ENTRY_OWNED_DIR : ENTRY_OTHER;
 }
 
-/* The marker is there: the module populated this maildir before. */
-bool is_populated(int mdfd)
+/* The record of this configuration is there, the owner's: everything it
+ * gives was given. */
+bool is_populated(const struct build *b, int mdfd)
 {
 	struct stat st;
 
-	return fstatat(mdfd, POPULATED_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISREG(st.st_mode);
+	return fstatat(mdfd, b->o->record, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_uid == b->a->uid;
 }
 
 /*
- * cur/new/tmp, and the marker when there is anything to populate: it is
- * written last and means that every folder was given, so the folders are
- * not looked at again (one the user deleted stays deleted).
+ * cur/new/tmp, and the record of this configuration: it is written last
+ * and means that every item was given, so the folders are not looked at
+ * again (one the user deleted stays deleted).  A creator's maildir has no
+ * record.
  */
-bool looks_complete(const struct build *b, int mdfd)
+bool looks_complete(const struct build *b, int mdfd, bool check_only)
 {
+	struct given g;
 	size_t i;
+	bool lacks;
 
 	for (i = 0; i < 3; i++)
 		if (look_at(b, mdfd, maildir_subdirs[i]) != ENTRY_OWNED_DIR)
 			return false;
-	return !has_content(b->o) || is_populated(mdfd);
+	if (b->o->creator != NULL || is_populated(b, mdfd))
+		return true;
+	/* A check may find that other configurations' records cover it all;
+	 * a login then writes this one's record (complete() does). */
+	if (!check_only || !read_given(mdfd, &g))
+		return false;
+	lacks = lacks_items(b, &g, 0);
+	given_free(&g);
+	return !lacks;
+}
+
+bool lacks_items(const struct build *b, const struct given *g, int priority)
+{
+	const char *list = b->o->folders;
+	char buf[FOLDER_BUF], *dir;
+	bool subs = false, lacks = false;
+
+	while ((dir = next_folder(b->o, &list, buf)) != NULL) {
+		if (!given(g, "folder", dir)) {
+			lacks = true;
+			if (priority != 0)
+				md_logf(b->log, priority, "%s lacks folder %s (configured, never given)",
+					b->path, dir);
+		}
+		subs = subs || (b->o->subscribe && !given(g, "subscribe", dir));
+	}
+	if (subs && priority != 0)
+		md_logf(b->log, priority, "%s lacks its subscriptions (configured, never given)",
+			b->path);
+	if (b->o->quota_file && !given(g, "quota", b->o->quota)) {
+		lacks = true;
+		if (priority != 0)
+			md_logf(b->log, priority, "%s lacks its quota file for %s (configured, never "
+				"given)", b->path, b->o->quota);
+	}
+	return lacks || subs;
+}
+
+static void report_items(const struct build *b, int mdfd, int priority)
+{
+	struct given g;
+
+	if (!read_given(mdfd, &g))
+		return;
+	lacks_items(b, &g, priority);
+	given_free(&g);
 }
 
 void report_missing(const struct build *b, int mdfd, int priority)
@@ -53,9 +102,8 @@ void report_missing(const struct build *b, int mdfd, int priority)
 		if (look_at(b, mdfd, maildir_subdirs[i]) != ENTRY_OWNED_DIR)
 			md_logf(b->log, priority, "%s/%s is missing or not the owner's directory",
 				b->path, maildir_subdirs[i]);
-	if (has_content(b->o) && !is_populated(mdfd))
-		md_logf(b->log, priority, "%s has not been populated (no %s): its folders, "
-			"subscriptions and quota file are missing", b->path, POPULATED_NAME);
+	if (b->o->creator == NULL && !is_populated(b, mdfd))
+		report_items(b, mdfd, priority);
 }
 
 enum entry folder_open(const struct build *b, int mdfd, char *dir, struct folder_at *fa)
@@ -115,7 +163,7 @@ bool fast_complete(const struct build *b)
 		return false;
 	ok = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == b->a->uid &&
 	     b->o->creator == NULL &&
-	     fstatat(fd, POPULATED_NAME, &mk, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(mk.st_mode) &&
+	     fstatat(fd, b->o->record, &mk, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(mk.st_mode) &&
 	     mk.st_uid == b->a->uid;
 	close(fd);
 	return ok;

@@ -41,6 +41,9 @@
  */
 #define POPULATED_NAME "pam_mkmaildir.populated"
 #define FOLDER_BUF (FOLD_NAME_MAX + 2)   /* ".name" and its NUL */
+/* The population record of a configuration: RECORD_PREFIX and 16 hex
+ * digits of a hash of its items (record.c). */
+#define RECORD_PREFIX "pam_mkmaildir.given."
 /*
  * A tree is built under TMP_PREFIX and 16 random hex digits beside its final
  * name (a folder added to an existing maildir: in the maildir's tmp/).  No
@@ -259,10 +262,10 @@ enum placed tree_place(struct tree *t, const struct build *b);
 /* Removes what the tree made (after a lost rename or a failure) and frees it. */
 void tree_end(struct tree *t, const struct build *b, bool undo);
 
+struct given;
+
 /* ---- populate.c: cur/new/tmp, folders, subscriptions, quota ---- */
 
-/* Whether there is anything to put into a maildir besides cur/new/tmp. */
-bool has_content(const struct md_options *o);
 /* Next configured folder in its form on disk (".Name", or "Archive/2024"
  * at buf + 1 in the fs layout); buf holds FOLDER_BUF bytes at least. */
 char *next_folder(const struct md_options *o, const char **list, char *buf);
@@ -273,7 +276,25 @@ enum md_result make_subdirs(const struct build *b, const struct spot *md);
  * there is completed and one that is missing is built in the maildir's
  * tmp/ and renamed into place.
  */
-enum md_result populate_folders(const struct build *b, const struct spot *md);
+enum md_result populate_folders(const struct build *b, const struct spot *md,
+				const struct given *g);
+
+/* ---- record.c: the population record ---- */
+
+/* What a maildir's records list (text: "kind item" lines). */
+struct given {
+	char *text;
+	size_t len;
+	bool all;     /* an earlier version's marker: everything was given */
+};
+/* The record's name for o (options.c keeps it in o->record). */
+void record_name(const struct md_options *o, char out[RECORD_NAME_LEN]);
+/* Reads every record of the maildir (one listing of its top). */
+bool read_given(int mdfd, struct given *g);
+bool given(const struct given *g, const char *kind, const char *item);
+void given_free(struct given *g);
+/* Writes o's record: what g lists and everything o configures. */
+enum md_result write_record(const struct build *b, const struct spot *md, const struct given *g);
 
 /* ---- skel.c ---- */
 
@@ -282,11 +303,15 @@ enum md_result copy_skel_into(const struct build *b, const struct spot *home);
 
 /* ---- check.c: is an existing maildir complete ---- */
 
-bool is_populated(int mdfd);
+bool is_populated(const struct build *b, int mdfd);
 /* The every-login path: the maildir and its marker are the account's. */
 bool fast_complete(const struct build *b);
-/* Every part is there (or was deleted by its user). */
-bool looks_complete(const struct build *b, int mdfd);
+/* Every part is there (or was deleted by its user); a check also reads the
+ * records of other configurations. */
+bool looks_complete(const struct build *b, int mdfd, bool check_only);
+/* Whether g lacks an item the configuration gives; each logged at priority
+ * (0: not logged). */
+bool lacks_items(const struct build *b, const struct given *g, int priority);
 /* Logs, at priority, each part that is missing. */
 void report_missing(const struct build *b, int mdfd, int priority);
 /* What an entry of an existing maildir is. */

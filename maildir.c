@@ -102,7 +102,7 @@ static enum md_result fill(const struct build *b, struct spot at, const struct p
 	if (r == MD_OK)
 		r = make_subdirs(b, &at);
 	if (r == MD_OK)
-		r = populate_folders(b, &at);
+		r = populate_folders(b, &at, NULL);
 	if (r == MD_OK && h.t != NULL && b->o->skel != NULL)
 		r = copy_skel_into(b, &h);
 	return r;
@@ -237,6 +237,30 @@ static struct step create_missing(const struct build *b, struct walked *w, const
 }
 
 /*
+ * The maildir has no record of this configuration: what its records lack
+ * is given, and the record written; when they lack nothing (another
+ * configuration gave it all), only the record is written, so that the next
+ * login needs one look.
+ */
+static enum md_result give_missing(const struct build *b, const struct spot *md)
+{
+	struct given g;
+	enum md_result r;
+
+	if (!read_given(md->fd, &g))
+		return sys_error(b, "cannot list", NULL);
+	if (lacks_items(b, &g, 0)) {
+		md_logf(b->log, LOG_NOTICE, "giving maildir %s what its configuration adds",
+			b->path);
+		r = populate_folders(b, md, &g);
+	} else {
+		r = write_record(b, md, &g);
+	}
+	given_free(&g);
+	return r;
+}
+
+/*
  * The maildir exists, open on fd: completes it in place as its owner, or in
  * a check (or once the creator said it made it) tells what it lacks.
  */
@@ -246,7 +270,7 @@ static enum md_result complete(const struct build *b, struct walked *w, bool che
 	struct spot md = { NULL, -1, w->fd };
 	enum md_result r;
 
-	if (looks_complete(b, w->fd))
+	if (looks_complete(b, w->fd, check_only))
 		return MD_OK;
 	if (check_only || creator_ran) {
 		report_missing(b, w->fd, check_only ? LOG_NOTICE : LOG_ERR);
@@ -257,10 +281,8 @@ static enum md_result complete(const struct build *b, struct walked *w, bool che
 	md_logf(b->log, LOG_NOTICE, "completing maildir %s for %s (uid %lu)", b->path,
 		b->a->user, (unsigned long)b->a->uid);
 	r = make_subdirs(b, &md);
-	if (r == MD_OK && has_content(b->o) && !is_populated(w->fd)) {
-		md_logf(b->log, LOG_NOTICE, "populating maildir %s", b->path);
-		r = populate_folders(b, &md);
-	}
+	if (r == MD_OK && !is_populated(b, w->fd))
+		r = give_missing(b, &md);
 	if (r == MD_OK && *done == MD_DONE_NOTHING)
 		*done = MD_DONE_COMPLETED;
 	return r;
@@ -376,7 +398,8 @@ enum md_result md_ensure(const struct md_options *o, const struct md_account *a,
 			path, (unsigned long)euid, (unsigned long)a->uid);
 		return MD_ERR_SYSTEM;
 	}
-	if (fast_complete(&b))
+	/* mkmaildir looks at everything (o->thorough). */
+	if (!o->thorough && fast_complete(&b))
 		return MD_OK;
 	return attempts(&b, &sp, ctx, check_only, done);
 }

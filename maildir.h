@@ -53,6 +53,7 @@ bool md_valid_text(const char *s);
 #endif
 
 #define MD_DEFAULT_TEMPLATE "%h/Maildir"
+#define RECORD_NAME_LEN 40
 #define MD_DEFAULT_TIMEOUT 10
 #define MD_MAX_TIMEOUT 3600
 
@@ -91,6 +92,10 @@ struct md_options {
 	bool squash;          /* accepted from older configurations; no effect:
 				 a store that squashes root needs nothing */
 	const char *config;   /* the configuration file read, or NULL */
+	bool thorough;        /* MD_THOROUGH: no every-login shortcut */
+	unsigned mistakes;    /* unknown options and lines: logged, and made
+				 loud by each front end */
+	char record[RECORD_NAME_LEN]; /* the population record's name */
 	char *config_text;    /* owns the strings read from it */
 };
 
@@ -114,6 +119,7 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 
 /* What differs between the front ends (md_options_parse's flags). */
 #define MD_STRICT   0x1  /* an unknown option in argv is an error, not ignored */
+#define MD_THOROUGH 0x2 /* see thorough: mkmaildir checks every part */
 #define MD_AUTHDAEMON 0x4 /* quota_source=authdaemon may be given in argv: only
 			     authmkhome asks authdaemond; elsewhere it is an error
 			     there (the shared file may carry it for authmkhome) */

@@ -675,11 +675,20 @@ int main(int argc, char **argv)
 		opts[nopts++] = arg; /* room was kept for it */
 		config_arg = arg;
 	}
-	res = md_options_parse(&r.o, (int)nopts, opts, CONFIG_FILE, MD_STRICT,
+	res = md_options_parse(&r.o, (int)nopts, opts, CONFIG_FILE, MD_STRICT | MD_THOROUGH,
 			       &glog);
 	free(config_arg);
 	if (res != MD_OK)
 		return EXIT_USAGE;
+	/* A login only logs a mistake and builds without it; the
+	 * administrator's own run stops, so a check cannot pass on it. */
+	if (r.o.mistakes > 0) {
+		fprintf(stderr, PROG ": error: %u unknown option%s in the configuration (above): "
+			"fix %s first\n", r.o.mistakes, r.o.mistakes == 1 ? "" : "s",
+			r.o.mistakes == 1 ? "it" : "them");
+		md_options_free(&r.o);
+		return EXIT_USAGE;
+	}
 	glog.debug = r.o.debug;
 	/* A login names its file (config= on the PAM line); without one this
 	 * run may make another maildir than the login would. */

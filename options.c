@@ -413,7 +413,10 @@ enum md_result md_option_set(struct md_options *o, const char *arg,
 
 	if (d != NULL)
 		return set_option(o, d, arg, log);
-	md_logf(log, LOG_ERR, "unknown option \"%s\" ignored", printable(arg, buf, sizeof buf));
+	o->mistakes++;
+	md_logf(log, LOG_ERR, "unknown option \"%s\": the maildir is built without it; correct "
+		"it (the items it was meant to give are given at the next login after that)",
+		printable(arg, buf, sizeof buf));
 	return MD_OK;
 }
 
@@ -462,6 +465,18 @@ out:
 	return text;
 }
 
+/*
+ * Whether a line's text before any '=' looks like an option name, and may
+ * be echoed in a log line: the file could be any file root can read
+ * (config=/etc/shadow), whose contents must never reach the log.
+ */
+static bool option_like(const char *line)
+{
+	size_t n = strcspn(line, "=");
+
+	return n > 0 && n <= 32 && strspn(line, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -506,8 +521,11 @@ enum md_result md_options_load(struct md_options *o, const char *path,
 			md_logf(log, LOG_ERR, "%s:%u: config= cannot be nested", path, lineno);
 			r = MD_ERR_CONFIG;
 		} else if ((d = find_option(line)) == NULL) {
-			/* not echoed: whatever file that turns out to be */
-			md_logf(log, LOG_ERR, "%s:%u: unknown option ignored", path, lineno);
+			o->mistakes++;
+			md_logf(log, LOG_ERR, "%s:%u: unknown option%s%.*s%s: the maildir is built "
+				"without it; correct it", path, lineno, option_like(line) ? " \"" : "",
+				option_like(line) ? (int)strcspn(line, "=") : 0, line,
+				option_like(line) ? "\"" : "");
 		} else if ((r = set_option(o, d, line, log)) != MD_OK) {
 			md_logf(log, LOG_ERR, "%s:%u: invalid line", path, lineno);
 		}
@@ -586,5 +604,9 @@ enum md_result md_options_parse(struct md_options *o, int argc, const char **arg
 			r = md_option_set(o, argv[i], log);
 		}
 	}
-	return r == MD_OK ? check_options(o, log) : r;
+	if (r == MD_OK)
+		r = check_options(o, log);
+	o->thorough = (flags & MD_THOROUGH) != 0;
+	record_name(o, o->record);
+	return r;
 }

@@ -10,10 +10,6 @@
 
 static const char *const maildir_subdirs[] = { "cur", "new", "tmp" };
 
-bool has_content(const struct md_options *o)
-{
-	return o->creator == NULL && (o->folders != NULL || o->quota_file);
-}
 
 /*
  * The options were checked, so every name encodes; one that did not would
@@ -275,26 +271,33 @@ static enum md_result write_quota(const struct build *b, const struct spot *md)
 	return write_via_tmp(b, md->fd, "maildirsize", quota, len, true);
 }
 
-static const char populated_text[] =
-	"pam_mkmaildir made the folders, subscriptions and quota file of this maildir.\n"
-	"Remove this file to have the missing ones made again at the next login.\n";
-
-enum md_result populate_folders(const struct build *b, const struct spot *md)
+/*
+ * Everything the configuration gives that g does not list (g NULL: a new
+ * tree, nothing given yet), then the record of this configuration.  In
+ * place, a folder that is there is completed and one that is missing is
+ * added; the subscription files are written only where they are not
+ * (a server's or the user's own are left as they are); the quota file gets
+ * the configured limits over the size lines of one already there.
+ */
+enum md_result populate_folders(const struct build *b, const struct spot *md,
+				const struct given *g)
 {
 	const char *list = b->o->folders;
 	char buf[FOLDER_BUF], *dir;
 	enum md_result r = MD_OK;
+	bool subs = false;
 
-	/* A creator's maildir is the creator's to fill. */
 	if (b->o->creator != NULL)
-		return MD_OK;
-	while (r == MD_OK && (dir = next_folder(b->o, &list, buf)) != NULL)
+		return MD_OK; /* a creator's maildir is the creator's to fill */
+	while (r == MD_OK && (dir = next_folder(b->o, &list, buf)) != NULL) {
+		subs = subs || g == NULL || !given(g, "subscribe", dir);
+		if (g != NULL && given(g, "folder", dir))
+			continue;
 		r = md->t != NULL ? make_levels(b, *md, dir) : complete_folder(b, md->fd, dir, false);
-	if (r == MD_OK && b->o->subscribe && b->o->folders != NULL)
+	}
+	if (r == MD_OK && b->o->subscribe && b->o->folders != NULL && subs)
 		r = write_subscriptions(b, md);
-	if (r == MD_OK)
+	if (r == MD_OK && b->o->quota_file && (g == NULL || !given(g, "quota", b->o->quota)))
 		r = write_quota(b, md);
-	if (r == MD_OK)
-		r = spot_file(b, md, POPULATED_NAME, populated_text, sizeof populated_text - 1);
-	return r;
+	return r == MD_OK ? write_record(b, md, g) : r;
 }

@@ -57,6 +57,10 @@ not_logged() {
 	if log_since "$2" | grep -Eq -- "$3"; then fail "$1" "unexpected log line: $(log_since "$2" | grep -E -- "$3" | head -n 1)"; else pass "$1"; fi
 }
 
+# record MAILDIR: the maildir's population record (pam_mkmaildir.given.HASH).
+record() { ls -d "$1"/pam_mkmaildir.given.* 2>/dev/null | head -n 1; }
+# norecord: a listing on stdin with the record's name as RECORD.
+norecord() { sed 's/pam_mkmaildir\.given\.[0-9a-f]\{16\}/RECORD/g'; }
 # is_maildir DIR: DIR and DIR/{cur,new,tmp} are real directories.
 is_maildir() {
 	local d

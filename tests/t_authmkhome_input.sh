@@ -163,7 +163,7 @@ if is_root; then
 	rm -f "$BIN/std-creator"
 	m=$(log_mark)
 	amh "$H/lea" "$UID_B" AUTHENTICATED=lea MKMAILDIR_CONFIG= -- "$S" Maildir
-	check "no STD_CREATOR, no CONFIG_FILE: built-in defaults" test "$rc:$(ls -A "$H/lea/Maildir" | tr '\n' ' ')" = "0:cur new pam_mkmaildir.populated tmp "
+	check "no STD_CREATOR, no CONFIG_FILE: built-in defaults" test "$rc:$(ls -A "$H/lea/Maildir" | norecord | tr '\n' ' ')" = "0:cur new RECORD tmp "
 	not_logged "no CONFIG_FILE: no complaint" "$m" 'authmkhome.*(config|std.conf)'
 	printf 'folders=Archive\n' >"$T_BASE/std.conf"; chmod 0644 "$T_BASE/std.conf"
 	amh "$H/max" "$UID_B" AUTHENTICATED=max MKMAILDIR_CONFIG= -- "$S" Maildir

@@ -104,7 +104,7 @@ check "old staging name: both maildirs complete" is_maildir "$V/d8.example/bob" 
 mkhome alice 0700
 pam_service caps "folders=Sent"
 for step in first repair steady; do
-	[ "$step" = repair ] && rmdir "$(home_of alice)/Maildir/tmp" && rm "$(home_of alice)/Maildir/pam_mkmaildir.populated"
+	[ "$step" = repair ] && rmdir "$(home_of alice)/Maildir/tmp" && rm -f "$(home_of alice)/Maildir"/pam_mkmaildir.*
 	out=$("$T_PAMRUN" -d "$T_PAMD" -s caps -u alice -a both -H -P 2>&1); rc=$?
 	check "capabilities, $step login: CapEff and dumpable as the host had them ($(printf '%s' "$out" | tr '\n' ' ' | cut -c1-200))" test "$rc" = 0
 done
@@ -125,7 +125,7 @@ mkhome dave 0700
 pam_service st "folders=Drafts,Sent,Archive.2024 subscribe quota=5000S createhome"
 traced "first login" -d "$T_PAMD" -s st -u dave -a account
 DM=$(home_of dave)/Maildir
-rm -rf "$DM/.Sent" "$DM/tmp" "$DM/pam_mkmaildir.populated"
+rm -rf "$DM/.Sent" "$DM/tmp" "$DM"/pam_mkmaildir.*
 traced "repair (a folder added by a rename)" -d "$T_PAMD" -s st -u dave -a account
 check "strace, repair: complete again" is_maildir "$DM/.Sent"
 mkhome erin 0700

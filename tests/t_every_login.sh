@@ -33,15 +33,15 @@ for e in ENOSYS EPERM; do
 	traced every alice "$NO2" "$e"
 	check "no openat2 ($e): succeeds ($rc)" test "$rc" = 0
 	check "no openat2 ($e): the walk ran instead ($walked opens of Maildir)" test "$walked" -ge 1
-	rmdir "$M/tmp"; rm "$M/pam_mkmaildir.populated"
+	rmdir "$M/tmp"; rm -f "$M"/pam_mkmaildir.*
 	traced every alice "$NO2" "$e"
-	check "no openat2 ($e): an incomplete maildir is completed ($rc)" test "$rc" = 0 -a -d "$M/tmp" -a -f "$M/pam_mkmaildir.populated"
+	check "no openat2 ($e): an incomplete maildir is completed ($rc)" test "$rc" = 0 -a -d "$M/tmp" -a -f "$(record "$M")"
 done
 
 # --- each of these goes through the full checks ---
-rm "$M/pam_mkmaildir.populated"
+rm -f "$M"/pam_mkmaildir.*
 traced every alice
-check "no marker: the walk ran ($walked)" test "$rc" = 0 -a "$walked" -ge 1 -a -f "$M/pam_mkmaildir.populated"
+check "no marker: the walk ran ($walked)" test "$rc" = 0 -a "$walked" -ge 1 -a -f "$(record "$M")"
 mv "$M" "$A/Real"; ln -s Real "$M"; chown -h alice:alice "$M"
 traced every alice
 check "a symlink on the way: openat2 refused it, the walk ran and refused the login ($rc)" \
@@ -52,10 +52,10 @@ traced every alice
 check "another owner (maildir and marker bob's): the walk ran and refused the login ($rc)" \
 	test "$rc" != 0 -a "$walked" -ge 1
 chown -R alice:alice "$M"
-chown bob "$M/pam_mkmaildir.populated"
+chown bob "$(record "$M")"
 traced every alice
 check "another owner's marker: the walk ran ($walked)" test "$walked" -ge 1
-chown alice "$M/pam_mkmaildir.populated"
+chown alice "$(record "$M")"
 
 # --- the layout=fs probe: Maildir/Archive a symlink into a directory only
 # root can read, which holds 2024/cur or not: the same answer either way ---
@@ -66,7 +66,7 @@ pam_login fs alice -a account
 expect "probe setup: first login" "$PAM_SUCCESS"
 rm -rf "$M/Archive"; ln -s "$X" "$M/Archive"; chown -h alice:alice "$M/Archive"
 for marker in with without; do
-	[ "$marker" = without ] && rm -f "$M/pam_mkmaildir.populated"
+	[ "$marker" = without ] && rm -f "$M"/pam_mkmaildir.*
 	mkdir -p "$X/2024/cur" "$X/2024/new" "$X/2024/tmp"; chown -R alice:alice "$X/2024"
 	pam_login fs alice -a account; with=$rc
 	rm -rf "$X/2024"

@@ -126,11 +126,11 @@ pam_service long "folders=$A254,Sent"
 pam_login long alice -a account
 expect "254-byte name: first login succeeds" "$PAM_SUCCESS"
 check "254-byte name: its folder exists" test -d "$M/.$A254/cur"
-rmdir "$M/.Sent/cur"; rm "$M/pam_mkmaildir.populated"
+rmdir "$M/.Sent/cur"; rm -f "$M"/pam_mkmaildir.*
 pam_login long alice -a account
 expect "254-byte name: next login succeeds" "$PAM_SUCCESS"
 check "254-byte name: .Sent/cur after it is repaired" test -d "$M/.Sent/cur"
-rmdir "$M/.$A254/new"; rm "$M/pam_mkmaildir.populated"
+rmdir "$M/.$A254/new"; rm -f "$M"/pam_mkmaildir.*
 pam_login long alice -a account
 check "254-byte name: its own new/ is repaired" test -d "$M/.$A254/new"
 
@@ -150,11 +150,11 @@ check "D8: subscriptions written" grep -qx Sent "$M/subscriptions"
 check "D8: courierimapsubscribed written" grep -qx INBOX.Sent "$M/courierimapsubscribed"
 check "D8: maildirsize written" test "$(head -n 1 "$M/maildirsize")" = 1000000S,1000C
 check "D8: the delivered message is still there" test -f "$M/new/1.msg"
-check "D8: marker left, not a dot name" test -f "$M/pam_mkmaildir.populated"
-stat_is "D8: marker is alice 600" "$M/pam_mkmaildir.populated" "alice 600"
+check "D8: record left, not a dot name" test -f "$(record "$M")"
+stat_is "D8: record is alice 600" "$(record "$M")" "alice 600"
 stat_is "D8: .Sent is alice 700" "$M/.Sent" "alice 700"
 check "D8: nothing of root's in the maildir" test -z "$(find "$M" ! -user alice)"
-logged "D8: logged as populating" "$m" "pam_mkmaildir.*populating maildir $M"
+logged "D8: logged as populating" "$m" "pam_mkmaildir.*giving maildir $M what its configuration adds"
 rm -rf "$M/.Trash"
 before=$(snap "$M")
 pam_login d8 alice -a session
@@ -188,7 +188,7 @@ mkhome alice
 pam_service plain ""
 pam_login plain alice -a session
 expect "plain: succeeds" "$PAM_SUCCESS"
-check "plain: the marker, even without folders= or quota= (the every-login path looks for it)" test -f "$M/pam_mkmaildir.populated"
+check "plain: the marker, even without folders= or quota= (the every-login path looks for it)" test -f "$(record "$M")"
 
 # --- layout=fs: Dovecot's fs layout ---------------------------------------------
 mkhome alice
@@ -196,15 +196,15 @@ pam_service fs "layout=fs folders=Entw${U}rfe,INBOX.Archive.2024,Sent subscribe"
 pam_login fs alice -a account
 expect "layout=fs: login succeeds" "$PAM_SUCCESS"
 is "layout=fs: one directory per level, as Dovecot makes them" \
-	"$(cd "$M" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" \
-	"./Archive ./Archive/2024 ./Archive/2024/cur ./Archive/2024/new ./Archive/2024/tmp ./Entw&APw-rfe ./Entw&APw-rfe/cur ./Entw&APw-rfe/new ./Entw&APw-rfe/tmp ./Sent ./Sent/cur ./Sent/new ./Sent/tmp ./cur ./new ./pam_mkmaildir.populated ./subscriptions ./tmp "
+	"$(cd "$M" && find . -mindepth 1 | LC_ALL=C sort | norecord | tr '\n' ' ')" \
+	"./Archive ./Archive/2024 ./Archive/2024/cur ./Archive/2024/new ./Archive/2024/tmp ./Entw&APw-rfe ./Entw&APw-rfe/cur ./Entw&APw-rfe/new ./Entw&APw-rfe/tmp ./Sent ./Sent/cur ./Sent/new ./Sent/tmp ./cur ./new ./RECORD ./subscriptions ./tmp "
 tree_is "layout=fs: every directory is alice 700" "$M" "alice 700"
 is "layout=fs: Dovecot's subscriptions" "$(cat "$M/subscriptions")" "$(printf 'V\t2\n\nINBOX\nEntw&APw-rfe\nArchive\t2024\nSent')"
 rmdir "$M/Archive/2024/new"; rm -rf "$M/Sent"
 pam_login fs alice -a account
 check "layout=fs: a deleted folder stays deleted" test ! -e "$M/Sent"
 check "layout=fs: a populated maildir's folders are not looked at again" test ! -e "$M/Archive/2024/new"
-rm "$M/pam_mkmaildir.populated"
+rm -f "$M"/pam_mkmaildir.*
 pam_login fs alice -a account
 check "layout=fs: without the marker, a missing part of a nested folder is repaired" test -d "$M/Archive/2024/new"
 check "layout=fs: without the marker, a missing folder is given" is_maildir "$M/Sent"
@@ -228,7 +228,7 @@ printf 'folders=Sent,Junk\nsubscribe\n' >"$CONF"; chmod 0644 "$CONF"
 predeliver
 out=$("$MK" -c "$CONF" -n alice 2>&1); rc=$?
 is "mkmaildir -n: an unpopulated maildir exits 1" "$rc" 1
-check "mkmaildir -n: reported as missing, with the reason" grep -Eq "^alice: missing: .*not been populated" <<<"$out"
+check "mkmaildir -n: reported as missing, with the reason" grep -Eq "^alice: missing: .*lacks folder" <<<"$out"
 check "mkmaildir -n: changed nothing" test ! -e "$M/.Sent"
 out=$("$MK" -c "$CONF" alice 2>&1); rc=$?
 is "mkmaildir: populates it (exit 0)" "$rc" 0

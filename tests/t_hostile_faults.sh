@@ -120,7 +120,7 @@ fresh_alice() { rm -rf "$A" "$T_HOMES"/.mkmaildir.*; mkhome alice 0700; }
 repair_alice() {
 	fresh_alice
 	T_FAULT= LD_PRELOAD=$T_NSSLIB "$T_PAMRUN" loop -d "$T_PAMD" -s full -u alice -a account >/dev/null 2>&1
-	rm -rf "$A/Maildir/tmp" "$A/Maildir/.Archive.2024" "$A/Maildir/pam_mkmaildir.populated"
+	rm -rf "$A/Maildir/tmp" "$A/Maildir/.Archive.2024" "$A/Maildir"/pam_mkmaildir.*
 	rmdir "$A/Maildir/.Sent/cur"; rm -f "$A/Maildir/.Sent/maildirfolder"
 }
 no_carol() { rm -rf "$C" "$T_HOMES"/.mkmaildir.*; }

@@ -70,7 +70,7 @@ out_is "-q, complete: nothing reported" ""
 # run populates it.  Once populated, a folder the user deleted is not
 # missing, as at login.
 mk -n -o folders=Sent alice
-out_matches "-n, folders= on an unpopulated maildir: missing" "^alice: missing: .*not been populated"
+out_matches "-n, folders= on an unpopulated maildir: missing" "^alice: missing: .*lacks folder"
 mk -o folders=Sent alice
 out_is "folders= on an unpopulated maildir: completed" "alice: completed"
 check "folders= on an unpopulated maildir: the folder is made" test -d "$A/Maildir/.Sent/cur"
@@ -80,7 +80,7 @@ out_is "-n, a folder deleted after population: ok (as at login)" "alice: ok"
 mk -o folders=Sent alice
 out_is "a folder deleted after population: ok" "alice: ok"
 check "a folder deleted after population: not made again" test ! -e "$A/Maildir/.Sent"
-rm -f "$A/Maildir/pam_mkmaildir.populated"
+rm -f "$A/Maildir"/pam_mkmaildir.*
 
 if ! is_root; then
 	mkhome bob
@@ -160,8 +160,13 @@ badconf "unknown flag" "unknown option" -c "$EMPTY" -Z
 badconf "-o with an unknown option name" "unknown option" -c "$EMPTY" -o folderz=Sent
 printf 'folderz=Sent\n' >"$T_BASE/typo.conf"; chmod 0644 "$T_BASE/typo.conf"
 mkc -n -c "$T_BASE/typo.conf" carol
-rc_is "unknown name in the file: logged and ignored (check goes on, exit 1)" 1
-err_matches "unknown name in the file: said on stderr" "unknown option"
+rc_is "unknown name in the file: a configuration error, nothing checked (exit 3)" 3
+err_matches "unknown name in the file: said on stderr, with file, line and name" "typo.conf:1: unknown option \"folderz\""
+out_is "unknown name in the file: no user looked at" ""
+printf 'root:$6$secret$hash:19000:0:99999:7:::\n' >"$T_BASE/shadowlike.conf"; chmod 0644 "$T_BASE/shadowlike.conf"
+mkc -n -c "$T_BASE/shadowlike.conf" carol
+rc_is "a line that is no option at all: exit 3" 3
+check "a line that is no option at all: its text is not echoed" test -z "$(grep -F 'secret' <<<"$err")"
 badconf "-j carol (no number)" "-j" -c "$EMPTY" -j
 mkc -c "$EMPTY" -j
 rc_is "-j as the last argument: exit 3" 3

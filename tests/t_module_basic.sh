@@ -92,7 +92,7 @@ pam_service full "folders=Drafts,Sent subscribe quota=1000S"
 modes_exact() { # NAME
 	local f
 	tree_is "$1: every directory is frank 700" "$F/Maildir" "frank 700"
-	for f in subscriptions courierimapsubscribed maildirsize pam_mkmaildir.populated \
+	for f in subscriptions courierimapsubscribed maildirsize "$(record "$F/Maildir" | sed "s|.*/||")" \
 		.Drafts/maildirfolder .Sent/maildirfolder; do
 		stat_is "$1: $f is frank 600" "$F/Maildir/$f" "frank 600"
 	done

@@ -35,7 +35,7 @@ rmdir "$M/tmp"
 pam_login rep alice -a account
 expect "missing tmp, marker there: succeeds" "$PAM_SUCCESS"
 check "missing tmp, marker there: nothing done" test ! -e "$M/tmp"
-rm "$M/pam_mkmaildir.populated"
+rm -f "$M"/pam_mkmaildir.*
 pam_login rep alice -a account
 expect "missing tmp: account succeeds" "$PAM_SUCCESS"
 check "missing tmp: re-created" test -d "$M/tmp" -a ! -L "$M/tmp"
@@ -43,7 +43,7 @@ stat_is "missing tmp: alice 750" "$M/tmp" "alice 750"
 check "missing tmp: mail, subscriptions and quota untouched" test "$(keep)" = "$kept"
 
 # --- new and cur missing, through the session hook ---
-mv "$msg" "$T_BASE/msg.save"; rm -rf "$M/new"; rmdir "$M/cur"; rm "$M/pam_mkmaildir.populated"
+mv "$msg" "$T_BASE/msg.save"; rm -rf "$M/new"; rmdir "$M/cur"; rm -f "$M"/pam_mkmaildir.*
 pam_login rep alice -a session
 expect "missing cur and new: session succeeds" "$PAM_SUCCESS"
 check "missing cur and new: re-created" is_maildir "$M"
@@ -62,10 +62,10 @@ before=$(snap "$M")
 pam_login rep alice -a account
 expect "partial folders, populated: succeeds" "$PAM_SUCCESS"
 same "partial folders, populated: left as the user left them (the marker is trusted)" "$before" "$(snap "$M")"
-rm "$M/pam_mkmaildir.populated"
+rm -f "$M"/pam_mkmaildir.*
 pam_login rep alice -a account
 expect "partial folders: succeeds" "$PAM_SUCCESS"
-check "partial folders: populated again" test -f "$M/pam_mkmaildir.populated"
+check "partial folders: populated again" test -f "$(record "$M")"
 check "partial folder .Sent: new re-created" test -d "$M/.Sent/new"
 stat_is "partial folder .Sent: new is alice 750" "$M/.Sent/new" "alice 750"
 check "partial folder .Drafts: maildirfolder re-created, empty" test -f "$M/.Drafts/maildirfolder" -a ! -s "$M/.Drafts/maildirfolder"
@@ -102,7 +102,7 @@ check "empty Maildir directory: the file inside untouched" test "$(cat "$B/Maild
 check "repairs leave no temporary leftovers" test -z "$(leftovers "$T_HOMES")"
 
 # --- the repair is logged ---
-rmdir "$M/tmp"; rm "$M/pam_mkmaildir.populated"
+rmdir "$M/tmp"; rm -f "$M"/pam_mkmaildir.*
 m=$(log_mark)
 pam_login rep alice -a account
 expect "repair once more: succeeds" "$PAM_SUCCESS"
