@@ -207,11 +207,10 @@ enum md_result copy_file(const struct build *b, int dfd, const char *name, const
 			 size_t len, int src, mode_t mode, ino_t *ino);
 /*
  * A file of an existing maildir that readers must see whole: written in its
- * tmp/ and moved into place, replacing what is there (replace) or leaving
- * it (a server's own file).
+ * tmp/ and linked into place; one already there (a server's own) is left.
  */
 enum md_result write_via_tmp(const struct build *b, int mdfd, const char *name,
-			     const char *data, size_t len, bool replace);
+			     const char *data, size_t len);
 
 /* ---- tree.c: a tree built under a temporary name, renamed into place ---- */
 

@@ -28,14 +28,23 @@ bool has_mode(int fd, const char *name, mode_t mode)
 	return rc == 0 && (st.st_mode & 07777) == mode;
 }
 
+/*
+ * An O_PATH descriptor cannot be fchmod-ed: through its /proc/self/fd link
+ * (the inode it holds, nothing a user can swap), else, without /proc, by
+ * reopening it, which needs the search permission a umask may have taken.
+ */
 int chmod_fd(int fd, mode_t mode)
 {
+	char proc[32];
 	int rfd, rc;
 
 	if (fchmod(fd, mode) == 0)
 		return 0;
-	if (errno != EBADF) /* an O_PATH descriptor */
+	if (errno != EBADF)
 		return -1;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (chmod(proc, mode) == 0 || errno != ENOENT)
+		return errno == 0 ? 0 : -1;
 	rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return -1;
@@ -195,7 +204,7 @@ enum md_result copy_file(const struct build *b, int dfd, const char *name, const
 }
 
 enum md_result write_via_tmp(const struct build *b, int mdfd, const char *name,
-			     const char *data, size_t len, bool replace)
+			     const char *data, size_t len)
 {
 	char tmpname[TMP_NAME_LEN];
 	enum md_result r;
@@ -211,13 +220,10 @@ enum md_result write_via_tmp(const struct build *b, int mdfd, const char *name,
 		close(tfd);
 		return r;
 	}
-	if (replace ? renameat(tfd, tmpname, mdfd, name) == 0 :
-	    linkat(tfd, tmpname, mdfd, name, 0) == 0 || errno == EEXIST)
-		;
-	else
-		r = sys_error(b, "cannot move into place", name);
-	if (r != MD_OK || !replace)
-		unlinkat(tfd, tmpname, 0);
+	/* A link fails on an existing name: what is there is left as it is. */
+	if (linkat(tfd, tmpname, mdfd, name, 0) < 0 && errno != EEXIST)
+		r = sys_error(b, "cannot link into place", name);
+	unlinkat(tfd, tmpname, 0);
 	close(tfd);
 	return r;
 }

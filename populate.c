@@ -203,72 +203,34 @@ static enum md_result write_subscriptions(const struct build *b, const struct sp
 	 * a server's own file is left as it is. */
 	if (!b->o->layout_fs)
 		r = md->t != NULL ? tree_file(b, md, "courierimapsubscribed", courier, nc, 0600) :
-		    write_via_tmp(b, md->fd, "courierimapsubscribed", courier, nc, false);
+		    write_via_tmp(b, md->fd, "courierimapsubscribed", courier, nc);
 	if (r == MD_OK)
 		r = md->t != NULL ? tree_file(b, md, "subscriptions", dovecot, nd, 0600) :
-		    write_via_tmp(b, md->fd, "subscriptions", dovecot, nd, false);
+		    write_via_tmp(b, md->fd, "subscriptions", dovecot, nd);
 	free(courier);
 	free(dovecot);
 	return r;
 }
 
-/*
- * The size lines of a maildirsize someone else wrote (a delivery agent's or
- * the server's, whose header carries no or other limits), appended at
- * buf[n..cap): they account for the mail already there.  Returns the new
- * length, or n when there is no such file or nothing usable in it.
- */
-static size_t old_size_lines(int mdfd, char *buf, size_t n, size_t cap)
-{
-	char old[8192];
-	ssize_t got;
-	const char *nl;
-	int fd = openat(mdfd, "maildirsize",
-			O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	struct stat st;
-
-	if (fd < 0)
-		return n;
-	got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, old, sizeof old - 1) : -1;
-	close(fd);
-	if (got <= 0 || (size_t)got == sizeof old - 1)
-		return n; /* unreadable or too big: the servers recalculate it */
-	old[got] = '\0';
-	nl = strchr(old, '\n');
-	if (nl == NULL || nl[1] == '\0' || strlen(nl + 1) >= cap - n ||
-	    strspn(nl + 1, "0123456789- \n") != strlen(nl + 1))
-		return n;
-	memcpy(buf + n, nl + 1, strlen(nl + 1));
-	return n + strlen(nl + 1);
-}
-
-/*
- * maildirsize as Courier's maildirmake -q writes it: the limits, then one
- * size line of an empty maildir (Maildir++ wants two lines or more).  No
- * file for a quota without limits (0S,0C), as with maildirmake.  In a
- * maildir someone else made first, a maildirsize already there (Dovecot's
- * delivery agent writes one with no limits) gets our limits over its own
- * size lines.
- */
 static enum md_result write_quota(const struct build *b, const struct spot *md)
 {
-	char quota[8192 + 128];
-	size_t len;
-	int n;
+	char quota[160];
+	struct stat st;
+	int n = snprintf(quota, sizeof quota, "%s\n%12d %12d\n", b->o->quota, 0, 0);
 
-	if (!b->o->quota_file)
-		return MD_OK;
-	n = snprintf(quota, sizeof quota, "%s\n", b->o->quota);
-	if (n < 0 || (size_t)n >= 128) {
+	if (n < 0 || (size_t)n >= sizeof quota) {
 		md_logf(b->log, LOG_ERR, "quota specification too long");
 		return MD_ERR_CONFIG;
 	}
-	len = md->t != NULL ? (size_t)n : old_size_lines(md->fd, quota, (size_t)n, sizeof quota);
-	if (len == (size_t)n)
-		len += (size_t)snprintf(quota + n, sizeof quota - (size_t)n, "%12d %12d\n", 0, 0);
 	if (md->t != NULL)
-		return tree_file(b, md, "maildirsize", quota, len, 0600);
-	return write_via_tmp(b, md->fd, "maildirsize", quota, len, true);
+		return tree_file(b, md, "maildirsize", quota, (size_t)n, 0600);
+	if (fstatat(md->fd, "maildirsize", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		md_logf(b->log, LOG_NOTICE, "%s/maildirsize exists: left as it is (remove it to "
+			"have one with %s written at the next login, after removing the maildir's "
+			"pam_mkmaildir.given.* files)", b->path, b->o->quota);
+		return MD_OK;
+	}
+	return write_via_tmp(b, md->fd, "maildirsize", quota, (size_t)n);
 }
 
 /*

@@ -15,7 +15,7 @@
  * the same call is changed): one small file per change.  The file
  * pam_mkmaildir.populated of earlier versions means that everything
  * configured then was given; what it was is not known, so every item
- * configured now is taken as given.
+ * configured when the first record is written beside it is taken as given.
  */
 #define _GNU_SOURCE
 #include "core.h"
@@ -89,17 +89,20 @@ bool read_given(int mdfd, struct given *g)
 {
 	struct dirent *de;
 	DIR *d = open_dir_stream(mdfd);
+	bool earlier = false, records = false;
 
 	*g = (struct given){ NULL, 0, false };
 	if (d == NULL)
 		return false;
 	while ((de = next_entry(d)) != NULL) {
 		if (strcmp(de->d_name, POPULATED_NAME) == 0)
-			g->all = true;
+			earlier = true;
 		else if (strncmp(de->d_name, RECORD_PREFIX, sizeof RECORD_PREFIX - 1) == 0)
-			read_one(mdfd, de->d_name, g);
+			records = true, read_one(mdfd, de->d_name, g);
 	}
 	closedir(d);
+	/* Once a record was written beside it, the records say it all. */
+	g->all = earlier && !records;
 	return true;
 }
 
@@ -146,7 +149,7 @@ enum md_result write_record(const struct build *b, const struct spot *md, const 
 	snprintf(all, n + 1, "%s%s%s", head, g != NULL && !g->all && g->text != NULL ? g->text : "",
 		 now);
 	r = md->t != NULL ? tree_file(b, md, b->o->record, all, strlen(all), 0600) :
-	    write_via_tmp(b, md->fd, b->o->record, all, strlen(all), false);
+	    write_via_tmp(b, md->fd, b->o->record, all, strlen(all));
 	free(all);
 	free(now);
 	return r;

@@ -91,22 +91,17 @@ static int parent_fd(const struct tree *t, int parent)
 	return parent < 0 ? t->at : t->m[parent].fd;
 }
 
-/*
- * Mode exactly, keeping the set-group-ID bit a parent gave a directory: by
- * name in its parent when there is one (an O_PATH descriptor cannot be
- * chmod-ed, and reopening it needs the search permission a umask may have
- * taken), which only the owner's ids do, in the owner's own tree.
- */
-static int set_mode(int dfd, const char *name, int fd, mode_t mode)
+/* Mode exactly, through the descriptor, keeping the set-group-ID bit a
+ * parent gave a directory. */
+static int set_mode(int fd, mode_t mode)
 {
 	struct stat st;
 
-	if ((fd >= 0 ? fstat(fd, &st) : fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
+	if (fstat(fd, &st) < 0)
 		return -1;
 	if ((st.st_mode & 0777) == mode)
 		return 0;
-	mode |= st.st_mode & S_ISGID;
-	return name != NULL ? fchmodat(dfd, name, mode, 0) : chmod_fd(fd, mode);
+	return chmod_fd(fd, mode | (st.st_mode & S_ISGID));
 }
 
 /*
@@ -182,13 +177,21 @@ enum md_result tree_dir(const struct build *b, const struct spot *in, const char
 		return sys_error(b, "cannot create", name);
 	if ((i = record(b, t, name, in->idx, true)) < 0)
 		return MD_ERR_SYSTEM;
-	if (hold && (fd = openat(in->fd, name, DIR_FD)) < 0)
+	/* The umask may have taken bits the administrator asked for: a leaf
+	 * is opened for its chmod too (never chmod-ed by name, which would
+	 * follow a symlink its owner put there). */
+	bool chmod = !t->exact || (mode & 077) != 0;
+	if ((hold || chmod) && (fd = openat(in->fd, name, DIR_FD)) < 0)
 		return sys_error(b, "cannot open", name);
-	if (fd >= 0)
-		t->m[i].fd = fd, t->held++;
-	/* The umask may have taken bits the administrator asked for. */
-	if ((!t->exact || (mode & 077) != 0) && set_mode(in->fd, name, fd, mode) < 0)
+	if (chmod && set_mode(fd, mode) < 0) {
+		if (!hold)
+			close(fd);
 		return sys_error(b, "cannot set the mode of", name);
+	}
+	if (hold)
+		t->m[i].fd = fd, t->held++;
+	else if (fd >= 0)
+		close(fd), fd = -1;
 	if (out != NULL)
 		*out = (struct spot){ t, i, fd };
 	return MD_OK;
@@ -267,7 +270,7 @@ enum md_result tree_finish(const struct build *b, const struct spot *s, bool giv
 	    (give && b->a->uid != st.st_uid &&
 	     fchownat(s->fd, "", b->a->uid, st.st_mode & S_ISGID ? (gid_t)-1 : b->a->gid,
 		      AT_EMPTY_PATH) < 0) ||
-	    set_mode(-1, NULL, s->fd, mode) < 0)
+	    set_mode(s->fd, mode) < 0)
 		return sys_error(b, "cannot hand over", s->t->m[s->idx].name);
 	if (give)
 		s->t->as_root = false;
