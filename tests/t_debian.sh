@@ -82,8 +82,13 @@ PY
 		mkdir -p "$R/build/home"
 		cp -a "$X" "$R/build/pam-mkmaildir"
 		chown -R 65534:65534 "$R/build"
+		# The root's /dev/log stands for the build host's syslog: the
+		# build-time tests must send nothing there (tests/run captures).
+		m=$(log_mark)
 		inb 'dpkg-buildpackage -us -uc -b' >"$DEBS/build.log" 2>&1
 		echo $? >"$DEBS/build.rc"
+		sleep 0.5	# busybox syslogd writes asynchronously
+		log_since "$m" >"$DEBS/build.syslog"
 		cp "$R"/build/*.deb "$R"/build/*.changes "$R"/build/*.buildinfo "$DEBS/" 2>/dev/null
 		inb 'DEB_BUILD_OPTIONS=nocheck debian/rules override_dh_auto_test' >"$DEBS/nocheck.out" 2>&1
 		chroot "$R" dpkg -L libpam-modules | grep '/security/pam_unix\.so$' | head -n1 >"$DEBS/pam_unix"
@@ -579,6 +584,10 @@ debian_release() { # RELEASE
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$b/build.log" | tail -n1)
 	say "$rel: build-time tests: ${summary:-none}"
 	check "$rel: the build ran the no-root test suite and it passed" grep -Eq '^[1-9][0-9]* passed, 0 failed' <<<"$summary"
+	check "$rel: the build-time tests sent no line to the build host's syslog" test ! -s "$b/build.syslog"
+	[ ! -s "$b/build.syslog" ] || head -n 3 "$b/build.syslog" | sed 's/^/   leaked: /'
+	check "$rel: the build-time tests captured their syslog lines instead" \
+		grep -Eq '^syslog: [1-9][0-9]* lines captured, none sent' "$b/build.log"
 	check "$rel: DEB_BUILD_OPTIONS=nocheck runs no tests" bash -c '! grep -q "passed" "$0"' "$b/nocheck.out"
 	say "$rel: tests of a root build under /root (0700): $(tail -n1 "$b/rootbuild.out") (exit $(cat "$b/rootbuild.rc"))"
 	check "$rel: built as root under /root (0700): the tests are not run, and it says so" \
