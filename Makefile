@@ -154,15 +154,28 @@ bench/pam_nop.so: bench/pam_nop.c pam_mkmaildir.map
 cluster-check: all
 	tests/cluster/run.sh
 
+# The shared options file (conf/mkmaildir.conf) goes to CONFIG_FILE unless
+# a file is there already: an administrator's is never overwritten.
+# INSTALL_CONFIG=no leaves it out (the Debian package ships its own).
+INSTALL_CONFIG ?= yes
 install: all
 	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 pam_mkmaildir.so $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so
 	install -m 0755 authmkhome mkmaildir $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+ifneq ($(INSTALL_CONFIG),no)
+	@if [ -e $(DESTDIR)$(CONFIG_FILE) ] || [ -L $(DESTDIR)$(CONFIG_FILE) ]; then \
+		echo "$(DESTDIR)$(CONFIG_FILE) exists: left as it is"; \
+	else \
+		echo "install -D -m 0644 conf/mkmaildir.conf $(DESTDIR)$(CONFIG_FILE)"; \
+		install -D -m 0644 conf/mkmaildir.conf $(DESTDIR)$(CONFIG_FILE); \
+	fi
+endif
 
 print-securedir:
 	@echo $(SECUREDIR)
 
+# uninstall leaves CONFIG_FILE: it may hold the administrator's options.
 uninstall:
 	rm -f $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so $(DESTDIR)$(SBINDIR)/authmkhome \
 		$(DESTDIR)$(SBINDIR)/mkmaildir

@@ -43,8 +43,10 @@ int chmod_fd(int fd, mode_t mode)
 	if (errno != EBADF)
 		return -1;
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	if (chmod(proc, mode) == 0 || errno != ENOENT)
-		return errno == 0 ? 0 : -1;
+	if (chmod(proc, mode) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
 	rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return -1;

@@ -7,6 +7,13 @@
 T_TOP=${T_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 T_MODULE=${T_MODULE:-$T_TOP/pam_mkmaildir.so}
 T_SYSLOG=${T_SYSLOG:-}
+# The variables that keep tests/run's syslog capture (a run without a
+# private /dev/log, see tests/run) in an environment of its own:
+#   env -i "${T_CAPENV[@]}" PATH=... PROGRAM
+T_CAPENV=()
+if [ -n "${T_LOGCAPTURE_ONLY:-}" ]; then
+	T_CAPENV=(LD_PRELOAD="$T_LOGSHIM" T_LOGCAPTURE="$T_LOGCAPTURE" T_LOGCAPTURE_ONLY=1)
+fi
 
 pass() { printf 'PASS %s\n' "$1" >>"$T_RESULTS"; printf '  ok    %s\n' "$1"; }
 fail() { printf 'FAIL %s: %s\n' "$1" "${2:-}" >>"$T_RESULTS"; printf '  FAIL  %s: %s\n' "$1" "${2:-}"; }

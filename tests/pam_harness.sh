@@ -54,6 +54,9 @@ t_need() {
 		skip "$T_NAME: nss_wrapper" "package libnss-wrapper is not installed"
 		exit 0
 	fi
+	# Every LD_PRELOAD of the tests names T_NSSLIB: it carries tests/run's
+	# syslog capture along, when there is one.
+	T_NSSLIB="${T_LOGSHIM:+$T_LOGSHIM }$T_NSSLIB"
 }
 
 # t_need_root: for scripts whose every check needs root (chown, other users).

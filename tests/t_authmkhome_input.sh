@@ -20,7 +20,7 @@ amh() {
 	shift
 	is_root && drop=(setpriv --reuid="$uid" --regid="$uid" --clear-groups)
 	rm -f "$OUT"/*
-	out=$(cd "$dir" && env -i PATH=/usr/bin:/bin CHAIN_OUT="$OUT" MKMAILDIR_CONFIG="$CONF" \
+	out=$(cd "$dir" && env -i "${T_CAPENV[@]}" PATH=/usr/bin:/bin CHAIN_OUT="$OUT" MKMAILDIR_CONFIG="$CONF" \
 		"${vars[@]}" "${drop[@]}" "$AMH_BIN" "$@" 2>"$T_BASE/stderr" </dev/null 3</dev/null)
 	rc=$?
 	err=$(cat "$T_BASE/stderr")
@@ -123,7 +123,7 @@ check "config options: the server got ./Maildir/ as given" test "$(srv argv1)" =
 if command -v strace >/dev/null; then
 	before=$(snap "$I")
 	rm -f "$OUT"/*
-	(cd "$I" && env -i PATH=/usr/bin:/bin CHAIN_OUT="$OUT" MKMAILDIR_CONFIG="$T_BASE/good.conf" \
+	(cd "$I" && env -i "${T_CAPENV[@]}" PATH=/usr/bin:/bin CHAIN_OUT="$OUT" MKMAILDIR_CONFIG="$T_BASE/good.conf" \
 		AUTHENTICATED=ivan strace -f -qq -s 4096 -o "$T_BASE/trace" -e trace=execve,clone,clone3,fork,vfork \
 		$(is_root && echo setpriv --reuid="$UID_A" --regid="$UID_A" --clear-groups) \
 		"$AMH" "$S" Maildir >/dev/null 2>&1 </dev/null)

@@ -82,8 +82,13 @@ PY
 		mkdir -p "$R/build/home"
 		cp -a "$X" "$R/build/pam-mkmaildir"
 		chown -R 65534:65534 "$R/build"
+		# The root's /dev/log stands for the build host's syslog: the
+		# build-time tests must send nothing there (tests/run captures).
+		m=$(log_mark)
 		inb 'dpkg-buildpackage -us -uc -b' >"$DEBS/build.log" 2>&1
 		echo $? >"$DEBS/build.rc"
+		sleep 0.5	# busybox syslogd writes asynchronously
+		log_since "$m" >"$DEBS/build.syslog"
 		cp "$R"/build/*.deb "$R"/build/*.changes "$R"/build/*.buildinfo "$DEBS/" 2>/dev/null
 		inb 'DEB_BUILD_OPTIONS=nocheck debian/rules override_dh_auto_test' >"$DEBS/nocheck.out" 2>&1
 		chroot "$R" dpkg -L libpam-modules | grep '/security/pam_unix\.so$' | head -n1 >"$DEBS/pam_unix"
@@ -94,7 +99,10 @@ PY
 		chroot "$R" sh -c 'cd /build/pam-mkmaildir && make -s install DESTDIR=/build/di PREFIX=/usr/local' >"$DEBS/install.log" 2>&1
 		(cd "$R/build/di" && find . -type f | sed 's|^\.||') >"$DEBS/install.list"
 		find "$R/usr" "$R/lib"/ "$R/etc" -xdev -newer "$R/build/stamp" -type f 2>/dev/null | wc -l >"$DEBS/install.outside"
+		# An options file already there is the administrator's: kept.
+		mkdir -p "$R/build/di2/etc/security" && echo '# mine' >"$R/build/di2/etc/security/mkmaildir.conf"
 		chroot "$R" sh -c 'cd /build/pam-mkmaildir && make -s install DESTDIR=/build/di2 SECUREDIR=/opt/pam' >>"$DEBS/install.log" 2>&1
+		cp "$R/build/di2/etc/security/mkmaildir.conf" "$DEBS/install.conf2"
 		(cd "$R/build/di2" && find . -type f | sed 's|^\.||') >"$DEBS/install.list2"
 		# Built as root in a checkout under /root (0700), the build-time
 		# tests cannot run as nobody: the guard says so, the build goes on.
@@ -293,6 +301,8 @@ PY
 
 		# Purge with the profile still enabled.
 		need debian-purge-libpam-mkmaildir purge libpam-mkmaildir || exit 0
+		check "purge: warns that /etc/pam.d/t-debian-own still names the module" \
+			grep -q 'warning: pam_mkmaildir.so is still named in .*/etc/pam.d/t-debian-own' "$T_OUT/dpkg.log"
 		check "purge: libpam-mkmaildir is gone from dpkg" bash -c '! chroot "$0" dpkg-query -W libpam-mkmaildir >/dev/null 2>&1' "$R"
 		check "purge: the session line is gone from common-session*" bash -c '! grep -q pam_mkmaildir "$0"/etc/pam.d/common-*' "$R"
 		check "purge: no file of dpkg -L is left ($(wc -l <<<"$listed") files)" gone "$listed"
@@ -579,6 +589,10 @@ debian_release() { # RELEASE
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$b/build.log" | tail -n1)
 	say "$rel: build-time tests: ${summary:-none}"
 	check "$rel: the build ran the no-root test suite and it passed" grep -Eq '^[1-9][0-9]* passed, 0 failed' <<<"$summary"
+	check "$rel: the build-time tests sent no line to the build host's syslog" test ! -s "$b/build.syslog"
+	[ ! -s "$b/build.syslog" ] || head -n 3 "$b/build.syslog" | sed 's/^/   leaked: /'
+	check "$rel: the build-time tests captured their syslog lines instead" \
+		grep -Eq '^syslog: [1-9][0-9]* lines captured, none sent' "$b/build.log"
 	check "$rel: DEB_BUILD_OPTIONS=nocheck runs no tests" bash -c '! grep -q "passed" "$0"' "$b/nocheck.out"
 	say "$rel: tests of a root build under /root (0700): $(tail -n1 "$b/rootbuild.out") (exit $(cat "$b/rootbuild.rc"))"
 	check "$rel: built as root under /root (0700): the tests are not run, and it says so" \
@@ -640,6 +654,10 @@ debian_release() { # RELEASE
 		bash -c 'grep -qx /usr/local/sbin/mkmaildir "$0" && grep -qx /usr/local/sbin/authmkhome "$0" && grep -qx /usr/local/share/man/man8/pam_mkmaildir.8 "$0"' "$b/install.list"
 	check "$rel: make install DESTDIR=: nothing outside DESTDIR" test "$(cat "$b/install.outside")" = 0
 	check "$rel: make install SECUREDIR=/opt/pam honoured" grep -qx /opt/pam/pam_mkmaildir.so "$b/install.list2"
+	check "$rel: make install installs /etc/security/mkmaildir.conf (the recipes' config=)" \
+		grep -qx /etc/security/mkmaildir.conf "$b/install.list"
+	check "$rel: make install leaves an existing /etc/security/mkmaildir.conf as it is" \
+		test "$(cat "$b/install.conf2")" = '# mine'
 
 	# --- that release's lintian ------------------------------------------
 	lint=$(cat "$b/lintian.out")

@@ -67,7 +67,7 @@ chain() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
 	shift
 	rm -f "$OUT"/*
-	out=$(cd / && env -i PATH=/usr/bin:/bin CHAIN_OUT="$OUT" CHAIN_USERS="$USERS" \
+	out=$(cd / && env -i "${T_CAPENV[@]}" PATH=/usr/bin:/bin CHAIN_OUT="$OUT" CHAIN_USERS="$USERS" \
 		MKMAILDIR_CONFIG="$CONF" "${vars[@]}" "$BIN/login" "$@" 2>"$T_BASE/stderr")
 	rc=$?
 	err=$(cat "$T_BASE/stderr")
