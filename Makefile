@@ -26,21 +26,39 @@ CONFIG_FILE ?= /etc/security/mkmaildir.conf
 # Where authmkhome finds Courier's authdaemond (quota_source=authdaemon).
 AUTHDAEMON_SOCKET ?= /run/courier/authdaemon/socket
 
+# The flags this code is built with, always: the language, the warnings,
+# position-independent code, hidden symbols and the hardening.  A CFLAGS,
+# CPPFLAGS or LDFLAGS given on the command line, in the environment or by
+# dpkg-buildflags (debian/rules) comes after them: it adds to these flags
+# and never removes one (make CFLAGS=-O0 still builds with all of them).
 # WERROR= for a compiler whose warnings we have not seen (clang in the
 # sanitizer and fuzz builds).
 WERROR   ?= -Werror
 WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
-HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+HARDEN   := -fstack-protector-strong -fPIC
+# _FORTIFY_SOURCE=2, unless the caller's flags choose a level (dpkg-buildflags
+# gives 2 or 3): a second, different -D would be a warning, so an error.
+FORTIFY   = $(if $(filter -D_FORTIFY_SOURCE%,$(CPPFLAGS) $(CFLAGS) $(CFLAGS_EXTRA)),,-D_FORTIFY_SOURCE=2)
+REQ_CFLAGS := -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
+# DEFS='-DSTD_CREATOR=\"/path\"' (the original authmkhome's way) replaces ours.
+REQ_CPPFLAGS = $(FORTIFY) \
+            $(if $(findstring STD_CREATOR,$(DEFS)),,-DSTD_CREATOR='"$(STD_CREATOR)"') \
+            -DCONFIG_FILE='"$(CONFIG_FILE)"' -DAUTHDAEMON_SOCKET='"$(AUTHDAEMON_SOCKET)"' $(DEFS)
+REQ_LDFLAGS := -Wl,-z,relro,-z,now -Wl,--as-needed
+# The caller's own (optimisation and debugging by default).
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden
+CPPFLAGS ?=
+LDFLAGS  ?=
 # Appended last, so that it wins: the sanitizer and fuzz builds pass their
 # -fsanitize= and -O here (tests/sanbuild.sh, tests/fuzz/run.sh).
 CFLAGS_EXTRA ?=
-# DEFS='-DSTD_CREATOR=\"/path\"' (the original authmkhome's way) replaces ours.
-CPPFLAGS += $(if $(findstring STD_CREATOR,$(DEFS)),,-DSTD_CREATOR='"$(STD_CREATOR)"') \
-            -DCONFIG_FILE='"$(CONFIG_FILE)"' -DAUTHDAEMON_SOCKET='"$(AUTHDAEMON_SOCKET)"' $(DEFS)
-LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
+# What every rule uses: compiling (ALL_CFLAGS), linking (LINK_CFLAGS, then
+# ALL_LDFLAGS).
+ALL_CPPFLAGS = $(REQ_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = $(ALL_CPPFLAGS) $(REQ_CFLAGS) $(CFLAGS) $(CFLAGS_EXTRA)
+LINK_CFLAGS  = $(REQ_CFLAGS) $(CFLAGS) $(CFLAGS_EXTRA)
+ALL_LDFLAGS  = $(REQ_LDFLAGS) $(LDFLAGS)
 # A sanitized module gets the sanitizer runtime from the program that loads
 # it, so that build links it with SO_UNDEFINED= .
 SO_UNDEFINED ?= -Wl,--no-undefined
@@ -51,7 +69,6 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 # Where objects go: BUILD=build-san keeps a second build beside this one.
 BUILD    ?= .
 B        := $(patsubst %/,%,$(BUILD))
-ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(CFLAGS_EXTRA)
 
 PROGRAMS := pam_mkmaildir.so authmkhome mkmaildir
 MANPAGES := pam_mkmaildir.8 authmkhome.8 mkmaildir.8
@@ -82,30 +99,31 @@ $(B)/libcore.a: $(CORE_OBJS)
 # kept loaded, a login does not pay for loading and binding it again.
 # The version script exports the pam_sm_* functions and nothing else.
 $(B)/pam_mkmaildir.so: $(B)/pam_mkmaildir.o $(CORE_OBJS) pam_mkmaildir.map
-	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -shared $(SO_UNDEFINED) -Wl,-z,nodelete \
-		-Wl,--version-script=pam_mkmaildir.map $(LDFLAGS) \
+	$(CC) $(LINK_CFLAGS) -shared $(SO_UNDEFINED) -Wl,-z,nodelete \
+		-Wl,--version-script=pam_mkmaildir.map $(ALL_LDFLAGS) \
 		-o $@ $(B)/pam_mkmaildir.o $(CORE_OBJS) -lpam
 
 $(B)/authmkhome: $(AMH_OBJS) $(CORE_OBJS)
-	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(AMH_OBJS) $(CORE_OBJS)
+	$(CC) $(LINK_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $(AMH_OBJS) $(CORE_OBJS)
 
 $(B)/mkmaildir: $(B)/mkmaildir.o $(CORE_OBJS)
-	$(CC) $(CFLAGS) $(CFLAGS_EXTRA) -pie $(LDFLAGS) -o $@ $(B)/mkmaildir.o $(CORE_OBJS) \
+	$(CC) $(LINK_CFLAGS) -pie $(ALL_LDFLAGS) -o $@ $(B)/mkmaildir.o $(CORE_OBJS) \
 		-lpthread
 
+# The tests' libpam driver, with the module's own flags.
 tests/pamrun: tests/pamrun.c
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/pamrun.c -lpam -lpthread
+	$(CC) $(ALL_CFLAGS) -o $@ tests/pamrun.c $(ALL_LDFLAGS) -lpam -lpthread
 
 # The core's unit tests (tests/t_unit_core.sh builds and runs them).
 units: $(UNITS:%=$(B)/%)
 
 $(B)/tests/unit_%: tests/unit_%.c $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/libcore.a $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/libcore.a $(ALL_LDFLAGS)
 
 $(B)/tests/unit_authdaemon: tests/unit_authdaemon.c $(B)/authdaemon.o $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/authdaemon.o $(B)/libcore.a $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(B)/authdaemon.o $(B)/libcore.a $(ALL_LDFLAGS)
 
 print-cflags:
 	@echo $(ALL_CFLAGS)
@@ -148,7 +166,7 @@ bench: all tests/pamrun bench/pam_nop.so
 # The benchmark's control module, compiled and linked as the module is.
 bench/pam_nop.so: bench/pam_nop.c pam_mkmaildir.map
 	$(CC) $(ALL_CFLAGS) -shared $(SO_UNDEFINED) -Wl,-z,nodelete \
-		-Wl,--version-script=pam_mkmaildir.map $(LDFLAGS) -o $@ bench/pam_nop.c -lpam
+		-Wl,--version-script=pam_mkmaildir.map $(ALL_LDFLAGS) -o $@ bench/pam_nop.c -lpam
 
 # Several frontends, GlusterFS and LDAP, in throwaway roots (root only).
 cluster-check: all
