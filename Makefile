@@ -83,7 +83,18 @@ UNITS    := tests/unit_expand tests/unit_options tests/unit_authdaemon
 
 all: $(PROGRAMS:%=$(B)/%) $(B)/libcore.a
 
-$(B)/%.o: %.c
+# The PAM development headers, looked for once before the first compile
+# (the stamp $(B)/.pam-headers remembers them): without them the build stops
+# with one line that names the package.
+PAM_HEADER := security/pam_modules.h
+PAM_MISSING := pam_mkmaildir needs the PAM development headers ($(PAM_HEADER)): \
+	install libpam0g-dev (Debian/Ubuntu) or pam-devel (Fedora/RHEL/SUSE)
+$(B)/.pam-headers:
+	$(if $(shell printf '\043include <%s>\n' '$(PAM_HEADER)' | \
+		$(CC) $(ALL_CPPFLAGS) -E -x c -o /dev/null - >/dev/null 2>&1 && echo found),,$(error $(PAM_MISSING)))
+	@mkdir -p $(@D) && touch $@
+
+$(B)/%.o: %.c | $(B)/.pam-headers
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -111,7 +122,7 @@ $(B)/mkmaildir: $(B)/mkmaildir.o $(CORE_OBJS)
 		-lpthread
 
 # The tests' libpam driver, with the module's own flags.
-tests/pamrun: tests/pamrun.c
+tests/pamrun: tests/pamrun.c | $(B)/.pam-headers
 	$(CC) $(ALL_CFLAGS) -o $@ tests/pamrun.c $(ALL_LDFLAGS) -lpam -lpthread
 
 # The core's unit tests (tests/t_unit_core.sh builds and runs them).
@@ -164,7 +175,7 @@ bench: all tests/pamrun bench/pam_nop.so
 	bench/run.sh $(BENCH_ARGS) -o BENCHMARKS.md
 
 # The benchmark's control module, compiled and linked as the module is.
-bench/pam_nop.so: bench/pam_nop.c pam_mkmaildir.map
+bench/pam_nop.so: bench/pam_nop.c pam_mkmaildir.map | $(B)/.pam-headers
 	$(CC) $(ALL_CFLAGS) -shared $(SO_UNDEFINED) -Wl,-z,nodelete \
 		-Wl,--version-script=pam_mkmaildir.map $(ALL_LDFLAGS) -o $@ bench/pam_nop.c -lpam
 
