@@ -114,7 +114,8 @@ t_setup() {
 	nogroup:x:65534:
 	EOF
 	chmod 0644 "$T_BASE/nss/passwd" "$T_BASE/nss/group"
-	export LD_PRELOAD=$T_NSSLIB
+	# (with tests/run's syslog capture, when it has one)
+	export LD_PRELOAD="$T_NSSLIB${T_LOGCAPTURE_SO:+ $T_LOGCAPTURE_SO}"
 	export NSS_WRAPPER_PASSWD=$T_BASE/nss/passwd NSS_WRAPPER_GROUP=$T_BASE/nss/group
 	if [ "$(id -un alice 2>/dev/null)" != alice ] || [ "$(id -u vmail 2>/dev/null)" != 5100 ]; then
 		fail "$T_NAME: nss_wrapper" "test accounts do not resolve through $T_NSSLIB"
