@@ -183,21 +183,25 @@ bench/pam_nop.so: bench/pam_nop.c pam_mkmaildir.map | $(B)/.pam-headers
 cluster-check: all
 	tests/cluster/run.sh
 
+# The build in $(B), under $(DESTDIR): the module in $(SECUREDIR), the
+# programs in $(SBINDIR), the man pages in $(MANDIR)/man8.
+INSTALL  ?= install
 install: all
-	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 pam_mkmaildir.so $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so
-	install -m 0755 authmkhome mkmaildir $(DESTDIR)$(SBINDIR)/
-	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0644 $(B)/pam_mkmaildir.so $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so
+	$(INSTALL) -m 0755 $(B)/authmkhome $(B)/mkmaildir $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 
 print-securedir:
 	@echo $(SECUREDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(SECUREDIR)/pam_mkmaildir.so $(DESTDIR)$(SBINDIR)/authmkhome \
-		$(DESTDIR)$(SBINDIR)/mkmaildir
-	cd $(DESTDIR)$(MANDIR)/man8 && rm -f $(MANPAGES)
+		$(DESTDIR)$(SBINDIR)/mkmaildir $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%)
 
+# What the build made in $(B), and the test and benchmark helpers.
 clean:
-	rm -f *.o *.d libcore.a $(PROGRAMS) tests/pamrun $(UNITS)
+	rm -f $(B)/*.o $(B)/*.d $(B)/libcore.a $(PROGRAMS:%=$(B)/%) $(B)/.pam-headers \
+		tests/pamrun bench/pam_nop.so $(UNITS)
 
 .PHONY: print-securedir print-cflags print-san-flags units all deps check demo sanitize fuzz bench cluster-check install uninstall clean
