@@ -2,7 +2,7 @@
  * unit_options.c - table-driven test of the options (options.c): every
  * option with good and malformed values, name validation (valid_name,
  * trust.c), and md_options_parse's precedence: config= over the default
- * file, the command or PAM line over the file, MD_STRICT, MD_NO_SWEEP, the
+ * file, the command or PAM line over the file, MD_STRICT, MD_THOROUGH, the
  * default file's lstat rule.  Linked against libcore.a, the objects the
  * module is linked from.  Usage: unit_options DIR (a directory for the
  * configuration files, reachable through root's directories only).
@@ -165,7 +165,7 @@ static const char *value_of(const struct md_options *o, const char *name, char *
 		{ "quiet", offsetof(struct md_options, quiet) },
 		{ "utf8", offsetof(struct md_options, utf8) },
 		{ "layout", offsetof(struct md_options, layout_fs) },
-		{ "no_sweep", offsetof(struct md_options, no_sweep) },
+		{ "thorough", offsetof(struct md_options, thorough) },
 	};
 	size_t i;
 
@@ -179,6 +179,10 @@ static const char *value_of(const struct md_options *o, const char *name, char *
 		snprintf(buf, len, "0%o", (unsigned)(name[0] == 'm' ? o->mode : o->homemode));
 	else if (strcmp(name, "timeout") == 0)
 		snprintf(buf, len, "%u", o->timeout);
+	else if (strcmp(name, "mistakes") == 0)
+		snprintf(buf, len, "%u", o->mistakes);
+	else if (strcmp(name, "record") == 0)
+		snprintf(buf, len, "%.20s", o->record);
 	else if (strcmp(name, "quota_source") == 0) {
 		static const char *const src[] = { "?", "env", "option", "authdaemon" };
 		size_t n = 0;
@@ -322,19 +326,27 @@ static const struct pcase pcases[] = {
 	  NULL, 0, MD_OK, "folders", "X", "subscribe", "1" },
 	{ "parse: an unknown option on the line is ignored", { "frobnicate", "subscribe", NULL },
 	  NULL, 0, MD_OK, "subscribe", "1", NULL, NULL },
+	{ "parse: an unknown option on the line is counted", { "frobnicate", "subscibe", NULL },
+	  NULL, 0, MD_OK, "mistakes", "2", NULL, NULL },
+	{ "parse: an unknown option in the file is counted", { "@unknown.conf", NULL },
+	  NULL, 0, MD_OK, "mistakes", "1", "folders", "U" },
+	{ "parse: the record is named after the configuration", { "folders=Sent", NULL },
+	  NULL, 0, MD_OK, "record", "pam_mkmaildir.given.", NULL, NULL },
 	{ "parse: MD_STRICT: an unknown option on the line is an error", { "frobnicate", NULL },
 	  NULL, MD_STRICT, MD_ERR_CONFIG, NULL, NULL, NULL, NULL },
 	{ "parse: MD_STRICT: an unknown option in the file is ignored", { "@unknown.conf", NULL },
 	  NULL, MD_STRICT, MD_OK, "folders", "U", NULL, NULL },
-	{ "parse: MD_NO_SWEEP sets no_sweep", { NULL }, NULL, MD_NO_SWEEP, MD_OK,
-	  "no_sweep", "1", NULL, NULL },
-	{ "parse: no_sweep is not an option", { "no_sweep", NULL }, NULL, 0, MD_OK,
-	  "no_sweep", "0", NULL, NULL },
+	{ "parse: MD_THOROUGH sets thorough", { NULL }, NULL, MD_THOROUGH, MD_OK,
+	  "thorough", "1", NULL, NULL },
+	{ "parse: thorough is not an option", { "thorough", NULL }, NULL, 0, MD_OK,
+	  "thorough", "0", "mistakes", "1" },
+	{ "parse: squash is accepted and counts as no mistake", { "squash", NULL }, NULL, 0, MD_OK,
+	  "mistakes", "0", NULL, NULL },
 	/* quota_source=authdaemon: on the line only where the front end asks authdaemond */
 	{ "parse: quota_source=authdaemon on the line is refused (PAM, mkmaildir)",
 	  { "quota_source=authdaemon", NULL }, NULL, 0, MD_ERR_CONFIG, NULL, NULL, NULL, NULL },
 	{ "parse: quota_source=env,authdaemon on mkmaildir's line is refused",
-	  { "quota_source=env,authdaemon", NULL }, NULL, MD_STRICT | MD_NO_SWEEP, MD_ERR_CONFIG,
+	  { "quota_source=env,authdaemon", NULL }, NULL, MD_STRICT | MD_THOROUGH, MD_ERR_CONFIG,
 	  NULL, NULL, NULL, NULL },
 	{ "parse: quota_source=option on the line is taken without MD_AUTHDAEMON",
 	  { "quota_source=option", NULL }, NULL, 0, MD_OK, "quota_source", "option", NULL, NULL },
