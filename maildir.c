@@ -109,18 +109,51 @@ static enum md_result fill(const struct build *b, struct spot at, const struct p
 }
 
 /*
+ * Index of the template's first component that names the account (%u, %n
+ * or %U), or -1; only for a template without %h, whose components are the
+ * path's one for one (an expanded value never holds a '/').
+ */
+static ssize_t account_index(const char *t)
+{
+	ssize_t i = -1;
+	bool start = true;
+
+	if (strstr(t, "%h") != NULL)
+		return -1;
+	for (; *t != '\0'; t++) {
+		if (*t == '/') {
+			start = true;
+			continue;
+		}
+		if (start)
+			i++, start = false;
+		if (*t == '%' && (t[1] == 'u' || t[1] == 'n' || t[1] == 'U'))
+			return i;
+		if (*t == '%' && t[1] != '\0')
+			t++;
+	}
+	return -1;
+}
+
+/*
  * The first component root's part hands over: the home, when the tree holds
  * it; else the first one when one owner has them all (owner=vmail: its
- * domain directories); else the maildir itself, and the directories above
- * it, shared by many accounts of their own uids (/srv/mail for
- * maildir=/srv/mail/%u), are root's, 0755, like /home.
+ * domain directories); else the first that names the account, and the
+ * directories above it, shared by accounts of their own uids (/srv/mail
+ * for maildir=/srv/mail/%u), are root's, 0755, like /home.
  */
 static size_t owners_first(const struct build *b, const struct path *sp, size_t first,
 			   ssize_t home_idx)
 {
+	ssize_t acct = account_index(b->o->maildir);
+
 	if (home_idx >= (ssize_t)first)
 		return (size_t)home_idx;
-	return b->o->owner != NULL ? first : sp->n - 1;
+	if (b->o->owner != NULL)
+		return first;
+	if (acct < 0 || (size_t)acct >= sp->n)
+		return sp->n - 1;
+	return (size_t)acct > first ? (size_t)acct : first;
 }
 
 /*

@@ -272,10 +272,12 @@ static enum status status_of(enum md_result res, enum md_done done)
 }
 
 /*
- * Works on one user; the outcome goes to *st and, for the failures, the
- * reason to *reason (the item itself is only written under the lock).
+ * Works on one user; the outcome goes to *st, for the failures the reason
+ * to *reason, and with -n the maildir checked to *maildir (the item itself
+ * is only written under the lock).
  */
-static void process(struct run *r, const struct item *it, enum status *st, char **reason)
+static void process(struct run *r, const struct item *it, enum status *st, char **reason,
+		    char **maildir)
 {
 	struct job j = { .run = r, .it = it };
 	struct md_log log = { job_log, &j, r->o.debug };
@@ -299,7 +301,7 @@ static void process(struct run *r, const struct item *it, enum status *st, char 
 			md_logf(&log, LOG_DEBUG, "maildir of %s is %s", a.user, path);
 			res = md_ensure(&r->o, &a, path, &ctx, r->check_only, &done, &log);
 			if (r->check_only && (res == MD_OK || res == MD_MISSING))
-				((struct item *)it)->maildir = strdup(path);
+				*maildir = strdup(path);
 		}
 		md_account_free(&a);
 	}
@@ -414,11 +416,12 @@ static void *worker(void *arg)
 	while ((i = atomic_fetch_add(&r->next, 1)) < r->n) {
 		struct item *it = &r->items[i];
 		enum status st = ST_ERROR;
-		char *reason = NULL;
-		process(r, it, &st, &reason);
+		char *reason = NULL, *maildir = NULL;
+		process(r, it, &st, &reason, &maildir);
 		pthread_mutex_lock(&r->lock);
 		it->st = st;
 		it->reason = reason;
+		it->maildir = maildir;
 		r->done++;
 		r->count[it->st]++;
 		report(r);

@@ -77,7 +77,7 @@ pam_service spooln "maildir=$T_BASE/spool/%n/box"
 pam_login spooln dot.user -a session
 expect "maildir=.../%n/box for a user without @: succeeds" "$PAM_SUCCESS"
 check "%n is the whole name without @" is_maildir "$T_BASE/spool/dot.user/box"
-check "%n: the directory in between belongs to the owner" test "$(stat -c %U "$T_BASE/spool/dot.user")" = dot.user
+check "%n: the directory that names the account belongs to it" test "$(stat -c %U "$T_BASE/spool/dot.user")" = dot.user
 
 # --- group= ---
 mkhome alice
