@@ -110,14 +110,14 @@ enum trust_result open_trusted(const char *path, const char *what, int final_fla
 
 /*
  * What become_fs changed and restore_fs puts back: the thread's filesystem
- * uid/gid, its capability sets (two struct __user_cap_data_struct), the
- * process's dumpable flag and the thread's parent-death signal.
+ * uid/gid, its capability sets (two struct __user_cap_data_struct) and its
+ * parent-death signal; the process's dumpable flag is kept by fsids.c for
+ * every thread at once.
  */
 struct fsids {
 	uid_t uid;
 	gid_t gid;
 	uint32_t caps[6];
-	int dumpable;
 	int pdeathsig;
 	bool changed;
 };

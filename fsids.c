@@ -16,8 +16,9 @@
  *    change resets: the process never had the owner's real or effective
  *    ids, so they guard nothing here, and a daemon that could dump core, or
  *    asked to be signalled when its parent dies, still does.  The dumpable
- *    flag is the whole process's: two threads switching at once may leave
- *    it reset (see SECURITY.md).
+ *    flag is the whole process's while the ids are each thread's: it is
+ *    saved when the first thread switches and put back when the last one
+ *    is back, so threads switching at once never leave it reset.
  */
 #define _GNU_SOURCE
 #include "core.h"
@@ -25,7 +26,34 @@
 #include <linux/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <pthread.h>
 #include <sys/syscall.h>
+
+/* The one piece of process-wide state: how many threads have switched ids,
+ * and the dumpable flag from before the first of them did. */
+static pthread_mutex_t dumpable_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned switched;
+static int dumpable_before;
+
+static void first_in(void)
+{
+	pthread_mutex_lock(&dumpable_lock);
+	if (switched++ == 0)
+		dumpable_before = prctl(PR_GET_DUMPABLE);
+	pthread_mutex_unlock(&dumpable_lock);
+}
+
+/* False when the flag could not be put back. */
+static bool last_out(void)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&dumpable_lock);
+	if (--switched == 0 && prctl(PR_GET_DUMPABLE) != dumpable_before)
+		ok = prctl(PR_SET_DUMPABLE, dumpable_before) == 0;
+	pthread_mutex_unlock(&dumpable_lock);
+	return ok;
+}
 
 static bool caps_get(struct __user_cap_data_struct data[2])
 {
@@ -60,8 +88,7 @@ bool restore_fs(const struct fsids *saved)
 	ok = caps_get(now) && (memcmp(now, saved->caps, sizeof now) == 0 ||
 			       (caps_set((struct __user_cap_data_struct *)saved->caps) &&
 				caps_get(now) && memcmp(now, saved->caps, sizeof now) == 0)) && ok;
-	if (prctl(PR_GET_DUMPABLE) != saved->dumpable)
-		ok = prctl(PR_SET_DUMPABLE, saved->dumpable) == 0 && ok;
+	ok = last_out() && ok;
 	if (saved->pdeathsig != 0)
 		ok = prctl(PR_SET_PDEATHSIG, saved->pdeathsig) == 0 && ok;
 	return ok;
@@ -75,9 +102,9 @@ bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 	memset(saved->caps, 0, sizeof saved->caps);
 	if (!caps_get((struct __user_cap_data_struct *)saved->caps))
 		return false;
-	saved->dumpable = prctl(PR_GET_DUMPABLE);
 	if (prctl(PR_GET_PDEATHSIG, &saved->pdeathsig) != 0)
 		return false;
+	first_in();
 	saved->gid = (gid_t)setfsgid(gid);
 	saved->uid = (uid_t)setfsuid(uid);
 	saved->changed = true;

@@ -105,6 +105,19 @@ static int set_mode(int fd, mode_t mode)
 }
 
 /*
+ * The top just made could not be opened: it is removed by name only where
+ * nobody but its maker can write the parent (then it is the one made; an
+ * empty one, or rmdir fails).  Elsewhere it stays, like a killed build's.
+ */
+static void unmade_top(const struct tree *t)
+{
+	struct stat st;
+
+	if (fstat(t->at, &st) == 0 && (st.st_mode & 022) == 0)
+		unlinkat(t->at, t->tmp, AT_REMOVEDIR);
+}
+
+/*
  * Root makes its top with mode 0 (and sets 0700 through the descriptor):
  * in a parent that others can write (/var/mail, 2775 root:mail) a member
  * could swap another directory in between mkdirat and open, and root's
@@ -137,9 +150,11 @@ enum md_result tree_start(struct tree **tp, const struct build *b, int at, int i
 	}
 	fd = openat(at, t->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &t->top) < 0) {
+		enum md_result r = sys_error(b, "cannot open the temporary directory for", final);
 		if (fd >= 0)
 			close(fd);
-		return sys_error(b, "cannot open the temporary directory for", final);
+		unmade_top(t);
+		return r;
 	}
 	/* A umask or default ACL takes bits, never adds them. */
 	if (!S_ISDIR(t->top.st_mode) || t->top.st_uid != (root ? 0 : b->a->uid) ||
