@@ -125,10 +125,22 @@ main() {
 }
 
 # Digests of the host files the directory packages would edit if they were
-# installed here (they are not: they live in the throwaway root).
+# installed here (they are not: they live in the throwaway root): the
+# contents of each file, its type, mode, owner, size and mtime, and the names
+# in /etc/pam.d and /etc/ldap.  No directory's own metadata: a listing's
+# "." and ".." change with any unrelated write to /etc.
 host_sums() {
-	cat /etc/nsswitch.conf /etc/passwd /etc/group /etc/pam.d/* 2>/dev/null | sha256sum
-	ls -la /etc/pam.d /etc/nslcd.conf /etc/ldap 2>&1 | sha256sum
+	local f
+	for f in /etc/nsswitch.conf /etc/passwd /etc/group /etc/shadow /etc/nslcd.conf \
+		/etc/pam.d/* /etc/ldap/*; do
+		[ -d "$f" ] && continue
+		if [ -e "$f" ] || [ -L "$f" ]; then
+			printf '%s %s %s\n' "$f" "$(stat -c '%F %a %u:%g %s %Y' -- "$f")" \
+				"$(sha256sum <"$f" 2>/dev/null | cut -c1-64)"
+		else
+			printf '%s absent\n' "$f"
+		fi
+	done | sha256sum
 }
 
 report() {
