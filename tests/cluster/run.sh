@@ -23,7 +23,7 @@
 #   CLUSTER_RSQUSERS [500] virtual users racing on the same replica-3 volume
 #                          with server.root-squash on (2x logins), with the
 #                          same brick fault (another brick); 0 skips it
-#   CLUSTER_HEAL_TIMEOUT [180]  seconds to wait for the heal after each
+#   CLUSTER_HEAL_TIMEOUT [300]  seconds to wait for the heal after each
 #                          replica race before failing it
 #   CLUSTER_KEEP=DIR       keep the logs and raw figures in DIR
 #   CLUSTER_FIGURES=FILE   write the figures table to FILE as well
@@ -112,7 +112,7 @@ main() {
 	CL_DOVECOT_USERS=${CLUSTER_DOVECOT_USERS:-60} CL_NAIVE=${CLUSTER_NAIVE:-500} \
 	CL_SQUSERS=${CLUSTER_SQUSERS:-300} CL_SQVUSERS=${CLUSTER_SQVUSERS:-200} \
 	CL_RUSERS=${CLUSTER_RUSERS:-500} CL_RSQUSERS=${CLUSTER_RSQUSERS:-500} \
-	CL_HEAL_TIMEOUT=${CLUSTER_HEAL_TIMEOUT:-180} \
+	CL_HEAL_TIMEOUT=${CLUSTER_HEAL_TIMEOUT:-300} \
 		unshare --mount --pid --fork --kill-child --propagation private -- \
 		bash "$work/inside.sh"
 	rc=$?
