@@ -95,8 +95,8 @@ dovecot_race() {
 				"$m entries missing or wrong: $(comm -23 <(echo "$exp") <(echo "$act") | head -n5 | tr '\n' ';')"
 		fi
 	done
-	left=$(find "${ROOT[fe1]}/srv/gluster/home" \( -name '.mkmaildir-tmp?*' -o -path '*/.mkmaildir-tmp/*' \) | wc -l)
-	check "cluster dovecot: no .mkmaildir-tmp* left" test "$left" = 0
+	left=$(mkmaildir_names "" "${ROOT[fe1]}/srv/gluster" home | wc -l)
+	check "cluster dovecot: no .mkmaildir* name left" test "$left" = 0
 	created=$(cat "$OUT"/dovecot.log[12] | grep -c 'pam_mkmaildir.*created maildir')
 	other=$(cat "$OUT"/dovecot.log[12] | grep 'pam_mkmaildir' | grep -vc 'created maildir')
 	echo "dovecot $created $other" >"$OUT/dovecot.logfig"

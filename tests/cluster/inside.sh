@@ -7,15 +7,19 @@
 # Nodes: each one a network namespace (held by a sleeping process) and an
 # overlay of the cached root ($CL_ROOT), on a bridge 10.200.0.0/24 that lives
 # inside the storage node's namespace:
-#   gls 10.200.0.1   glusterd + the brick (a directory of $CL_WORK)
+#   gls 10.200.0.1   glusterd + the bricks (directories of $CL_WORK/brick):
+#                    vol (one brick), sq (one brick, root squashed), rep
+#                    (replica 3: rep.1 rep.2 rep.3, one glusterfsd each)
 #   dir 10.200.0.2   slapd with the posixAccount users
 #   fe1 10.200.0.11  frontend: nslcd + NSS (its own nsswitch.conf), the
-#   fe2 10.200.0.12  GlusterFS FUSE mount at /srv/gluster, a plain local
+#   fe2 10.200.0.12  GlusterFS FUSE mounts at /srv/gluster (vol),
+#                    /srv/squash (sq) and /srv/replica (rep), a plain local
 #                    directory (one for both) at /srv/local, the module,
 #                    tests/pamrun (race mode), syslogd, Dovecot
 #
 # Environment from run.sh: CL_ROOT CL_WORK CL_OUT CL_PAMRUN CL_USERS CL_VUSERS
-# CL_WORKERS CL_SERIAL CL_DOVECOT_USERS T_MODULE T_RESULTS T_TOP.
+# CL_WORKERS CL_SERIAL CL_DOVECOT_USERS CL_NAIVE CL_SQUSERS CL_SQVUSERS
+# CL_RUSERS CL_RSQUSERS CL_HEAL_TIMEOUT T_MODULE T_RESULTS T_TOP.
 set -u
 . "$T_TOP/tests/lib.sh"
 
@@ -30,6 +34,8 @@ MOD=/usr/local/lib/security/pam_mkmaildir.so
 PATH_IN=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 declare -A HOLD ROOT
+# The volumes and mount points (on both frontends) made so far, for teardown.
+VOLS=() MOUNTS=()
 say() { printf '   %s\n' "$*"; }
 _lap=$(date +%s.%N)
 lap() {
@@ -57,23 +63,22 @@ waitfor() {
 
 # ---------------------------------------------------------------- teardown
 teardown() {
-	local n
+	local n m v
 	set +e
 	say "teardown"
 	for n in fe1 fe2; do
 		[ -n "${HOLD[$n]:-}" ] || continue
 		[ -f "${ROOT[$n]}/run/dovecot-cl/master.pid" ] &&
 			kill "$(cat "${ROOT[$n]}/run/dovecot-cl/master.pid")" 2>/dev/null
-		grep -q " ${ROOT[$n]}/srv/gluster " /proc/self/mountinfo &&
-			umount "${ROOT[$n]}/srv/gluster"
-		grep -q " ${ROOT[$n]}/srv/squash " /proc/self/mountinfo &&
-			umount "${ROOT[$n]}/srv/squash"
+		for m in "${MOUNTS[@]}"; do
+			grep -q " ${ROOT[$n]}$m " /proc/self/mountinfo && umount "${ROOT[$n]}$m"
+		done
 	done
 	if [ -n "${HOLD[gls]:-}" ] && [ -f "${ROOT[gls]}/run/glusterd.pid" ]; then
-		timeout 30 nsenter --net="/proc/${HOLD[gls]}/ns/net" -- chroot "${ROOT[gls]}" \
-			gluster --mode=script volume stop vol force >/dev/null 2>&1
-		timeout 30 nsenter --net="/proc/${HOLD[gls]}/ns/net" -- chroot "${ROOT[gls]}" \
-			gluster --mode=script volume stop sq force >/dev/null 2>&1
+		for v in "${VOLS[@]}"; do
+			timeout 30 nsenter --net="/proc/${HOLD[gls]}/ns/net" -- chroot "${ROOT[gls]}" \
+				gluster --mode=script volume stop "$v" force >/dev/null 2>&1
+		done
 	fi
 	# Whatever still runs (glusterd, the brick and client processes, slapd,
 	# nslcd, syslogd, Dovecot, the holders): this is our own PID namespace.
@@ -107,6 +112,9 @@ mknode() { # NAME
 		mknod -m 666 "$r/dev/$name" c "$ma" "$mi"
 	done
 	chmod 0600 "$r/dev/fuse"
+	# The cached root has no /etc/hosts; GlusterFS's self-heal daemon dies
+	# without a localhost ("DNS resolution failed on host localhost").
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$r/etc/hosts"
 	ln -s /proc/self/fd "$r/dev/fd"
 	mkdir "$r/dev/pts" "$r/dev/shm"
 	mount -t tmpfs -o mode=1777 shm "$r/dev/shm"
@@ -137,13 +145,21 @@ mkdir -p "$W/brick" "${ROOT[gls]}/srv/brick"
 mount --bind "$W/brick" "${ROOT[gls]}/srv/brick" || die "storage" "no brick mount"
 on gls glusterd -p /run/glusterd.pid || die "storage" "glusterd did not start"
 waitfor 20 on gls gluster --mode=script peer status || die "storage" "glusterd does not answer"
-# volume NAME DIR SCENARIO: creates and starts volume NAME on the storage
-# host and mounts it on /DIR of both frontends.
+# volume NAME DIR SCENARIO [REPLICA]: creates and starts volume NAME on the
+# storage host and mounts it on /DIR of both frontends.  One brick,
+# $W/brick/NAME; with REPLICA, that many bricks $W/brick/NAME.1 ... (one
+# glusterfsd each, all on the storage host) holding one replica each.
 volume() {
-	local n
-	on gls gluster --mode=script volume create "$1" "$NET.1:/srv/brick/$1" force >/dev/null &&
+	local n i bricks=("$NET.1:/srv/brick/$1")
+	if [ -n "${4:-}" ]; then
+		bricks=(replica "$4")
+		for i in $(seq "$4"); do bricks+=("$NET.1:/srv/brick/$1.$i"); done
+	fi
+	VOLS+=("$1")
+	on gls gluster --mode=script volume create "$1" "${bricks[@]}" force >/dev/null &&
 		on gls gluster --mode=script volume start "$1" >/dev/null ||
 		die "$3" "cannot create and start the volume $1"
+	MOUNTS+=("$2")
 	for n in fe1 fe2; do
 		mkdir -p "${ROOT[$n]}$2"
 		on "$n" glusterfs --volfile-server="$NET.1" --volfile-id="$1" "$2" ||
@@ -187,7 +203,7 @@ gen_ldif() {
 	printf 'dn: cn=mailusers,ou=groups,%s\nobjectClass: posixGroup\ncn: mailusers\ngidNumber: 3000\n\n' "$BASE"
 	printf 'dn: cn=vmail,ou=groups,%s\nobjectClass: posixGroup\ncn: vmail\ngidNumber: 5000\n\n' "$BASE"
 	printf 'dn: uid=vmail,ou=people,%s\nobjectClass: account\nobjectClass: posixAccount\nuid: vmail\ncn: vmail\nuidNumber: 5000\ngidNumber: 5000\nhomeDirectory: /srv/gluster/vmail\nloginShell: /usr/sbin/nologin\n\n' "$BASE"
-	awk -v base="$BASE" -v hash="$hash" -v nu="$CL_USERS" -v ns="$CL_SERIAL" -v nd="$CL_DOVECOT_USERS" -v nv="$CL_VUSERS" -v nq="$CL_SQUSERS" '
+	awk -v base="$BASE" -v hash="$hash" -v nu="$CL_USERS" -v ns="$CL_SERIAL" -v nd="$CL_DOVECOT_USERS" -v nv="$CL_VUSERS" -v nq="$CL_SQUSERS" -v nr="$CL_RUSERS" '
 	function user(name, uid, home) {
 		printf "dn: uid=%s,ou=people,%s\nobjectClass: account\nobjectClass: posixAccount\n", name, base
 		printf "uid: %s\ncn: %s\nuidNumber: %d\ngidNumber: 3000\nhomeDirectory: %s\n", name, name, uid, home
@@ -202,6 +218,7 @@ gen_ldif() {
 		for (i = 1; i <= nd; i++) user(sprintf("d%04d", i), uid++, sprintf("/srv/gluster/home/d%04d", i))
 		for (i = 1; i <= 2; i++) user(sprintf("x%04d", i), uid++, sprintf("/srv/gluster/home/x%04d", i))
 		for (i = 1; i <= nq; i++) user(sprintf("q%04d", i), uid++, sprintf("/srv/squash/home/q%04d", i))
+		for (i = 1; i <= nr; i++) user(sprintf("r%04d", i), uid++, sprintf("/srv/replica/home/r%04d", i))
 		for (i = 1; i <= nv; i++) {
 			m = sprintf("v%04d@dom%d.example", i, i % 5)
 			printf "dn: uid=%s,ou=virtual,%s\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: virtual\nmail: %s\nuserPassword: %s\n\n", m, base, m, m, m, hash
@@ -296,11 +313,17 @@ if [ -n "${CL_HOOK:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- the race
-# race2 LABEL SERVICE HOOK USERFILE PATTERN: the same users, in the same
-# order, at both frontends, $CL_WORKERS per frontend per round, each round
-# released on both at once.  Writes $OUT/LABEL.fe1 and .fe2 (pamrun race's R lines).
+# race2 LABEL SERVICE HOOK USERFILE PATTERN [PAMRUN-OPTIONS]: the same users,
+# in the same order, at both frontends, $CL_WORKERS per frontend per round,
+# each round released on both at once.  Writes $OUT/LABEL.fe1 and .fe2
+# (pamrun race's R lines).  RACE_AT[N], when set, is a command run in the
+# background right after round N (from 0) is released, while its logins run;
+# RACE_T0 is the race's start ($EPOCHREALTIME) for it.
+declare -A RACE_AT=()
 race2() {
 	local label=$1 service=$2 hook=$3 users=$4 pattern=$5 extra=${6:-} n line rounds=0 bad=0 at
+	local hooks=()
+	RACE_T0=$EPOCHREALTIME
 	for n in fe1 fe2; do cp "$users" "${ROOT[$n]}/tmp/users.$label"; done
 	rm -f "$W/go1" "$W/go2" "$W/res1" "$W/res2"
 	mkfifo "$W/go1" "$W/go2" "$W/res1" "$W/res2"
@@ -321,12 +344,17 @@ race2() {
 		# The same release instant for both, 20 ms ahead (µs since the epoch).
 		at=$(( ${EPOCHREALTIME/./} + 20000 ))
 		printf '%s\n' "$at" >&3; printf '%s\n' "$at" >&4
+		if [ -n "${RACE_AT[$rounds]:-}" ]; then
+			# Not holding the race's pipes open.
+			( exec 3>&- 4>&- 5<&- 6<&-; eval "${RACE_AT[$rounds]}" ) &
+			hooks+=($!)
+		fi
 		while IFS= read -r -u 5 line && [ "$line" != . ]; do printf '%s\n' "$line" >>"$OUT/$label.fe1"; done
 		while IFS= read -r -u 6 line && [ "$line" != . ]; do printf '%s\n' "$line" >>"$OUT/$label.fe2"; done
 		rounds=$((rounds + 1))
 	done
 	exec 3>&- 4>&- 5<&- 6<&-
-	wait "$p1" "$p2"
+	wait "$p1" "$p2" "${hooks[@]}"
 	[ "$bad" = 0 ]
 }
 
@@ -350,7 +378,7 @@ expected_tree() {
 	{
 		if (kind == "home") {
 			split($0, pw, ":"); owner = pw[3] ":" pw[4]; h = pw[6]
-			sub(/^\/srv\/(gluster|local|squash)\//, "", h)
+			sub(/^\/srv\/[^\/]+\//, "", h)
 			e(h, "d", 700); md = h "/Maildir"
 		} else {
 			owner = "5000:5000"; split($0, a, "@"); md = "vmail/" a[2] "/" a[1]
@@ -368,12 +396,6 @@ expected_tree() {
 		if (kind == "home") e(md "/maildirsize", "f", 600)
 	}' "$( [ "$kind" = home ] && echo "$W/pw.$$" || echo "$1")" | sort
 	rm -f "$W/pw.$$"
-}
-
-# actual_tree DIR PREFIX...: the same for what is really under DIR/PREFIX.
-actual_tree() {
-	local dir=$1; shift
-	(cd "$dir" && find "$@" -printf '%p %y %U:%G %m\n') | sort
 }
 
 # summarize LABEL NUSERS: figures of the race outputs into $OUT/LABEL.fig
@@ -396,9 +418,167 @@ summarize() {
 	echo "$label $counts $durs $skews" >"$OUT/$label.fig"
 }
 
-# verify LABEL USERFILE KIND DIR-ON-FE1 DIR-ON-FE2 DIR-ON-BRICK EXPECTED-LOGINS
+# as_user UID:GID CMD...: CMD with those ids (no groups); at once when empty.
+# A volume that squashes root shows root nothing inside a 0700 directory.
+as_user() {
+	local as=$1; shift
+	if [ -z "$as" ]; then "$@"; else
+		setpriv --reuid="${as%%:*}" --regid="${as#*:}" --clear-groups -- "$@"
+	fi
+}
+
+# actual_tree DIR PREFIX...: the same for what is really under DIR/PREFIX.
+# tree_as UID:GID DIR PREFIX...: the same, read with those ids.
+actual_tree() { tree_as "" "$@"; }
+tree_as() {
+	local as=$1 dir=$2; shift 2
+	as_user "$as" sh -c 'cd "$1" && shift && find "$@" -printf "%p %y %U:%G %m\n"' sh "$dir" "$@" | sort
+}
+
+# tree_read UID:GID DIR PREFIX...: tree_as, reading every file as well; every
+# error met (stat, listing a directory, reading a file) goes to stderr.
+tree_read() {
+	local as=$1 dir=$2; shift 2
+	as_user "$as" sh -c 'cd "$1" && shift &&
+		find "$@" -printf "%p %y %U:%G %m\n" -type f -exec sh -c "cat -- \"\$@\" >/dev/null" sh {} +' \
+		sh "$dir" "$@" | sort
+}
+
+# parent_extras UID:GID DIR PREFIX...: what the directories above the trees
+# hold besides the next level down to each tree (DIR's own top level aside):
+# a build's temporary name left beside a final one, say.  The staging
+# directory the core keeps in a shared parent (.mkmaildir-tmp, or
+# .mkmaildir-tmp.uidUID of a build as the owner) passes when it is empty.
+parent_extras() {
+	local as=$1 dir=$2; shift 2
+	printf '%s\n' "$@" | awk -F/ '{ p = $1; for (i = 2; i <= NF; i++) { print p "\t" $i; p = p "/" $i } }' |
+		sort -u >"$W/pairs.$$"
+	cut -f1 "$W/pairs.$$" | sort -u >"$W/parents.$$"
+	as_user "$as" sh -c 'cd "$1" && while read -r p; do
+		for e in "$p"/* "$p"/.[!.]* "$p"/..?*; do
+			[ -e "$e" ] || [ -L "$e" ] || continue
+			case ${e##*/} in
+			.mkmaildir-tmp*) printf "%s\t%s\t%s\n" "$p" "${e##*/}" \
+				"$(find "$e" -maxdepth 0 -type d -empty -printf empty 2>/dev/null)" ;;
+			*) printf "%s\t%s\t\n" "$p" "${e##*/}" ;;
+			esac
+		done
+	done' sh "$dir" <"$W/parents.$$" |
+		awk -F'\t' 'FILENAME == ARGV[1] { want[$1 "\t" $2] = 1; next }
+			($1 "\t" $2) in want { next }
+			$2 ~ /^\.mkmaildir-tmp(\.uid[0-9]+)?$/ && $3 == "empty" { next }
+			{ print $1 "/" $2 }' "$W/pairs.$$" -
+	rm -f "$W/pairs.$$" "$W/parents.$$"
+}
+
+# mkmaildir_names UID:GID DIR TOP...: every entry under DIR/TOP whose name
+# begins with .mkmaildir, but for an empty staging directory of the core
+# (see parent_extras); a brick's .glusterfs is not looked into.
+mkmaildir_names() {
+	local as=$1 dir=$2; shift 2
+	as_user "$as" sh -c 'cd "$1" && shift && find "$@" -name ".glusterfs*" -prune -o -name ".mkmaildir*" \
+		! \( -type d -empty \( -name .mkmaildir-tmp -o -name ".mkmaildir-tmp.uid[0-9]*" \) \) -print' \
+		sh "$dir" "$@" 2>/dev/null
+}
+
+# gfids BRICK TOP...: "path gfid" (trusted.gfid in hex, "none" if it has
+# none) of every entry under TOP... on one brick ($W/brick/...), read on the
+# storage host.
+gfids() {
+	local b=/srv/brick/${1#"$W/brick/"}; shift
+	on gls sh -c 'cd "$1" && shift && getfattr -R -h -n trusted.gfid -e hex -- "$@" 2>&1' sh "$b" "$@" | awk '
+		/^# file: / { f = substr($0, 9); next }
+		/^trusted\.gfid=/ { print f, substr($0, 14); next }
+		/: trusted\.gfid: No such attribute$/ { sub(/: trusted\.gfid: No such attribute$/, ""); print $0, "none" }'
+}
+
+# heal VOL LABEL: starts a heal of a replicated volume and waits (at most
+# $CL_HEAL_TIMEOUT s) until no brick has an entry left to heal: first until
+# every brick's heal index (.glusterfs/indices) is empty, which costs nothing
+# to read, then until `heal info` (a crawl of its own, which would slow the
+# heal down if polled all along) says 0 on every brick.  Writes
+# $OUT/LABEL.heal: seconds taken, entries left ("-": a brick did not answer),
+# entries in split-brain as heal info tells them.
+heal_index() { # VOL: entries in the heal indices of its bricks
+	local b
+	for b in "$W/brick/$1".[0-9]*; do
+		ls "$b/.glusterfs/indices/xattrop" "$b/.glusterfs/indices/dirty" \
+			"$b/.glusterfs/indices/entry-changes" 2>/dev/null | grep -Ev '^(xattrop-|dirty-|$|/)'
+	done | wc -l
+}
+heal_pending() {
+	on gls gluster --mode=script volume heal "$1" info 2>&1 | awk -v nb="$2" '
+		/^Number of entries:/ { n++; if ($4 ~ /^[0-9]+$/) s += $4; else bad = 1 }
+		END { if (bad || n != nb) print "-"; else print s }'
+}
+heal_intime() { awk -v a="$1" -v b="$EPOCHREALTIME" -v t="$CL_HEAL_TIMEOUT" 'BEGIN { exit !(b - a < t) }'; }
+heal() {
+	local vol=$1 label=$2 nb t0=$EPOCHREALTIME left=- sb
+	nb=$(ls -d "$W/brick/$vol".[0-9]* | wc -l)
+	on gls gluster --mode=script volume heal "$vol" >"$OUT/$label.healstart" 2>&1
+	while [ "$(heal_index "$vol")" != 0 ] && heal_intime "$t0"; do sleep 1; done
+	while :; do
+		left=$(heal_pending "$vol" "$nb")
+		[ "$left" = 0 ] && break
+		heal_intime "$t0" || break
+		sleep 2
+	done
+	sb=$(on gls gluster --mode=script volume heal "$vol" info split-brain 2>&1 |
+		awk '/^Number of entries in split-brain:/ { if ($NF ~ /^[0-9]+$/) s += $NF; else bad = 1 }
+			END { print bad ? "-" : s + 0 }')
+	awk -v a="$t0" -v b="$EPOCHREALTIME" -v l="$left" -v sb="$sb" 'BEGIN { printf "%.1f %s %s\n", b - a, l, sb }' \
+		>"$OUT/$label.heal"
+	on gls gluster --mode=script volume heal "$vol" info >"$OUT/$label.healinfo" 2>&1
+	if [ "$left" = 0 ]; then
+		pass "cluster $label: heal done within ${CL_HEAL_TIMEOUT} s, no entry left to heal on any brick"
+	else
+		fail "cluster $label: heal done within ${CL_HEAL_TIMEOUT} s, no entry left to heal on any brick" \
+			"entries left after $(cut -d' ' -f1 "$OUT/$label.heal") s: $left ($(grep -E '^(Brick|Number)' "$OUT/$label.healinfo" | tr '\n' ' '))"
+	fi
+}
+
+# brick_state VOL N: "ONLINE PID" of brick N of VOL (Y 1234, N N/A).
+brick_state() {
+	on gls gluster --mode=script volume status "$1" 2>/dev/null |
+		awk -v b="$NET.1:/srv/brick/$1.$2" '$1 == "Brick" && $2 == b { print $(NF - 1), $NF; exit }'
+}
+since_race() { awk -v a="$RACE_T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+# fault_kill VOL N LABEL ROUND PID: a brick's process is killed (SIGKILL)
+# while the logins of a round run; fault_back VOL N LABEL ROUND: `volume
+# start force` brings it back.  Both append to $OUT/LABEL.fault: what, round,
+# seconds into the race, pid, status, and the brick's state afterwards.
+fault_kill() {
+	local rc t st
+	sleep 0.1
+	kill -KILL "$5"; rc=$?
+	t=$(since_race)
+	for _ in $(seq 40); do
+		st=$(brick_state "$1" "$2")
+		[ "${st%% *}" = N ] && break
+		sleep 0.5
+	done
+	echo "kill $4 $t $5 $rc $st" >>"$OUT/$3.fault"
+}
+fault_back() {
+	local rc t st
+	on gls gluster --mode=script volume start "$1" force >"$OUT/$3.start" 2>&1; rc=$?
+	t=$(since_race)
+	for _ in $(seq 40); do
+		st=$(brick_state "$1" "$2")
+		[ "${st%% *}" = Y ] && break
+		sleep 0.5
+	done
+	echo "back $4 $t - $rc $st" >>"$OUT/$3.fault"
+}
+
+# verify LABEL USERFILE KIND DIR-ON-FE1 DIR-ON-FE2 BRICKS EXPECTED-LOGINS [UID:GID]
+# BRICKS: the brick directories of the volume ($W/brick/...), space
+# separated, or none (local disk); a frontend's view is skipped when its DIR
+# is empty, and read with UID:GID when given (a volume that squashes root).
 verify() {
-	local label=$1 users=$2 kind=$3 d1=$4 d2=$5 db=$6 want=$7 exp act why n fails incompl left created other
+	local label=$1 users=$2 kind=$3 d1=$4 d2=$5 bricks=$6 want=$7 as=${8:-} exp act why n fails incompl left created other
+	local -a vname vdir vas
+	local b i=0 nb
 	read -r _ n fails incompl _ <"$OUT/$label.fig"
 	if [ "$n" = "$want" ] && [ "$fails" = 0 ]; then
 		pass "cluster $label: $n racing first logins, every one succeeded"
@@ -413,35 +593,124 @@ verify() {
 			"$incompl incomplete: $(awk '$1 == "R" && $3 == 0 && $4 != 1 { print $2 }' "$OUT/$label".fe[12] | head -n5 | tr '\n' ' ')"
 	fi
 	exp=$(expected_tree "$users" "$kind")
-	local prefixes
+	local prefixes tops
 	if [ "$kind" = home ]; then prefixes=$(sed 's|^|home/|' "$users" | tr '\n' ' ')
 	else prefixes=$(awk -F@ '{ print "vmail/" $2 "/" $1 }' "$users" | tr '\n' ' '); fi
-	# shellcheck disable=SC2086
-	# The three views are read in parallel (each is a find over FUSE).
-	local i=0 pids=()
-	for view in ${d1:+"fe1:$d1"} ${d2:+"fe2:$d2"} ${db:+"brick:$db"}; do
-		actual_tree "${view#*:}" $prefixes >"$W/view.$i" 2>&1 &
-		pids+=($!)
+	tops=$(printf '%s\n' $prefixes | cut -d/ -f1 | sort -u | tr '\n' ' ')
+	# The views: both frontends (read as $as) and every brick (as root).
+	[ -n "$d1" ] && { vname+=(fe1); vdir+=("$d1"); vas+=("$as"); }
+	[ -n "$d2" ] && { vname+=(fe2); vdir+=("$d2"); vas+=("$as"); }
+	nb=$(echo $bricks | wc -w)
+	for b in $bricks; do
 		i=$((i + 1))
+		if [ "$nb" = 1 ]; then vname+=(brick); else vname+=("brick $i"); fi
+		vdir+=("$b"); vas+=("")
+	done
+	# Read in parallel (each a find over FUSE); on the mounts every file is
+	# read as well, and every error kept.
+	local pids=()
+	# shellcheck disable=SC2086
+	for i in "${!vname[@]}"; do
+		case ${vname[$i]} in
+		fe?) tree_read "${vas[$i]}" "${vdir[$i]}" $prefixes >"$W/view.$i" 2>"$OUT/$label.readerr.${vname[$i]}" & ;;
+		*) tree_as "${vas[$i]}" "${vdir[$i]}" $prefixes >"$W/view.$i" 2>&1 & ;;
+		esac
+		pids+=($!)
 	done
 	wait "${pids[@]}"
-	i=0
-	for view in ${d1:+"fe1:$d1"} ${d2:+"fe2:$d2"} ${db:+"brick:$db"}; do
-		act=$(cat "$W/view.$i"); i=$((i + 1))
+	for i in "${!vname[@]}"; do
+		# What could not be read makes the tree differ, too.
+		act=$(cat "$W/view.$i" "$OUT/$label.readerr.${vname[$i]}" 2>/dev/null)
 		if [ "$act" = "$exp" ]; then
-			pass "cluster $label: all $(wc -l <"$users") trees complete, exact and owned right (seen from ${view%%:*})"
+			pass "cluster $label: all $(wc -l <"$users") trees complete, exact and owned right (seen from ${vname[$i]})"
 		else
 			why=$(diff <(echo "$exp") <(echo "$act") | grep '^[<>]' | head -n8 | tr '\n' ';')
-			fail "cluster $label: all trees complete, exact and owned right (seen from ${view%%:*})" \
+			fail "cluster $label: all trees complete, exact and owned right (seen from ${vname[$i]})" \
 				"$(diff <(echo "$exp") <(echo "$act") | grep -c '^[<>]') differences: $why"
 		fi
 	done
-	# Nothing left behind: no temporary names anywhere on the storage (an
-	# empty staging directory, root's or an owner's .mkmaildir-tmp.uidUID
-	# of the root-squash scenario, is kept in shared parents).
-	left=$( { [ -n "$d1" ] && find "$d1" \( -name '.mkmaildir-tmp?*' ! -name '.mkmaildir-tmp.uid[0-9]*' -o -path '*/.mkmaildir-tmp*/*' \) -print; [ -n "$db" ] &&
-		find "$db" -path "$db/.glusterfs" -prune -o \( -name '.mkmaildir-tmp?*' ! -name '.mkmaildir-tmp.uid[0-9]*' -o -path '*/.mkmaildir-tmp*/*' \) -print; } 2>/dev/null | wc -l)
-	check "cluster $label: no .mkmaildir-tmp* left (volume and brick)" test "$left" = 0
+	# No EIO (a name with different gfids on different bricks reads as EIO
+	# for good) nor ENOTCONN from either mount, after the heal.
+	local eio=() rother=() f
+	for i in "${!vname[@]}"; do
+		case ${vname[$i]} in fe?) ;; *) continue ;; esac
+		f=$OUT/$label.readerr.${vname[$i]}
+		eio+=("$(grep -cE 'Input/output error|Transport endpoint is not connected' "$f")")
+		rother+=("$(grep -vcE 'Input/output error|Transport endpoint is not connected' "$f")")
+		if [ "${eio[-1]}" = 0 ]; then
+			pass "cluster $label: no EIO or ENOTCONN reading every tree from ${vname[$i]}"
+		else
+			fail "cluster $label: no EIO or ENOTCONN reading every tree from ${vname[$i]}" \
+				"${eio[-1]} errors: $(grep -E 'Input/output error|Transport endpoint is not connected' "$f" | head -n4 | tr '\n' ';')"
+		fi
+	done
+	# One gfid per entry across the replicas: the same relative path has the
+	# same trusted.gfid on every brick (the trees, their parents, and
+	# whatever else those parents hold).
+	local mis=- inc=-
+	if [ "$nb" -gt 1 ]; then
+		i=0
+		# shellcheck disable=SC2086
+		for b in $bricks; do i=$((i + 1)); gfids "$b" $tops >"$OUT/$label.gfid.$i"; done
+		cat "$OUT/$label".gfid.[0-9]* | awk -v nb="$nb" '
+			{ n[$1]++; if ($2 == "none") none[$1] = 1; else if (!(($1, $2) in seen)) { seen[$1, $2] = 1; d[$1]++ } }
+			END { for (p in n) { if (d[p] > 1) print "mismatch", p; else if (n[p] < nb || (p in none)) print "incomplete", p } }' |
+			sort >"$OUT/$label.gfidbad"
+		mis=$(grep -c '^mismatch ' "$OUT/$label.gfidbad")
+		inc=$(grep -c '^incomplete ' "$OUT/$label.gfidbad")
+		local entries; entries=$(cut -d' ' -f1 "$OUT/$label.gfid.1" | sort -u | wc -l)
+		if [ "$mis" = 0 ] && [ "$entries" -gt 0 ]; then
+			pass "cluster $label: no entry with different gfids on different bricks ($entries entries, $nb bricks)"
+		else
+			fail "cluster $label: no entry with different gfids on different bricks" \
+				"$mis of $entries entries: $(grep '^mismatch ' "$OUT/$label.gfidbad" | head -n5 | cut -d' ' -f2 | tr '\n' ' ')"
+		fi
+		if [ "$inc" = 0 ] && [ "$entries" -gt 0 ]; then
+			pass "cluster $label: every entry is on all $nb bricks, with a gfid"
+		else
+			fail "cluster $label: every entry is on all $nb bricks, with a gfid" \
+				"$inc of $entries entries are not: $(grep '^incomplete ' "$OUT/$label.gfidbad" | head -n5 | cut -d' ' -f2 | tr '\n' ' ')"
+		fi
+	fi
+	# Nothing left behind: the parents of the trees hold the trees and
+	# nothing else (an empty staging directory of the core aside); inside
+	# the trees the exact comparison above already sees every name.  Read
+	# on fe1 and on every brick.
+	local extras=()
+	# shellcheck disable=SC2086
+	for i in "${!vname[@]}"; do
+		[ "${vname[$i]}" = fe2 ] && continue
+		parent_extras "${vas[$i]}" "${vdir[$i]}" $prefixes >"$W/extras.$i"
+		[ -s "$W/extras.$i" ] && extras+=("${vname[$i]}: $(wc -l <"$W/extras.$i"): $(head -n4 "$W/extras.$i" | tr '\n' ' ')")
+	done
+	if [ "${#extras[@]}" = 0 ]; then
+		pass "cluster $label: the trees' parents hold only final names (fe1 and bricks)"
+	else
+		fail "cluster $label: the trees' parents hold only final names (fe1 and bricks)" "$(printf '%s; ' "${extras[@]}")"
+	fi
+	# And no name beginning with .mkmaildir anywhere under the trees' top
+	# directories, but for an empty staging directory of the core: on every
+	# brick (what the mounts show, without another walk over FUSE), on fe1
+	# when there is none (local disk).
+	left=$( { for i in "${!vname[@]}"; do
+		[ "${vname[$i]}" = fe2 ] && continue
+		[ "${vname[$i]}" = fe1 ] && [ "$nb" -gt 0 ] && continue
+		# shellcheck disable=SC2086
+		mkmaildir_names "${vas[$i]}" "${vdir[$i]}" $tops | sed "s|^|${vname[$i]}: |"
+		done; } | tee "$OUT/$label.leftover" | wc -l)
+	if [ "$left" = 0 ]; then
+		pass "cluster $label: no .mkmaildir* name left (bricks, or the disk)"
+	else
+		fail "cluster $label: no .mkmaildir* name left (bricks, or the disk)" "$left: $(head -n4 "$OUT/$label.leftover" | tr '\n' ';')"
+	fi
+	# Figures of the storage: bricks, gfid mismatches, entries not on every
+	# brick, EIO/ENOTCONN and other read errors from fe1 and fe2, the heal
+	# (seconds, left, split-brain) and the brick fault (when, back when).
+	local heal="- - -" k="- -" bk="- -"
+	[ -f "$OUT/$label.heal" ] && heal=$(cat "$OUT/$label.heal")
+	[ -f "$OUT/$label.fault" ] && k=$(awk '$1 == "kill" { print $2, $3 }' "$OUT/$label.fault") &&
+		bk=$(awk '$1 == "back" { print $2, $3 }' "$OUT/$label.fault")
+	echo "$label $nb $mis $inc ${eio[0]:--} ${eio[1]:--} ${rother[0]:--} ${rother[1]:--} $heal ${k:-- -} ${bk:-- -} ${RACE_SECS:--}" >"$OUT/$label.sfig"
 	# The module's own account: exactly one creation per user, nothing else.
 	created=$(cat "$OUT/$label".log[12] | grep -c 'created maildir')
 	other=$(cat "$OUT/$label".log[12] | grep 'pam_mkmaildir' | grep -vc 'created maildir')
@@ -518,8 +787,10 @@ if [ "${CL_SQUSERS:-0}" -gt 0 ] || [ "${CL_SQVUSERS:-0}" -gt 0 ]; then
 	SQ=${ROOT[fe1]}/srv/squash
 	mkdir -m 0755 "$SQ/home" && mkdir -m 0700 "$SQ/vmail" && chown 5000:5000 "$SQ/vmail" ||
 		die "squash" "cannot make the parents"
-	on fe1 getent passwd $(cat "$W/users.squash") | awk -F: -v sq="$SQ" '{ printf "%s %s %s\n", sq "/home/" $1, $3, $4 }' |
-		while read -r h u g; do mkdir -m 0700 "$h" && chown "$u:$g" "$h" || exit 1; done ||
+	# Eight at a time: one by one, each a few round trips over FUSE, this
+	# took a minute and a half.
+	[ "$(on fe1 getent passwd $(cat "$W/users.squash") | awk -F: -v sq="$SQ" '{ printf "%s %s %s\n", sq "/home/" $1, $3, $4 }' |
+		xargs -r -n 3 -P 8 sh -c 'mkdir -m 0700 "$1" && chown "$2:$3" "$1" && echo' sh | wc -l)" = "$CL_SQUSERS" ] ||
 		die "squash" "cannot make the homes"
 	on gls gluster --mode=script volume set sq server.root-squash on >/dev/null ||
 		die "squash" "cannot set server.root-squash on"
@@ -551,6 +822,110 @@ if [ "${CL_SQUSERS:-0}" -gt 0 ] || [ "${CL_SQVUSERS:-0}" -gt 0 ]; then
 	lap "race: $CL_SQVUSERS virtual users x 2, root squashed"
 	verify vsquash "$W/users.vsquash" virtual "" "" "$W/brick/sq" $((CL_SQVUSERS * 2))
 	lap "verify root squashed"
+fi
+
+# ---------------------------------------------------------------- replicated
+# A replica-3 volume (what sites run): three bricks, one glusterfsd each, all
+# on the storage host; client quorum "auto" (2 of 3).  During each race one
+# brick's process is killed (SIGKILL, pid from `volume status`) a third of
+# the way in, while a round's logins run, and brought back with `volume start
+# force` two thirds of the way in; after the race the volume is healed
+# (`volume heal`, then `heal info` until no entry is left).  Concurrent
+# creation of one name on a replicated volume can leave different gfids for
+# it on different bricks, which no heal cures and which reads as EIO from
+# the mounts, while `heal info split-brain` still says 0: so every entry's
+# gfid is compared across the bricks, and every tree is read in full from
+# both mounts.  First system users (homes made by the module), then the same
+# volume with server.root-squash on and virtual users under vmail's 0700
+# directory (building as the owner; making homes beforehand for squashed
+# system users, as the single-brick scenario does, costs a minute per 300).
+# rfault LABEL VOL BRICK USERFILE: arms the fault of the next race2.
+rfault() {
+	local rounds pid
+	rounds=$(( ($(wc -l <"$4") + CL_WORKERS - 1) / CL_WORKERS ))
+	pid=$(brick_state "$2" "$3" | awk '$1 == "Y" { print $2 }')
+	rm -f "$OUT/$1.fault"
+	RACE_AT=()
+	[ -n "$pid" ] || { fail "cluster $1: brick $3 of $2 is up before the race" "$(brick_state "$2" "$3")"; return; }
+	RACE_AT[$(( rounds / 3 ))]="fault_kill $2 $3 $1 $(( rounds / 3 )) $pid"
+	RACE_AT[$(( rounds * 2 / 3 ))]="fault_back $2 $3 $1 $(( rounds * 2 / 3 ))"
+}
+# rfault_check LABEL BRICK: the fault happened as armed.
+rfault_check() {
+	local k b
+	k=$(awk '$1 == "kill"' "$OUT/$1.fault" 2>/dev/null)
+	b=$(awk '$1 == "back"' "$OUT/$1.fault" 2>/dev/null)
+	# kill ROUND T PID RC STATE PID'
+	if [ -n "$k" ] && [ "$(echo "$k" | cut -d' ' -f5,6)" = "0 N" ]; then
+		pass "cluster $1: brick $2 killed in the race (round $(echo "$k" | cut -d' ' -f2), $(echo "$k" | cut -d' ' -f3) s in), seen offline"
+	else
+		fail "cluster $1: brick $2 killed in the race, seen offline" "${k:-the fault never ran}"
+	fi
+	if [ -n "$b" ] && [ "$(echo "$b" | cut -d' ' -f5,6)" = "0 Y" ] &&
+	   [ "$(echo "$b" | cut -d' ' -f7)" != "$(echo "$k" | cut -d' ' -f4)" ]; then
+		pass "cluster $1: brick $2 back in the race with volume start force (round $(echo "$b" | cut -d' ' -f2), $(echo "$b" | cut -d' ' -f3) s in), a new process"
+	else
+		fail "cluster $1: brick $2 back in the race with volume start force, a new process" \
+			"${b:-the restart never ran} $(tr '\n' ' ' <"$OUT/$1.start" 2>/dev/null)"
+	fi
+}
+if [ "${CL_RUSERS:-0}" -gt 0 ] || [ "${CL_RSQUSERS:-0}" -gt 0 ]; then
+	volume rep /srv/replica replica 3
+	# Four heals at a time in the self-heal daemon (one by default).
+	on gls gluster --mode=script volume set rep cluster.shd-max-threads 4 >/dev/null ||
+		die "replica" "cannot set cluster.shd-max-threads"
+	RP=${ROOT[fe1]}/srv/replica
+	RB="$W/brick/rep.1 $W/brick/rep.2 $W/brick/rep.3"
+	mkdir -m 0755 "$RP/home" && mkdir -m 0700 "$RP/vmail" && chown 5000:5000 "$RP/vmail" ||
+		die "replica" "cannot make the parents"
+	for n in fe1 fe2; do
+		cat >"${ROOT[$n]}/etc/cluster-pam/rsquash" <<-EOF
+		account required $MOD owner=vmail maildir=/srv/replica/vmail/%d/%n folders=$FOLDERS subscribe
+		session required pam_permit.so
+		EOF
+	done
+	lap "replica-3 volume, two FUSE mounts"
+fi
+if [ "${CL_RUSERS:-0}" -gt 0 ]; then
+	seq -f 'r%04g' 1 "$CL_RUSERS" >"$W/users.replica"
+	rfault replica rep 1 "$W/users.replica"
+	set -- $(marks)
+	race2 replica home session "$W/users.replica" "/srv/replica/home/%u/Maildir" ||
+		fail "cluster replica: the race ran to its end" "protocol error, see $OUT"
+	RACE_SECS=$(since_race); RACE_AT=()
+	logs_since replica "$1" "$2"
+	summarize replica
+	lap "race: $CL_RUSERS users x 2, replica 3, brick 1 killed"
+	rfault_check replica 1
+	heal rep replica
+	lap "heal"
+	verify replica "$W/users.replica" home "$RP" "${ROOT[fe2]}/srv/replica" "$RB" $((CL_RUSERS * 2))
+	RACE_SECS=
+	lap "verify replica 3"
+fi
+if [ "${CL_RSQUSERS:-0}" -gt 0 ]; then
+	awk -v n="$CL_RSQUSERS" 'BEGIN { for (i = 1; i <= n; i++) printf "u%04d@dom%d.example\n", i, i % 5 }' >"$W/users.rsquash"
+	on gls gluster --mode=script volume set rep server.root-squash on >/dev/null ||
+		die "rsquash" "cannot set server.root-squash on"
+	if waitfor 20 sh -c "! mkdir '$RP/vmail/.probe' 2>/dev/null || ! rmdir '$RP/vmail/.probe'"; then
+		pass "cluster rsquash: server.root-squash on: root on a frontend may not create in vmail's 0700 directory"
+	else
+		fail "cluster rsquash: server.root-squash on: root on a frontend may not create in vmail's 0700 directory" "mkdir succeeded"
+	fi
+	rfault rsquash rep 3 "$W/users.rsquash"
+	set -- $(marks)
+	race2 rsquash rsquash account "$W/users.rsquash" "/srv/replica/vmail/%d/%n" "-U 5000:5000" ||
+		fail "cluster rsquash: the race ran to its end" "protocol error, see $OUT"
+	RACE_SECS=$(since_race); RACE_AT=()
+	logs_since rsquash "$1" "$2"
+	summarize rsquash
+	lap "race: $CL_RSQUSERS virtual x 2, replica 3 squashed, brick 3 killed"
+	rfault_check rsquash 3
+	heal rep rsquash
+	lap "heal"
+	verify rsquash "$W/users.rsquash" virtual "$RP" "${ROOT[fe2]}/srv/replica" "$RB" $((CL_RSQUSERS * 2)) 5000:5000
+	RACE_SECS=
+	lap "verify replica 3, root squashed"
 fi
 
 # The control: the same race with a naive creator (one mkdir per level,
@@ -668,10 +1043,18 @@ if [ "${CL_DOVECOT_USERS:-0}" -gt 0 ]; then
 	. "$(dirname "$0")/dovecot.sh"
 fi
 
-for f in gluster virtual local squash vsquash naive sgluster slocal dovecot; do
+# GlusterFS's own logs (bricks, self-heal daemon, both clients), for a
+# failure's sake.
+for n in gls fe1 fe2; do
+	mkdir -p "$OUT/glusterfs-logs/$n" && cp -a "${ROOT[$n]}/var/log/glusterfs/." "$OUT/glusterfs-logs/$n/" 2>/dev/null
+done
+for f in gluster virtual local squash vsquash replica rsquash naive sgluster slocal dovecot; do
 	[ -f "$OUT/$f.fig" ] && cat "$OUT/$f.fig"
 done >"$OUT/figures"
-for f in gluster virtual local squash vsquash dovecot; do
+for f in gluster virtual local squash vsquash replica rsquash dovecot; do
 	[ -f "$OUT/$f.logfig" ] && cat "$OUT/$f.logfig"
 done >"$OUT/logfigures"
+for f in gluster virtual squash vsquash replica rsquash; do
+	[ -f "$OUT/$f.sfig" ] && cat "$OUT/$f.sfig"
+done >"$OUT/storefigures"
 exit 0

@@ -16,6 +16,15 @@
 #   CLUSTER_SQUSERS [300]  users with homes racing on a second volume with
 #                          server.root-squash on (2x logins)
 #   CLUSTER_SQVUSERS [200] virtual users racing on it (2x logins)
+#   CLUSTER_RUSERS [500]   users racing on a replica-3 volume (three bricks;
+#                          2x logins), one brick killed a third of the way
+#                          into the race and restarted two thirds in, then
+#                          healed; 0 skips it
+#   CLUSTER_RSQUSERS [500] virtual users racing on the same replica-3 volume
+#                          with server.root-squash on (2x logins), with the
+#                          same brick fault (another brick); 0 skips it
+#   CLUSTER_HEAL_TIMEOUT [300]  seconds to wait for the heal after each
+#                          replica race before failing it
 #   CLUSTER_KEEP=DIR       keep the logs and raw figures in DIR
 #   CLUSTER_FIGURES=FILE   write the figures table to FILE as well
 #
@@ -102,6 +111,8 @@ main() {
 	CL_SERIAL=${CLUSTER_SERIAL:-100} CL_WORKERS=${CLUSTER_WORKERS:-4} \
 	CL_DOVECOT_USERS=${CLUSTER_DOVECOT_USERS:-60} CL_NAIVE=${CLUSTER_NAIVE:-500} \
 	CL_SQUSERS=${CLUSTER_SQUSERS:-300} CL_SQVUSERS=${CLUSTER_SQVUSERS:-200} \
+	CL_RUSERS=${CLUSTER_RUSERS:-500} CL_RSQUSERS=${CLUSTER_RSQUSERS:-500} \
+	CL_HEAL_TIMEOUT=${CLUSTER_HEAL_TIMEOUT:-300} \
 		unshare --mount --pid --fork --kill-child --propagation private -- \
 		bash "$work/inside.sh"
 	rc=$?
@@ -125,10 +136,22 @@ main() {
 }
 
 # Digests of the host files the directory packages would edit if they were
-# installed here (they are not: they live in the throwaway root).
+# installed here (they are not: they live in the throwaway root): the
+# contents of each file, its type, mode, owner, size and mtime, and the names
+# in /etc/pam.d and /etc/ldap.  No directory's own metadata: a listing's
+# "." and ".." change with any unrelated write to /etc.
 host_sums() {
-	cat /etc/nsswitch.conf /etc/passwd /etc/group /etc/pam.d/* 2>/dev/null | sha256sum
-	ls -la /etc/pam.d /etc/nslcd.conf /etc/ldap 2>&1 | sha256sum
+	local f
+	for f in /etc/nsswitch.conf /etc/passwd /etc/group /etc/shadow /etc/nslcd.conf \
+		/etc/pam.d/* /etc/ldap/*; do
+		[ -d "$f" ] && continue
+		if [ -e "$f" ] || [ -L "$f" ]; then
+			printf '%s %s %s\n' "$f" "$(stat -c '%F %a %u:%g %s %Y' -- "$f")" \
+				"$(sha256sum <"$f" 2>/dev/null | cut -c1-64)"
+		else
+			printf '%s absent\n' "$f"
+		fi
+	done | sha256sum
 }
 
 report() {
@@ -142,13 +165,15 @@ report() {
 			local treebad=0 left=0
 			grep -q "^FAIL cluster $label: all" "$T_RESULTS" && treebad="see failures"
 			[ "$label" = naive ] && treebad=$(cat "$out/naive.end") left=-
-			grep -q "^FAIL cluster $label: no .mkmaildir-tmp" "$T_RESULTS" && left="see failures"
+			grep -Eq "^FAIL cluster $label: (no .mkmaildir|the trees' parents)" "$T_RESULTS" && left="see failures"
 			case $label in
 			gluster) name="race, 2 frontends, GlusterFS (system users, home + Maildir)" ;;
 			local) name="race, 2 frontends, local disk (system users, home + Maildir)" ;;
 			virtual) name="race, 2 frontends, GlusterFS (virtual users, owner=vmail %d/%n)" ;;
 			squash) name="race, 2 frontends, GlusterFS server.root-squash on (system users, existing homes, Maildir)" ;;
 			vsquash) name="race, 2 frontends, GlusterFS server.root-squash on (virtual users, owner=vmail %d/%n)" ;;
+			replica) name="race, 2 frontends, GlusterFS replica 3, a brick killed and restarted (system users, home + Maildir)" ;;
+			rsquash) name="race, 2 frontends, GlusterFS replica 3, server.root-squash on, a brick killed and restarted (virtual users, owner=vmail %d/%n)" ;;
 			sgluster) name="single logins, GlusterFS" ;;
 			slocal) name="single logins, local disk" ;;
 			dovecot) name="race, 2 Dovecot frontends over IMAP, GlusterFS" ;;
@@ -164,6 +189,19 @@ report() {
 	echo "   Figures ($(nproc) cores, $(uname -r), workers per frontend per round: ${CLUSTER_WORKERS:-4}):"
 	sed 's/^/   /' "$f"
 	[ -f "$out/logfigures" ] && { echo "   Module log lines per scenario (created, other):"; sed 's/^/     /' "$out/logfigures"; }
+	if [ -s "$out/storefigures" ]; then
+		{
+			echo
+			echo "| scenario | bricks | entries with different gfids on the bricks | entries not on every brick | EIO/ENOTCONN reading from fe1 | from fe2 | other read errors fe1 | fe2 | heal s | left to heal | split-brain (heal info) | brick killed: round | s into the race | back: round | s | race s |"
+			echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+			while read -r label nb mis inc e1 e2 o1 o2 hs hl sb kr ks br bs rs; do
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+					"$label" "$nb" "$mis" "$inc" "$e1" "$e2" "$o1" "$o2" "$hs" "$hl" "$sb" "$kr" "$ks" "$br" "$bs" "$rs"
+			done <"$out/storefigures"
+		} >>"$f"
+		echo "   Storage (gfids compared on every brick, every tree read in full from both mounts, after the heal):"
+		sed -n '/^$/,$p' "$f" | sed '1d; s/^/   /'
+	fi
 	[ -n "${CLUSTER_FIGURES:-}" ] && cp "$f" "$CLUSTER_FIGURES"
 	return 0
 }
