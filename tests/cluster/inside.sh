@@ -392,7 +392,7 @@ expected_tree() {
 		}
 		e(md "/courierimapsubscribed", "f", 600)
 		e(md "/subscriptions", "f", 600)
-		e(md "/pam_mkmaildir.populated", "f", 600)
+		e(md "/pam_mkmaildir.given.RECORD", "f", 600)
 		if (kind == "home") e(md "/maildirsize", "f", 600)
 	}' "$( [ "$kind" = home ] && echo "$W/pw.$$" || echo "$1")" | sort
 	rm -f "$W/pw.$$"
@@ -427,12 +427,15 @@ as_user() {
 	fi
 }
 
-# actual_tree DIR PREFIX...: the same for what is really under DIR/PREFIX.
+# actual_tree DIR PREFIX...: the same for what is really under DIR/PREFIX
+# (the population record's hash as RECORD).
 # tree_as UID:GID DIR PREFIX...: the same, read with those ids.
 actual_tree() { tree_as "" "$@"; }
+norecord() { sed 's/pam_mkmaildir\.given\.[0-9a-f]\{16\}/pam_mkmaildir.given.RECORD/'; }
 tree_as() {
 	local as=$1 dir=$2; shift 2
-	as_user "$as" sh -c 'cd "$1" && shift && find "$@" -printf "%p %y %U:%G %m\n"' sh "$dir" "$@" | sort
+	as_user "$as" sh -c 'cd "$1" && shift && find "$@" -printf "%p %y %U:%G %m\n"' sh "$dir" "$@" |
+		norecord | sort
 }
 
 # tree_read UID:GID DIR PREFIX...: tree_as, reading every file as well; every
@@ -441,14 +444,12 @@ tree_read() {
 	local as=$1 dir=$2; shift 2
 	as_user "$as" sh -c 'cd "$1" && shift &&
 		find "$@" -printf "%p %y %U:%G %m\n" -type f -exec sh -c "cat -- \"\$@\" >/dev/null" sh {} +' \
-		sh "$dir" "$@" | sort
+		sh "$dir" "$@" | norecord | sort
 }
 
 # parent_extras UID:GID DIR PREFIX...: what the directories above the trees
 # hold besides the next level down to each tree (DIR's own top level aside):
-# a build's temporary name left beside a final one, say.  The staging
-# directory the core keeps in a shared parent (.mkmaildir-tmp, or
-# .mkmaildir-tmp.uidUID of a build as the owner) passes when it is empty.
+# a build's temporary name left beside a final one, say.
 parent_extras() {
 	local as=$1 dir=$2; shift 2
 	printf '%s\n' "$@" | awk -F/ '{ p = $1; for (i = 2; i <= NF; i++) { print p "\t" $i; p = p "/" $i } }' |
@@ -457,27 +458,20 @@ parent_extras() {
 	as_user "$as" sh -c 'cd "$1" && while read -r p; do
 		for e in "$p"/* "$p"/.[!.]* "$p"/..?*; do
 			[ -e "$e" ] || [ -L "$e" ] || continue
-			case ${e##*/} in
-			.mkmaildir-tmp*) printf "%s\t%s\t%s\n" "$p" "${e##*/}" \
-				"$(find "$e" -maxdepth 0 -type d -empty -printf empty 2>/dev/null)" ;;
-			*) printf "%s\t%s\t\n" "$p" "${e##*/}" ;;
-			esac
+			printf "%s\t%s\t\n" "$p" "${e##*/}"
 		done
 	done' sh "$dir" <"$W/parents.$$" |
 		awk -F'\t' 'FILENAME == ARGV[1] { want[$1 "\t" $2] = 1; next }
 			($1 "\t" $2) in want { next }
-			$2 ~ /^\.mkmaildir-tmp(\.uid[0-9]+)?$/ && $3 == "empty" { next }
 			{ print $1 "/" $2 }' "$W/pairs.$$" -
 	rm -f "$W/pairs.$$" "$W/parents.$$"
 }
 
 # mkmaildir_names UID:GID DIR TOP...: every entry under DIR/TOP whose name
-# begins with .mkmaildir, but for an empty staging directory of the core
-# (see parent_extras); a brick's .glusterfs is not looked into.
+# begins with .mkmaildir; a brick's .glusterfs is not looked into.
 mkmaildir_names() {
 	local as=$1 dir=$2; shift 2
-	as_user "$as" sh -c 'cd "$1" && shift && find "$@" -name ".glusterfs*" -prune -o -name ".mkmaildir*" \
-		! \( -type d -empty \( -name .mkmaildir-tmp -o -name ".mkmaildir-tmp.uid[0-9]*" \) \) -print' \
+	as_user "$as" sh -c 'cd "$1" && shift && find "$@" -name ".glusterfs*" -prune -o -name ".mkmaildir*" -print' \
 		sh "$dir" "$@" 2>/dev/null
 }
 
@@ -673,7 +667,7 @@ verify() {
 		fi
 	fi
 	# Nothing left behind: the parents of the trees hold the trees and
-	# nothing else (an empty staging directory of the core aside); inside
+	# nothing else; inside
 	# the trees the exact comparison above already sees every name.  Read
 	# on fe1 and on every brick.
 	local extras=()
@@ -689,8 +683,7 @@ verify() {
 		fail "cluster $label: the trees' parents hold only final names (fe1 and bricks)" "$(printf '%s; ' "${extras[@]}")"
 	fi
 	# And no name beginning with .mkmaildir anywhere under the trees' top
-	# directories, but for an empty staging directory of the core: on every
-	# brick (what the mounts show, without another walk over FUSE), on fe1
+	# directories: on every brick (what the mounts show, without another walk over FUSE), on fe1
 	# when there is none (local disk).
 	left=$( { for i in "${!vname[@]}"; do
 		[ "${vname[$i]}" = fe2 ] && continue
@@ -961,53 +954,26 @@ for s in sgluster slocal; do
 done
 lap "single first logins, volume and disk"
 
-# Leftovers of builds killed on a frontend, in the staging directory of the
-# parent (root's 0700 .mkmaildir-tmp: a tree ID/ and its lock file ID.lock):
-# an old, unlocked tree beside a new maildir is removed by the next first
-# login there, from the other frontend; an old one whose lock file a process
-# on the first frontend still holds locked (as a live build does: GlusterFS
-# shares locks on files, not on directories) is left alone.
-SG=/srv/gluster/home/.mkmaildir-tmp
-stale_tree() { # ID
-	local t=${ROOT[fe1]}$SG/$1
-	mkdir -m 0700 "$t" "$t/Maildir" "$t/Maildir/cur" "$t/Maildir/new" "$t/Maildir/tmp" &&
-		: >"$t.lock" && touch -d '2 minutes ago' "$t" "$t.lock"
-}
-{ [ -d "${ROOT[fe1]}$SG" ] || mkdir -m 0700 "${ROOT[fe1]}$SG"; } && stale_tree 00000000000dead1 && stale_tree 00000000000dead2 ||
-	fail "cluster stale: setup" "cannot make the temporary trees"
-: >"${ROOT[fe1]}/srv/gluster/home/lockprobe"
-on fe1 flock $SG/00000000000dead2.lock \
-	flock /srv/gluster/home/lockprobe sleep 6 &
-holder=$!
-sleep 1
-# What fe2 sees of fe1's locks: 99 = the lock is seen (conflict), 0 = not seen.
-on fe2 flock -n -E 99 $SG/00000000000dead2 true; dirlock=$?
-on fe2 flock -n -E 99 /srv/gluster/home/lockprobe true; filelock=$?
-on fe1 flock -n -E 99 /srv/gluster/home/lockprobe true; samelock=$?
-say "flock held on fe1, tried with LOCK_NB: from fe2 on the directory -> $dirlock, from fe2 on a file -> $filelock, from fe1 on the file -> $samelock (99: conflict seen, 0: lock not seen)"
-echo "$dirlock $filelock $samelock" >"$OUT/flock.probe"
-touch -d '2 minutes ago' "${ROOT[fe1]}$SG/00000000000dead2" "${ROOT[fe1]}$SG/00000000000dead2.lock"
+# What a build killed on a frontend leaves (its temporary tree beside the
+# final name) is never read or minded: a first login on the other frontend
+# builds beside it, and it stays exactly as it was.
+LT=/srv/gluster/home/.mkmaildir.00000000000dead1
+mkdir -m 0700 "${ROOT[fe1]}$LT" "${ROOT[fe1]}$LT/Maildir" "${ROOT[fe1]}$LT/Maildir/cur" ||
+	fail "cluster leftover: setup" "cannot make the leftover tree"
+before=$(cd "${ROOT[fe1]}" && find ".$LT" -printf '%p %y %U:%G %m %T@\n' | sort)
 set -- $(marks)
 printf 'x0001\n' >"${ROOT[fe2]}/tmp/users.stale"
 yes 0 | on fe2 pamrun race -d /etc/cluster-pam -s home -a session -u /tmp/users.stale -w 1 \
 	-m /srv/gluster/home/%u/Maildir -F "$FOLDERS" >"$OUT/stale.out" 2>&1
 logs_since stale "$1" "$2"
-if grep -q '^R x0001 0 1 ' "$OUT/stale.out" && [ ! -e "${ROOT[fe1]}$SG/00000000000dead1" ] &&
-   [ ! -e "${ROOT[fe1]}$SG/00000000000dead1.lock" ] &&
-   grep -q 'removing the tree of an interrupted build (00000000000dead1)' "$OUT/stale.log2"; then
-	pass "cluster stale: an unlocked old temporary tree is removed by a login on the other frontend"
+if grep -q '^R x0001 0 1 ' "$OUT/stale.out" &&
+   [ "$(cd "${ROOT[fe1]}" && find ".$LT" -printf '%p %y %U:%G %m %T@\n' | sort)" = "$before" ]; then
+	pass "cluster leftover: a killed build's tree is left as it was, and the other frontend builds beside it"
 else
-	fail "cluster stale: an unlocked old temporary tree is removed by a login on the other frontend" \
-		"$(tr '\n' ';' <"$OUT/stale.out") $(ls -a "${ROOT[fe1]}$SG" 2>&1 | tr '\n' ' ')"
+	fail "cluster leftover: a killed build's tree is left as it was, and the other frontend builds beside it" \
+		"$(tr '\n' ';' <"$OUT/stale.out") $(ls -a "${ROOT[fe1]}$LT" 2>&1 | tr '\n' ' ')"
 fi
-if [ -d "${ROOT[fe1]}$SG/00000000000dead2/Maildir/cur" ]; then
-	pass "cluster stale: a temporary tree locked on fe1 is left alone by fe2 (flock across GlusterFS clients)"
-else
-	fail "cluster stale: a temporary tree locked on fe1 is left alone by fe2 (flock across GlusterFS clients)" \
-		"it was removed (flock probe from fe2: directory $dirlock, file $filelock; from fe1: file $samelock; 99 = lock seen): $(grep -h pam_mkmaildir "$OUT"/stale.log[12] | grep dead2 | tr '\n' ';')"
-fi
-wait "$holder" 2>/dev/null
-rm -rf "${ROOT[fe1]}$SG" "${ROOT[fe1]}/srv/gluster/home/lockprobe"
+rm -rf "${ROOT[fe1]}$LT"
 
 # A user unknown to LDAP is refused, not given a maildir.
 printf 'nosuchuser\n' >"${ROOT[fe1]}/tmp/users.nouser"
