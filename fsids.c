@@ -94,6 +94,31 @@ bool restore_fs(const struct fsids *saved)
 	return ok;
 }
 
+/*
+ * The filesystem capabilities (CAP_CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
+ * FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD; MAC_OVERRIDE in the second word),
+ * which the kernel drops from the effective set on the way to a non-zero
+ * fsuid, unless the host set SECBIT_NO_SETUID_FIXUP: then they are dropped
+ * here, so that acting as the owner never carries root's overrides.
+ */
+#define FS_CAPS0 ((1U << 0) | (1U << 1) | (1U << 2) | (1U << 3) | (1U << 4) | (1U << 9) | \
+		  (1U << 27))
+#define FS_CAPS1 (1U << 0)
+
+static bool no_fs_caps(void)
+{
+	struct __user_cap_data_struct d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+
+	if (!caps_get(d))
+		return false;
+	if ((d[0].effective & FS_CAPS0) == 0 && (d[1].effective & FS_CAPS1) == 0)
+		return true;
+	d[0].effective &= ~FS_CAPS0;
+	d[1].effective &= ~FS_CAPS1;
+	return caps_set(d) && caps_get(d) && (d[0].effective & FS_CAPS0) == 0 &&
+	       (d[1].effective & FS_CAPS1) == 0;
+}
+
 bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 {
 	saved->changed = false;
@@ -108,7 +133,7 @@ bool become_fs(struct fsids *saved, uid_t euid, uid_t uid, gid_t gid)
 	saved->gid = (gid_t)setfsgid(gid);
 	saved->uid = (uid_t)setfsuid(uid);
 	saved->changed = true;
-	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid)
+	if ((uid_t)setfsuid(uid) == uid && (gid_t)setfsgid(gid) == gid && no_fs_caps())
 		return true;
 	/* Back to where it was: the ids did not change, so neither did the
 	 * capabilities; a failure here is a failure to restore nothing. */
