@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * authdaemon.c - the one question authmkhome asks Courier's authdaemond:
  * the quota of the account it runs for.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * authdaemon.h - authmkhome asks Courier's authdaemond for an account's
  * quota (authdaemon.c).  Not part of the core the PAM module is linked

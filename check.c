@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * check.c - whether an existing maildir is complete.  Every look is one
  * component at a time (fstatat with AT_SYMLINK_NOFOLLOW of a single name,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * core.h - private to the core (trust.c, options.c, account.c, expand.c,
  * creator.c, maildir.c, folders.c); the front ends see only maildir.h.

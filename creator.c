@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * creator.c - the administrator's creator program, run under a supervisor that
  * no host signal handler or waitpid(-1) can disturb.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * folders.h - folder names as administrators write them (UTF-8, '.' between
  * levels) turned into the name each IMAP server keeps on disk.  Private to

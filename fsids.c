@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * fsids.c - the calling thread's filesystem ids, switched to an owner's and
  * back, with everything the switch touches put back as it was.

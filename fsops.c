@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * fsops.c - single filesystem operations on an existing maildir, done with
  * the owner's filesystem ids, each of which verifies what it found.

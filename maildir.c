@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * maildir.c - md_ensure: walks to the maildir and builds what is missing,
  * completes what is incomplete, or reports what a check finds.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * maildir.h - what the three front ends (pam_mkmaildir.so, authmkhome,
  * mkmaildir) use of the core: options, the account, template expansion, and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * mkmaildir.c - create, complete or check users' maildirs from the command
  * line, with the same code, options and configuration file as the PAM

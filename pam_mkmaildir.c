@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * pam_mkmaildir.c - the Linux-PAM glue: create the user's maildir at login.
  *

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * populate.c - what goes into a maildir besides itself: cur/new/tmp, the
  * configured folders, the subscription files of both servers, the quota

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * record.c - the population record: which configured items a maildir has
  * been given.  An item is a folder ("folder .Drafts"), its subscription

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * skel.c - a new home gets a copy of the skel, made by the home's owner in
  * the tree being built, after the maildir: what the module made wins, and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * tree.c - a tree that two logins may race to create (a maildir, a home, a
  * folder added to a maildir) is built under a fresh unpredictable name

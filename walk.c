@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * walk.c - the trusted walk to a maildir: from "/", one component at a
  * time with openat(O_NOFOLLOW), every directory on the way root's or the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by tests/cluster/inside.sh (CL_HOOK) for bench/cluster.sh, with the
 # cluster's nodes, helpers (on, nip, waitfor, say, lap, ROOT, HOLD) and
 # variables in scope: the storage host gls, the directory dir, frontends fe1

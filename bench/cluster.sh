@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cluster figures of the benchmark: first logins on a GlusterFS volume
 # against a floor measured on the same volume, with the round trips (FOPs)
 # of each, and the every-login cycle through LDAP (nslcd) with 10, 1,000

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A creator= program for pam_mkmaildir (run with creator_root) that builds
 # the same tree as the module's built-in code: one mkdir for every
 # directory, shell built-ins for the files, one chown -R.  HOME, MAILDIR,

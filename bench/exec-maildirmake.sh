@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pam_exec's way (the usual how-to): on every login look the user up and
 # test for the maildir; on the first, make it with maildirmake and hand
 # the home over.  bench/run.sh installs a copy with MDM and MDM_LIBS set

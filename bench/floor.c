@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * floor: the least work that makes the benchmark's maildir tree, as a
  * yardstick -- a bare loop of mkdirat, openat, write and fchown(at), with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * nsscount: an LD_PRELOAD counter of NSS account and group lookups, for
  * bench/run.sh.  Every call is passed on to the C library unchanged and

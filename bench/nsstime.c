@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * nsstime: the cost of the NSS lookup pam_mkmaildir makes at every login,
  * one getpwnam_r(3) of the user, timed alone through whatever nsswitch.conf

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * pam_nop: the benchmark's control module.  It is built exactly as
  * pam_mkmaildir.so is (the same compiler flags, -z nodelete, relro, now,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/profile-first.sh: where a first login's time goes (bench/PROFILE-first.md).
 # A small cut of bench/run.sh's "first" and "siblings" sections, for measuring
 # one change against another, side by side, in the same conditions.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: pam_mkmaildir against the alternatives, side by side, through
 # real libpam (tests/pamrun time), on a private tmpfs and on the disk; with
 # -o FILE it writes the complete BENCHMARKS.md (bench/BENCHMARKS.md.in, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make demo: a real Linux-PAM login (libpam, pam_start_confdir, the built
 # module) for a demo user, twice: the first creates the maildir, the second
 # takes the fast path.  Nothing on the host changes: the demo account comes

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs the Debian packages that building and testing need, when they
 # are missing.  Run by `make check` and `make demo`; as root only, so that
 # an administrator's unprivileged `make check` never installs anything.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * faultshim.so: an LD_PRELOAD shim that fails one call of the module's
  * creation path, or kills the process there, for tests/t_hostile_faults.sh.

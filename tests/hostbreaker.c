@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * hostbreaker.so: a PAM module that changes one thing of the process that
  * hosts it, named by its argument, so that tests/t_module_host.sh can show

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers for the test scripts; sourced, never run.
 # Every test script records one result line per check in $T_RESULTS:
 #   PASS name | FAIL name: why | SKIP name: why

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * logcapture.so: an LD_PRELOAD shim for the PAM tests that records every
  * syslog message of the process, with its facility and priority, before

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * noopenat2 ERRNO PROGRAM [ARGS...]: runs PROGRAM under a seccomp filter
  * that answers openat2(2) with ERRNO (ENOSYS, as an old kernel does, or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The harness of the module tests; sourced after lib.sh, never run.
 #
 # Gives each test script a private area $T_BASE under $T_WORK, test accounts

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * pamrun: drive PAM services through the real libpam, as mail servers do,
  * for the test suite (tests/), the benchmarks (bench/run.sh) and the cluster

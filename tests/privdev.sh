@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by tests/run and tests/demo.sh, inside a private mount namespace
 # (unshare --mount): replaces /dev with a private copy of the usual device
 # nodes and starts a syslog daemon on its /dev/log, writing to $1, so that

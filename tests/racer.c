@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * racer: the local attacker of tests/t_hostile_race.sh.  Drops to the
  * attacker's uid and gid, then, in a tight loop until STOPFILE exists,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the module and the PAM driver (tests/pamrun) with clang's
 # AddressSanitizer and UndefinedBehaviorSanitizer into DIR (default build-san), without touching
 # the normal build in the top directory: the Makefile's own rules and flags,

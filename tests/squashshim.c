@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * squashshim.so: an LD_PRELOAD shim that makes a directory tree look like
  * shared storage that squashes root (NFS root_squash, GlusterFS

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """stracecheck.py TRACE: every removal or rename in an strace -f -y log is of
 something the same thread created earlier in the trace.
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * swapshim.so: an LD_PRELOAD shim that lets a test play the attacker at an
  * exact moment of the module's work, without any timing: when the process

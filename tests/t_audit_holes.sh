@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 12, items 4-8 and the points "from reading": each check below failed
 # on the code the audits read and passes now.
 #   4  a host with fds 0-2 closed: the creator still gets /dev/null and the pipe

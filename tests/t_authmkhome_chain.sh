@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # authmkhome in Courier's historic module chain, end to end:
 #   login → authtest → authmkhome → server      (the seed's deployment)
 #   login → authmkhome → authtest → authmkhome → server

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # authmkhome in front of today's Courier-IMAP and courier-pop with
 # courier-authlib-userdb (virtual users, no PAM): real daemons and clients
 # in throwaway Debian 12 and Debian 13 roots (tests/servers/courier-userdb.sh,

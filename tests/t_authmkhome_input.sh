@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # authmkhome on its own, as the user, in the home: hostile environment and
 # arguments are refused before use (nothing made, nothing started, nothing
 # on stdout/stderr, a log line); creators and options are chosen as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The BENCHMARKS.md generator cannot rot: bench/run.sh in a tiny
 # configuration (one run, tmpfs, small sizes, every section but profile)
 # must write the complete file: every table, the Goals rows each with a

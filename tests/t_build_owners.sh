@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Who builds a tree, and with which ids.  Every kind of builder (the module
 # as root, mkmaildir as root or as the owner, authmkhome as the user or as
 # vmail) builds in one parent, in any order, with nothing refused and only

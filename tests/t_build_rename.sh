@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One rename per tree: a missing tree is built under a fresh name beside its
 # final one (.mkmaildir. and 16 hex digits) and renamed into place.  In a
 # group-writable parent (root:mailgrp 0770, maildir=$P/%u, alice the group

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Several frontends, one shared GlusterFS mail store, one OpenLDAP directory:
 # racing first logins across two frontends (tests/cluster/run.sh; also
 # `make cluster-check`).  Root only; the storage host, the directory and the

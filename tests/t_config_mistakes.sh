@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A configuration mistake is loud and never permanent: a misspelled option
 # is logged at LOG_ERR at every login, naming it (and the file and line),
 # while the maildir is built without it; once corrected, what it was meant

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian packages, end to end (issues 7, 11, 12.9, 17), once per
 # release of tests/servers/root.sh (bookworm, trixie; T_DEBIAN_RELEASES
 # picks some), never on the host:

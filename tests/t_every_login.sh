@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The every-login path: a maildir that is the account's and holds the
 # account's marker is opened in one openat2(RESOLVE_NO_SYMLINKS) and looked
 # at no further; anything else (a symlink on the way, another owner, no

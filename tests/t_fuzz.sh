@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The libFuzzer targets (tests/fuzz/run.sh) for a bounded time each in
 # make check: option and config parsing, template expansion, the Courier
 # fd-3 record.  T_FUZZ_SECONDS per target (default 15).  The documented long

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Concurrency at scale: 64 daemon processes making the same user's first
 # login at the same instant, and 1,000 different users' first logins at the
 # same instant (homes created too, all under one parent), then 1,000

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Creator abuse: a creator that hangs, forks a grandchild that keeps stdout
 # open (in its process group, or escaping into a session of its own), prints
 # megabytes, dies by a signal, is missing, is not executable, is writable by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Faults on the creation path: each call the module makes while it builds,
 # repairs or creates a home (tests/faultshim.c counts only the module's own
 # calls: open/openat, mkdirat, fchown/fchownat, fchmod, renameat, unlinkat,

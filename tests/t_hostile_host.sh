@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The host process: a mail daemon runs the module for years.  100,000
 # sessions in one process must not grow its memory or its descriptors
 # (measured from /proc and mallinfo2 after 1,000 and after 100,000), nor

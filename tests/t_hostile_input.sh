@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile input beyond t_module_hostile.sh: user names (invalid UTF-8,
 # overlong encodings of '/' and '.', more control characters, '@' in odd
 # places, names of 256 bytes, 64 KiB and 1 MiB, printf formats), templates,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The attack loop: a local user who owns her home (alice) rearranges it in a
 # tight loop (tests/racer.c, running as alice) while more than 10,000 logins
 # of hers go through the module in several daemon processes at once:

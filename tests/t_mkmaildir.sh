@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkmaildir(8): the command-line front end.  Creation as the module does it,
 # -n on complete, missing, incomplete and unsafe maildirs, bad users and exit
 # codes, stdin lists, -c and -o, the default configuration file, 1,000 users

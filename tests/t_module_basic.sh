@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The module through real libpam: both hooks, the default layout, owners and
 # modes, a second login, unknown users, a missing home, close_session.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # NSS answers bigger than the usual buffers, as LDAP directories give them:
 # a group= with hundreds of members, passwd entries with a 10 KB GECOS field,
 # an owner in hundreds of supplementary groups for whom the creator runs.

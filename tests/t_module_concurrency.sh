@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Many first logins at once (a mail client opening several connections, or
 # several frontends): every one succeeds and one complete tree is left, with
 # no temporary leftovers.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # creator=: the administrator's program runs as the owner (or root with
 # creator_root) with a clean environment, its output goes to syslog, and a
 # failure, an incomplete result, a timeout or an unsafe program refuses the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The filesystem fails under the module: no inodes left, no blocks left, read
 # only.  On a private tmpfs (the mount lives in tests/run's mount namespace
 # and is removed on exit).  A failure must be PAM_SYSTEM_ERR in account and

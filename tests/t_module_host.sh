@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The module runs inside long-lived daemons as root: after any login, created
 # or refused, with or without a creator, the host process must be as it was
 # (pamrun -H: umask, cwd, signal dispositions and mask, fds, credentials,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile login names, NSS entries and templates: refused, logged, and
 # nothing at all created anywhere.
 . "$(dirname "$0")/lib.sh"

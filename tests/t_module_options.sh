@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every option of the module through real libpam: templates and escapes,
 # mode, group, folders, subscribe, quota, createhome/skel/homemode, config=,
 # debug, quiet, and malformed values.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Virtual users: owner=vmail with maildir=.../%d/%n for login names that NSS
 # does not know; the directories in between; %U and %h for the owner.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Partial maildirs are repaired in place; existing content is never touched;
 # a folder the user deleted is not re-created; a second login changes nothing.
 # The marker means every folder was given: a populated maildir's folders are

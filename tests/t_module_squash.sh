@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared storage that squashes root: tests/squashshim.c makes a directory
 # tree behave like an NFS root_squash / GlusterFS server.root-squash mount
 # for the module (root is uid 65534 there, without capabilities).  A tree

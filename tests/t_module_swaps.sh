@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The user swaps things on the path while the module is working on it:
 # a directory replaced by a symlink or a hard link planted between the
 # module's check and its use.  tests/swapshim.c runs the attacker's command

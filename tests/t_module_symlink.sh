@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Unsafe paths: symlinks planted anywhere on the way are never followed,
 # components owned by another user and non-directories are refused; the login
 # fails with a log line and the targets are unchanged.

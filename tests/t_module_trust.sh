@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # config=FILE is read by root inside the mail daemon and can name a creator
 # to run as root: a file someone other than root could write is refused
 # (PAM_SERVICE_ERR, logged, nothing created, its creator never run).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two pam_mkmaildir lines in one stack, as with the Debian package's
 # pam-auth-update profile (common-session) and a line of one's own after
 # it (README.Debian, "With explicit lines"): the first line that runs makes

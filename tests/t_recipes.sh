@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every recipe of RECIPES.md as written, on Debian 12 and 13: the packages
 # built from the tree (tests/servers/debs.sh, cached by the hash of the
 # sources), installed in a throwaway root of the server's stock Debian

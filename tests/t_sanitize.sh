@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The test suite again, against a build with AddressSanitizer and
 # UndefinedBehaviorSanitizer (tests/sanbuild.sh): every t_module_* script and
 # the hostile-conditions scripts, through a nested tests/run with T_MODULE,

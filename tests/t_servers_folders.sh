@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Folder names, subscriptions, quota files and maildirs made before the first
 # login, judged by Courier's and Dovecot's own tools (tests/servers/folders.sh)
 # in throwaway Debian 12 and 13 roots.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # authmkhome as Dovecot's post-login program (script-login -d), without PAM:
 # passwd-file and static userdbs, real daemons and clients in throwaway
 # Debian 12 (Dovecot 2.3) and Debian 13 (Dovecot 2.4) roots

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Static analysis of the C sources: gcc -fanalyzer, cppcheck and clang-tidy
 # must report nothing.  Tools that are missing are installed from Debian when
 # running as root, else the check is skipped.  Findings judged false

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No line of the tests reaches the host's syslog, even where tests/run has
 # no private /dev/log of its own: run as a user other than root (make check
 # as a user, the package build, which runs the suite as nobody), tests/run

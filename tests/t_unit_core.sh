@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The core on its own: the template escapes (tests/unit_expand.c), every
 # option, name validation and the configuration file's precedence
 # (tests/unit_options.c), each linked against libcore.a, the very objects

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * unit.h - what the core's table-driven unit tests (tests/unit_*.c) share:
  * a log sink that only counts lines, the names of the results, and the

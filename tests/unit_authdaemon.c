@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * unit_authdaemon.c - table-driven test of authmkhome's question to
  * Courier's authdaemond (authdaemon.c): ad_parse on well-formed and hostile

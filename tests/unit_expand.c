@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * unit_expand.c - table-driven test of md_expand (expand.c) after
  * md_option_set (options.c) took the template: every escape, relative and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * unit_exports.c - pam_mkmaildir.so, loaded as libpam loads it, exports the
  * PAM entry points it implements and nothing of the core.  Usage:

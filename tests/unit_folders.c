@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * unit_folders.c - table-driven test of fold_encode (folders.c): every
  * encoding case of folders=.  Prints one "PASS name" or "FAIL name: why"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * unit_options.c - table-driven test of the options (options.c): every
  * option with good and malformed values, name validation (valid_name,

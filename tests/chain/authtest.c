@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * authtest.c - an authentication module of Courier's historic chain, for
  * tests: the success path of the real modules (authsuccess).

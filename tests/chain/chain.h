@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * chain.h - what the test programs of Courier's historic module chain share
  * (login.c, authtest.c, server.c): the chain's own failure path and a

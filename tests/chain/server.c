@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * server.c - the server at the end of Courier's historic chain (imapd,
  * pop3d), for tests.

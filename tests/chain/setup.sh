@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by tests/t_authmkhome_*.sh, sourced after tests/lib.sh: builds the
 # test programs of the historic chain and gives each script its own area.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by tests/cluster/inside.sh (its helpers and variables in scope):
 # a real Dovecot on each frontend, PAM service with pam_ldap (through the
 # frontend's nslcd) for authentication and pam_mkmaildir in the session

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cluster suite proper; run by tests/cluster/run.sh as PID 1 of fresh
 # mount and PID namespaces (unshare --kill-child), so that every daemon it
 # starts dies and every mount it makes vanishes when it ends, however it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The throwaway Debian 12 root of the cluster suite: one cached root that the
 # storage host, the directory and both frontends each see through an overlay
 # of their own (tests/cluster/run.sh).  Built with mmdebstrap, cached under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cluster suite: several frontends, one shared GlusterFS mail store, one
 # OpenLDAP directory, and first logins of the same users racing across the
 # frontends (see tests/cluster/inside.sh for the layout).  Run by

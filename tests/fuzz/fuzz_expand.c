@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * libFuzzer target: template expansion (md_expand) after md_option_set has
  * accepted the template.  Input: TEMPLATE \0 USER \0 HOME \0 (uid from the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * libFuzzer target: the Courier fd-3 authentication record as authmkhome
  * receives it when AUTHENTICATED is empty.  authmkhome.c exposes no parser

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright 2026 The pam_mkmaildir developers
 /*
  * libFuzzer target: option parsing.  The input is split at newlines; every
  * line goes through md_option_set, and the whole input is also read back as

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets and runs each for SECONDS (default 20), or,
 # with -r RUNS, for RUNS executions each (the documented long run:
 # `tests/fuzz/run.sh -r 10000000`).  Targets:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Mail clients for the server tests, run inside a test root.
 
   client.py imap USER PASS [list] [lsub] [select] [quota] [examine=FOLDER] [noop]

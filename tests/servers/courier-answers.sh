@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What Courier answers on the wire when the account stack fails, by PAM
 # return code: not part of make check (each refusal costs Courier's 5 s
 # delay), run by hand to re-check what conf/pam.d/courier-* documents:

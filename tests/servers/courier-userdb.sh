@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # authmkhome with today's Courier: Courier-IMAP 5 and courier-pop with
 # courier-authlib's userdb (virtual users owned by vmail, homes under
 # /var/vmail, no PAM anywhere), put in front of the servers with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Courier-IMAP and courier-pop with courier-authdaemon (authpam) and
 # pam_mkmaildir in the account stacks of /etc/pam.d/imap and pop3, copied
 # from conf/pam.d/courier-imap and courier-pop3.  Run by ns.sh.

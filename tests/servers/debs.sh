@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian packages of the work tree, built for a release and cached.
 #
 #   debs.sh RELEASE      print the directory holding libpam-mkmaildir_*.deb

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Dovecot (imap, pop3, lda) with a PAM passdb opening sessions and
 # pam_mkmaildir in the session stack of /etc/pam.d/dovecot (conf/pam.d/dovecot,
 # conf/dovecot-pam.conf, conf/dovecot-quota.conf), then virtual users

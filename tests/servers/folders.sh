@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Folder names, subscriptions, quota files and maildirs that exist before
 # the first login (issue 14 D1-D8), judged by the servers' own tools in a
 # throwaway root: in the courier root Courier-IMAP's imapd (run

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers for the server scenarios (tests/servers/*.sh), sourced after
 # tests/lib.sh inside the namespaces ns.sh sets up: $R is the root.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs one server scenario in throwaway namespaces around a cached root.
 #
 #   ns.sh ROOT SCRIPT [ARGS...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # authmkhome as Dovecot's post-login program (script-login -d), no PAM: a
 # passwd-file passdb and userdb for accounts with their own uid and home,
 # a second passwd-file with a static userdb for virtual users of vmail, as

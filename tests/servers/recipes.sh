@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One recipe of RECIPES.md, run as an administrator would, in a throwaway
 # root of the server's stock Debian installation.  Run by ns.sh:
 #

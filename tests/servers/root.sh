@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Throwaway Debian roots for the real-server tests, built with mmdebstrap
 # and cached between runs, for each release the suite covers.
 #

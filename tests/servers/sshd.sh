@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OpenSSH with UsePAM yes and pam_mkmaildir in the session stack of
 # /etc/pam.d/sshd (conf/pam.d/sshd); key authentication.  Run by ns.sh.
 set -u

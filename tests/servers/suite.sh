@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by tests/t_servers_*.sh after tests/lib.sh.
 #
 # run_servers LABEL ROOT SCENARIO [RELEASE]: gets the cached root ROOT of
