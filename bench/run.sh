@@ -242,6 +242,7 @@ cat >"$work/execctl.c" <<-'EOF'
 	}
 EOF
 for v in nop lookup; do
+	# shellcheck disable=SC2046 # no word, or one
 	cc -std=c11 -D_GNU_SOURCE -O2 -fPIE -pie -Wl,-z,relro,-z,now -Wl,--as-needed \
 		$([ $v = lookup ] && echo -DLOOKUP) -o "$work/bin/exec$v" "$work/execctl.c"
 done
