@@ -17,11 +17,11 @@
 #   CLUSTER_SQUSERS [300]  users with homes racing on a second volume with
 #                          server.root-squash on (2x logins)
 #   CLUSTER_SQVUSERS [200] virtual users racing on it (2x logins)
-#   CLUSTER_RUSERS [500]   users racing on a replica-3 volume (three bricks;
+#   CLUSTER_RUSERS [100]   users racing on a replica-3 volume (three bricks;
 #                          2x logins), one brick killed a third of the way
 #                          into the race and restarted two thirds in, then
 #                          healed; 0 skips it
-#   CLUSTER_RSQUSERS [500] virtual users racing on the same replica-3 volume
+#   CLUSTER_RSQUSERS [100] virtual users racing on the same replica-3 volume
 #                          with server.root-squash on (2x logins), with the
 #                          same brick fault (another brick); 0 skips it
 #   CLUSTER_HEAL_TIMEOUT [300]  seconds to wait for the heal after each
@@ -112,7 +112,7 @@ main() {
 	CL_SERIAL=${CLUSTER_SERIAL:-100} CL_WORKERS=${CLUSTER_WORKERS:-4} \
 	CL_DOVECOT_USERS=${CLUSTER_DOVECOT_USERS:-60} CL_NAIVE=${CLUSTER_NAIVE:-500} \
 	CL_SQUSERS=${CLUSTER_SQUSERS:-300} CL_SQVUSERS=${CLUSTER_SQVUSERS:-200} \
-	CL_RUSERS=${CLUSTER_RUSERS:-500} CL_RSQUSERS=${CLUSTER_RSQUSERS:-500} \
+	CL_RUSERS=${CLUSTER_RUSERS:-100} CL_RSQUSERS=${CLUSTER_RSQUSERS:-100} \
 	CL_HEAL_TIMEOUT=${CLUSTER_HEAL_TIMEOUT:-300} \
 		unshare --mount --pid --fork --kill-child --propagation private -- \
 		bash "$work/inside.sh"
