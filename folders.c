@@ -18,16 +18,17 @@
 
 #define INBOX_PREFIX "INBOX."
 
-/* One code point from s[0..len), or -1 for bytes that are not UTF-8. */
-static int32_t next_char(const unsigned char *s, size_t len, size_t *used)
+size_t utf8_char(const unsigned char *s, size_t len, uint32_t *cp)
 {
-	static const int32_t least[] = { 0, 0x80, 0x800, 0x10000 };
-	int32_t c;
+	static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
+	uint32_t c;
 	size_t n, i;
 
+	if (len == 0)
+		return 0;
 	if (s[0] < 0x80) {
-		*used = 1;
-		return s[0];
+		*cp = s[0];
+		return 1;
 	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		n = 1, c = s[0] & 0x1f;
@@ -36,23 +37,23 @@ static int32_t next_char(const unsigned char *s, size_t len, size_t *used)
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 3, c = s[0] & 0x07;
 	else
-		return -1;
+		return 0;
 	if (n >= len)
-		return -1;
+		return 0;
 	for (i = 1; i <= n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
-			return -1;
+			return 0;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
 	/* Overlong forms, surrogates and what lies beyond Unicode. */
 	if (c < least[n] || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return -1;
-	*used = n + 1;
-	return c;
+		return 0;
+	*cp = c;
+	return n + 1;
 }
 
 /* Why a character cannot be part of a folder name, or NULL. */
-static const char *refused_char(int32_t c)
+static const char *refused_char(uint32_t c)
 {
 	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
 		return "a control character";
@@ -123,11 +124,12 @@ static void encode_utf7(struct out *o, const unsigned char *s, size_t len)
 	bool shifted = false;
 	uint32_t bits = 0;
 	int nbits = 0;
-	size_t i = 0, used;
+	size_t i = 0;
 
+	/* The name was checked: every character decodes. */
 	while (i < len) {
-		int32_t c = next_char(s + i, len - i, &used);
-		i += used;
+		uint32_t c = 0;
+		i += utf8_char(s + i, len - i, &c);
 		if (c >= 0x20 && c <= 0x7e) {
 			if (shifted)
 				end_shift(o, bits, nbits);
@@ -143,10 +145,10 @@ static void encode_utf7(struct out *o, const unsigned char *s, size_t len)
 		shifted = true;
 		if (c >= 0x10000) {
 			c -= 0x10000;
-			put_unit(o, 0xd800 | ((uint32_t)c >> 10), &bits, &nbits);
-			put_unit(o, 0xdc00 | ((uint32_t)c & 0x3ff), &bits, &nbits);
+			put_unit(o, 0xd800 | (c >> 10), &bits, &nbits);
+			put_unit(o, 0xdc00 | (c & 0x3ff), &bits, &nbits);
 		} else {
-			put_unit(o, (uint32_t)c, &bits, &nbits);
+			put_unit(o, c, &bits, &nbits);
 		}
 	}
 	if (shifted)
@@ -210,8 +212,8 @@ const char *fold_encode(const char *name, size_t len, enum fold_encoding enc,
 		return why;
 	s = (const unsigned char *)name;
 	for (i = 0; i < len; i += used) {
-		int32_t c = next_char(s + i, len - i, &used);
-		if (c < 0)
+		uint32_t c;
+		if ((used = utf8_char(s + i, len - i, &c)) == 0)
 			return "not valid UTF-8";
 		if ((why = refused_char(c)) != NULL)
 			return why;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum fold_encoding {
 	FOLD_UTF7, /* IMAP modified UTF-7 (RFC 3501 5.1.3): Dovecot's default layout */
@@ -43,5 +44,12 @@ const char *fold_encode(const char *name, size_t len, enum fold_encoding enc,
  * "reserved name", it would be a part of the maildir above it).
  */
 const char *fold_fs_path(char *enc);
+
+/*
+ * The one UTF-8 decoder: the length (1 to 4) of the well-formed sequence at
+ * s[0..len), its code point in *cp; 0 for a stray byte, an overlong form, a
+ * surrogate, a code point beyond Unicode or a sequence cut short.
+ */
+size_t utf8_char(const unsigned char *s, size_t len, uint32_t *cp);
 
 #endif

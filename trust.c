@@ -50,46 +50,14 @@ static bool unsafe_cp(unsigned long cp)
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (1 to 4), its code point
- * in *cp; 0 for a stray, overlong, surrogate or truncated sequence.
- */
-static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, *cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, *cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, *cp = s[0] & 0x07;
-	else
-		return 0;
-	/* Overlong forms and surrogates are refused as well. */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3f);
-	}
-	return n;
-}
-
 const char *md_escape(const char *in, char *out, size_t outlen)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t o = 0;
+	size_t o = 0, left = strlen(in);
 
 	while (*s != '\0') {
-		unsigned long cp;
-		size_t n = utf8_seq(s, &cp);
+		uint32_t cp = 0;
+		size_t n = utf8_char(s, left, &cp);
 		bool safe = n > 1 ? !unsafe_cp(cp) : n == 1 && cp >= 0x20 && cp != 0x7f;
 		size_t need = safe ? n : 4;
 		if (o + need + 4 > outlen)
@@ -99,6 +67,7 @@ const char *md_escape(const char *in, char *out, size_t outlen)
 		else
 			snprintf(out + o, 5, "\\x%02x", *s);
 		o += need;
+		left -= safe ? n : 1;
 		s += safe ? n : 1;
 	}
 	if (*s != '\0' && o + 4 <= outlen)
@@ -132,13 +101,14 @@ const char *printable(const char *s, char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* Validation of untrusted text                                        */
 
-static bool valid_utf8(const unsigned char *s)
+static bool valid_utf8(const char *s)
 {
-	unsigned long cp;
-	size_t n;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t left = strlen(s), n;
+	uint32_t cp;
 
-	for (; *s != '\0'; s += n)
-		if ((n = utf8_seq(s, &cp)) == 0)
+	for (; left > 0; u += n, left -= n)
+		if ((n = utf8_char(u, left, &cp)) == 0)
 			return false;
 	return true;
 }
@@ -148,11 +118,11 @@ static bool valid_utf8(const unsigned char *s)
 bool has_control(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	unsigned long cp;
-	size_t n;
+	size_t left = strlen(s), n;
+	uint32_t cp = 0;
 
-	for (; *u != '\0'; u += n ? n : 1) {
-		n = utf8_seq(u, &cp);
+	for (; left > 0; u += n ? n : 1, left -= n ? n : 1) {
+		n = utf8_char(u, left, &cp);
 		if ((n == 1 && (cp < 0x20 || cp == 0x7f)) || (n > 1 && unsafe_cp(cp)))
 			return true;
 	}
@@ -161,7 +131,7 @@ bool has_control(const char *s)
 
 bool md_valid_text(const char *s)
 {
-	return !has_control(s) && valid_utf8((const unsigned char *)s);
+	return !has_control(s) && valid_utf8(s);
 }
 
 /*
@@ -181,7 +151,7 @@ bool valid_name(const char *s, const char **why)
 		*why = "contains '/'";
 	else if (has_control(s))
 		*why = "contains a control character (C0, C1 or a bidirectional override)";
-	else if (!valid_utf8((const unsigned char *)s))
+	else if (!valid_utf8(s))
 		*why = "is not valid UTF-8";
 	else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		*why = "is '.' or '..'";
