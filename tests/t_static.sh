@@ -5,9 +5,9 @@
 # positives are suppressed next to the code, each with its justification.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TOP" || exit 1
-SRC="trust.c options.c account.c expand.c folders.c creator.c maildir.c pam_mkmaildir.c"
-# authmkhome.c (with its authdaemon.c) and mkmaildir.c are included when present: they share the core.
-for f in authmkhome.c authdaemon.c mkmaildir.c; do [ -f "$f" ] && SRC="$SRC $f"; done
+# Every C source of the product: the module, both programs and the core they share.
+SRC=$(ls ./*.c | sed 's,^\./,,' | tr '\n' ' ')
+[ "$(wc -w <<<"$SRC")" -ge 18 ] || fail "static: every product source found" "only: $SRC"
 DEFS=(-DSTD_CREATOR='"/usr/sbin/authmkhome-creator"' -DCONFIG_FILE='"/etc/security/mkmaildir.conf"')
 need() { # COMMAND PACKAGE
 	command -v "$1" >/dev/null && return 0
