@@ -494,11 +494,12 @@ gfids() {
 # heal down if polled all along) says 0 on every brick.  Writes
 # $OUT/LABEL.heal: seconds taken, entries left ("-": a brick did not answer),
 # entries in split-brain as heal info tells them.
-heal_index() { # VOL: entries in the heal indices of its bricks
+heal_index() { # VOL: entries in the heal indices of its bricks (each index also
+	# keeps one base file, xattrop-*, dirty-* or entry-changes-*, which is no entry)
 	local b
 	for b in "$W/brick/$1".[0-9]*; do
 		ls "$b/.glusterfs/indices/xattrop" "$b/.glusterfs/indices/dirty" \
-			"$b/.glusterfs/indices/entry-changes" 2>/dev/null | grep -Ev '^(xattrop-|dirty-|$|/)'
+			"$b/.glusterfs/indices/entry-changes" 2>/dev/null | grep -Ev '^(xattrop-|dirty-|entry-changes-|$|/)'
 	done | wc -l
 }
 heal_pending() {
