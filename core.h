@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Copyright 2026 The pam_mkmaildir developers
 /*
- * core.h - private to the core (trust.c, options.c, account.c, expand.c,
- * creator.c, maildir.c, folders.c); the front ends see only maildir.h.
+ * core.h - private to the core (everything but pam_mkmaildir.c,
+ * authmkhome.c and mkmaildir.c); the front ends see only maildir.h.
+ *
+ * Results: a step that can fail returns enum md_result, and the function
+ * that saw the errno has logged the cause, so callers only pass the result
+ * on.  Two exceptions, each for a reason: a thin wrapper of one system call
+ * (chmod_fd and the like) returns -1 with errno set, as the call does, for
+ * the one caller that logs it with its own words; and a question (is this
+ * complete, is this name valid) returns bool.
  *
  * Every file of the core works for root inside long-lived daemons, in
  * directories users own: paths are walked from "/" one component at a time

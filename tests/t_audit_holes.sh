@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Issue 12, items 4-8 and the points "from reading": each check below failed
-# on the code the audits read and passes now.
+# Findings of outside audits, some found by reading the code: each check
+# below failed on the code the audits read and passes now.
 #   4  a host with fds 0-2 closed: the creator still gets /dev/null and the pipe
 #   5  skel= is held to the trust rules of config= and creator=
 #   6  authmkhome's fd-3 read ends without SIGALRM (ignored by the caller)

@@ -439,7 +439,7 @@ PY
 		check "local diversions: the reason is given" grep -q 'already diverted by a local diversion' <<<"$out"
 		check "local diversions: the package is not installed" \
 			test "$(inr dpkg-query -W -f='${db:Status-Status}' courier-authmkhome 2>/dev/null)" != installed
-		# (issue 12, 9a) and the refusal leaves dpkg clean: no half-installed
+		# and the refusal leaves dpkg clean: no half-installed
 		# package that every later apt run stops at.
 		st=$(inr dpkg-query -W -f='${db:Status-Abbrev}' courier-authmkhome 2>/dev/null)
 		say "courier-authmkhome after the refusal: '${st:-unknown}'"

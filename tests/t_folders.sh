@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Folder names, subscriptions, quota file and the population of a maildir
-# someone else made, through the module (real libpam) and mkmaildir:
-# issue 14 D1-D8 and issue 12 item 3, judged by the files the module writes
+# someone else made, through the module (real libpam) and mkmaildir, judged
+# by the files the module writes
 # (tests/servers/folders.sh has the servers' own tools judge them).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pam_harness.sh"

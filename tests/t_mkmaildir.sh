@@ -194,7 +194,7 @@ if cc -std=c11 -D_GNU_SOURCE -DCONFIG_FILE="\"$T_BASE/default.conf\"" -I"$T_TOP"
 	out=$(cat "$T_BASE/def.out") err=$(cat "$T_BASE/def.err")
 	rc_is "default file absent: exit 0" 0
 	check "default file absent: built-in defaults" test -d "$C/Maildir/cur" -a ! -e "$C/Maildir/.Junk"
-	# Issue 17.7: a login names its file; without one this run may make
+	# A login names its file; without one this run may make
 	# another maildir, and says so, once, on stderr.
 	check "default file absent: one warning line on stderr" test "$(grep -c warning <<<"$err")" = 1
 	err_matches "default file absent: the warning names the file and the defaults" \
@@ -239,7 +239,7 @@ rc_is "-n, missing: exit 1" 1
 out_matches "-n, missing: reported missing with the path" "^bob: missing: .*$B/Maildir.*missing\|$"
 same "-n, missing: nothing created" "$before" "$(snap "$B")"
 check "-n, missing: no error on stderr" test -z "$(grep 'error' <<<"$err")"
-# Issue 17.8: -n -q prints each missing maildir once, on stdout.
+# -n -q prints each missing maildir once, on stdout.
 mk -n -q bob
 rc_is "-n -q, missing: exit 1" 1
 out_matches "-n -q, missing: one report line" "^bob: missing: [^|]+\|$"
@@ -314,7 +314,7 @@ mk dave
 rc_is "missing home without createhome: exit 2" 2
 out_matches "missing home without createhome: reported error" "^dave: error: .*$D.*\|$"
 check "missing home without createhome: no home made" test ! -e "$D"
-# Issue 17.8: -n says what the real run says: an error (exit 2), not missing.
+# -n says what the real run says: an error (exit 2), not missing.
 mk -n dave
 rc_is "-n, missing home without createhome: exit 2, as the real run" 2
 out_matches "-n, missing home without createhome: reported error" "^dave: error: .*$D.*createhome.*\|$"
