@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Folder names, subscriptions, quota files and maildirs that exist before
-# the first login (issue 14 D1-D8), judged by the servers' own tools in a
+# the first login, judged by the servers' own tools in a
 # throwaway root: in the courier root Courier-IMAP's imapd (run
 # preauthenticated: LIST, LSUB, SELECT, CREATE, SUBSCRIBE, DELETE),
 # maildirmake and deliverquota; in the dovecot root doveadm (mailbox list,
