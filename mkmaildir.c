@@ -231,17 +231,6 @@ static void global_log(void *arg, int priority, const char *fmt, va_list ap)
 /* ------------------------------------------------------------------ */
 /* The server's maildir (-D, -S)                                       */
 
-/* Appends s to out[*o]; false when it does not fit. */
-static bool put(char *out, size_t len, size_t *o, const char *s, size_t n)
-{
-	if (*o + n >= len)
-		return false;
-	memcpy(out + *o, s, n);
-	*o += n;
-	out[*o] = '\0';
-	return true;
-}
-
 /* The value of one variable of Dovecot's (2.3: %u, 2.4: %{user}); NULL
  * for one we do not know, so that the report says so instead of guessing. */
 static const char *variable(const char *name, size_t n, const struct md_account *a,
@@ -340,7 +329,8 @@ static char *server_maildir(const char *loc, const struct md_account *a, bool ho
 			v = NULL;
 		if (v == NULL && *why != NULL)
 			return NULL;
-		if (v == NULL ? !put(out, sizeof out, &o, p++, 1) : !put(out, sizeof out, &o, v, strlen(v)))
+		if (v == NULL ? !md_append(out, sizeof out, &o, p++, 1)
+			      : !md_append(out, sizeof out, &o, v, strlen(v)))
 			return *why = "the server's path is too long", NULL;
 	}
 	while (o > 1 && out[o - 1] == '/')
