@@ -7,7 +7,7 @@
 #include "core.h"
 
 
-static bool append(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+bool md_append(char *out, size_t outlen, size_t *o, const char *s, size_t n)
 {
 	if (*o + n >= outlen)
 		return false;
@@ -70,14 +70,14 @@ enum md_result md_expand(const struct md_options *o,
 		/* relative: under the home */
 		if (!usable_home(a->home))
 			goto badhome;
-		if (!append(out, outlen, &n, a->home, strlen(a->home)) ||
-		    !append(out, outlen, &n, "/", 1))
+		if (!md_append(out, outlen, &n, a->home, strlen(a->home)) ||
+		    !md_append(out, outlen, &n, "/", 1))
 			goto toolong;
 	}
 	for (; *t != '\0'; t++) {
 		const char *v;
 		if (*t != '%') {
-			if (!append(out, outlen, &n, t, 1))
+			if (!md_append(out, outlen, &n, t, 1))
 				goto toolong;
 			continue;
 		}
@@ -85,7 +85,7 @@ enum md_result md_expand(const struct md_options *o,
 		if (*t == 'h') {
 			if (!usable_home(a->home))
 				goto badhome;
-			if (!append(out, outlen, &n, a->home, strlen(a->home)))
+			if (!md_append(out, outlen, &n, a->home, strlen(a->home)))
 				goto toolong;
 			continue;
 		}
@@ -102,7 +102,7 @@ enum md_result md_expand(const struct md_options *o,
 				printable(a->user, pbuf, sizeof pbuf), why);
 			return MD_ERR_REFUSED;
 		}
-		if (!append(out, outlen, &n, value, len))
+		if (!md_append(out, outlen, &n, value, len))
 			goto toolong;
 	}
 	if (out[0] != '/') {

@@ -170,6 +170,10 @@ enum md_result md_expand(const struct md_options *o,
 			 const struct md_account *a, char *out, size_t outlen,
 			 const struct md_log *log);
 
+/* Appends n bytes of s to out at *o, NUL-terminated; false when they do
+ * not fit (out is then unchanged). */
+bool md_append(char *out, size_t outlen, size_t *o, const char *s, size_t n);
+
 /* What a creator program is told about the login. */
 struct md_context {
 	const char *service;  /* PAM_SERVICE, or the front end's name */

@@ -5,12 +5,13 @@
  * line, with the same code, options and configuration file as the PAM
  * module, so that a maildir made here is exactly the one a login would make.
  *
- *   mkmaildir [-c CONFIG] [-o OPTION]... [-n] [-j JOBS] [-q] [USER...]
+ *   mkmaildir [-c CONFIG] [-o OPTION]... [-n [-D | -S LOCATION]] [-j JOBS] [-q] [USER...]
  *
  * Without USER arguments the names are read from stdin, one a line.  Every
  * user gets one line on stdout, in input order:
  *
  *   USER: ok | created | completed | missing: WHY | unsafe: WHY | error: WHY
+ *         | differs: module PATH, server PATH
  *
  * The core's log lines go to stderr.  See mkmaildir.8.
  */
@@ -47,17 +48,19 @@
 enum {
 	EXIT_ALLOK = 0,   /* every maildir is (now) complete */
 	EXIT_MISSING = 1, /* -n: at least one maildir is missing or incomplete */
-	EXIT_FAILED = 2,  /* at least one user failed (error or unsafe) */
+	EXIT_FAILED = 2,  /* at least one user failed (error, unsafe, or -D/-S:
+			   * the server's maildir differs) */
 	EXIT_USAGE = 3,   /* bad usage or configuration, unreadable input,
 			   * unwritable output */
 };
 
-enum status { ST_PENDING, ST_OK, ST_CREATED, ST_COMPLETED, ST_MISSING, ST_UNSAFE, ST_ERROR };
+enum status { ST_PENDING, ST_OK, ST_CREATED, ST_COMPLETED, ST_MISSING, ST_DIFFERS, ST_UNSAFE,
+	      ST_ERROR };
 
 static const char *const status_word[] = {
 	[ST_PENDING] = "pending", [ST_OK] = "ok", [ST_CREATED] = "created",
 	[ST_COMPLETED] = "completed", [ST_MISSING] = "missing", [ST_UNSAFE] = "unsafe",
-	[ST_ERROR] = "error",
+	[ST_DIFFERS] = "differs", [ST_ERROR] = "error",
 };
 
 struct item {
@@ -75,6 +78,7 @@ struct run {
 	size_t n;
 	bool check_only;
 	bool quiet;
+	char *server;         /* -D, -S: the server's mail location, or NULL */
 	atomic_size_t next;   /* next item a worker takes */
 
 	pthread_mutex_t lock; /* everything below, stdout and stderr */
@@ -225,6 +229,118 @@ static void global_log(void *arg, int priority, const char *fmt, va_list ap)
 }
 
 /* ------------------------------------------------------------------ */
+/* The server's maildir (-D, -S)                                       */
+
+/* The value of one variable of Dovecot's (2.3: %u, 2.4: %{user}); NULL
+ * for one we do not know, so that the report says so instead of guessing. */
+static const char *variable(const char *name, size_t n, const struct md_account *a,
+			    bool home_known, const char **why)
+{
+	const char *at = strchr(a->user, '@');
+	static _Thread_local char part[MAX_NAME + 1];
+
+	if ((n == 1 && *name == 'u') || (n == 4 && memcmp(name, "user", 4) == 0))
+		return a->user;
+	if ((n == 1 && *name == 'n') || (n == 13 && memcmp(name, "user|username", 13) == 0)) {
+		size_t k = at != NULL ? (size_t)(at - a->user) : strlen(a->user);
+		snprintf(part, sizeof part, "%.*s", (int)k, a->user);
+		return part;
+	}
+	if ((n == 1 && *name == 'd') || (n == 11 && memcmp(name, "user|domain", 11) == 0))
+		return at != NULL ? at + 1 : "";
+	if ((n == 1 && *name == 'h') || (n == 4 && memcmp(name, "home", 4) == 0)) {
+		/* With owner= the account is the owner's: the server's home
+		 * comes from its userdb, which we do not read. */
+		if (!home_known)
+			*why = "the server's home comes from its userdb (owner= is set): "
+			       "give the location without ~ or home with -S";
+		return home_known ? a->home : NULL;
+	}
+	return NULL;
+}
+
+/* One %X or %{...} at *p; advances *p.  The spaces 2.4 allows around
+ * the | are dropped. */
+static const char *expand_one(const char **p, const struct md_account *a, bool home_known,
+			      const char **why)
+{
+	char name[64];
+	size_t n = 0;
+	const char *from = *p, *s = *p + 1, *v;
+
+	if (*s == '{') {
+		for (s++; *s != '\0' && *s != '}'; s++)
+			if (*s != ' ' && n < sizeof name - 1)
+				name[n++] = *s;
+		if (*s == '\0')
+			return *why = "an unclosed %{ in the server's mail location", NULL;
+		s++;
+	} else if (*s != '\0') {
+		name[n++] = *s++;
+	}
+	name[n] = '\0';
+	*p = s;
+	if (n == 1 && name[0] == '%')
+		return "%";
+	v = variable(name, n, a, home_known, why);
+	if (v == NULL && *why == NULL) {
+		static _Thread_local char msg[128];
+		snprintf(msg, sizeof msg, "it uses %.*s, which mkmaildir does not expand",
+			 (int)(s - from), from);
+		*why = msg;
+	}
+	return v;
+}
+
+/* Whether loc names another format than maildir (mbox:, sdbox:...). */
+static bool other_format(const char *loc)
+{
+	size_t n = strspn(loc, "abcdefghijklmnopqrstuvwxyz");
+
+	return n > 0 && loc[n] == ':' && strncmp(loc, "maildir:", 8) != 0;
+}
+
+/*
+ * The maildir the server uses for a, from its mail location (2.3's
+ * maildir:PATH[:OPTIONS] or 2.4's mail_path); NULL with *why when it
+ * cannot be told.
+ */
+static char *server_maildir(const char *loc, const struct md_account *a, bool home_known,
+			    const char **why)
+{
+	char out[PATH_MAX];
+	size_t o = 0;
+	const char *p = loc, *start, *end, *v;
+
+	out[0] = '\0';
+	if (other_format(loc))
+		return *why = "the server's mail location is not a maildir", NULL;
+	if (strncmp(p, "maildir:", 8) == 0)
+		p += 8;
+	start = p;
+	end = p + strcspn(p, ":");
+	/* Only a leading ~ is the home, as for Dovecot. */
+	while (p < end) {
+		if (*p == '~' && p == start && (p[1] == '/' || p + 1 == end))
+			v = variable("home", 4, a, home_known, why), p++;
+		else if (*p == '%')
+			v = expand_one(&p, a, home_known, why);
+		else
+			v = NULL;
+		if (v == NULL && *why != NULL)
+			return NULL;
+		if (v == NULL ? !md_append(out, sizeof out, &o, p++, 1)
+			      : !md_append(out, sizeof out, &o, v, strlen(v)))
+			return *why = "the server's path is too long", NULL;
+	}
+	while (o > 1 && out[o - 1] == '/')
+		out[--o] = '\0';
+	if (out[0] != '/')
+		return *why = "the server's mail location is not an absolute path", NULL;
+	return strdup(out);
+}
+
+/* ------------------------------------------------------------------ */
 /* One user                                                            */
 
 /* The md_log of one user's work: each worker has its own. */
@@ -274,6 +390,38 @@ static enum status status_of(enum md_result res, enum md_done done)
 }
 
 /*
+ * -D, -S: the server's maildir for a against the module's (path); a
+ * difference, or a location we cannot expand, replaces the outcome: a
+ * login would not find the maildir the module makes.
+ */
+static void compare_server(const struct run *r, const struct md_account *a, const char *path,
+			   enum status *st, char **reason)
+{
+	const char *why = NULL;
+	char *theirs = server_maildir(r->server, a, r->o.owner == NULL, &why);
+	char *text = NULL;
+	bool replace = true;
+
+	if (theirs == NULL) {
+		*st = ST_ERROR;
+		if (asprintf(&text, "cannot compare with the server: %s (%s)",
+			     why != NULL ? why : "out of memory", r->server) < 0)
+			text = NULL;
+	} else if (strcmp(theirs, path) != 0) {
+		*st = ST_DIFFERS;
+		if (asprintf(&text, "module %s, server %s", path, theirs) < 0)
+			text = NULL;
+	} else {
+		replace = false;
+	}
+	free(theirs);
+	if (replace) {
+		free(*reason);
+		*reason = text != NULL ? text : strdup("differs (out of memory)");
+	}
+}
+
+/*
  * Works on one user; the outcome goes to *st, for the failures the reason
  * to *reason, and with -n the maildir checked to *maildir (the item itself
  * is only written under the lock).
@@ -305,13 +453,16 @@ static void process(struct run *r, const struct item *it, enum status *st, char 
 			if (r->check_only && (res == MD_OK || res == MD_MISSING))
 				*maildir = strdup(path);
 		}
-		md_account_free(&a);
 	}
 	*st = status_of(res, done);
 	if (*st == ST_MISSING)
 		*reason = strdup(j.missing[0] != '\0' ? j.missing : "missing (no reason given)");
 	else if (*st == ST_UNSAFE || *st == ST_ERROR)
 		*reason = strdup(j.reason[0] != '\0' ? j.reason : "failed (no reason given)");
+	if (r->server != NULL && (*st == ST_OK || *st == ST_MISSING))
+		compare_server(r, &a, path, st, reason);
+	if (it->refused == NULL)
+		md_account_free(&a);
 }
 
 /* Called with the lock held: prints the finished items at the head. */
@@ -325,7 +476,8 @@ static void report(struct run *r)
 		progress_clear(r);
 	while (r->printed < r->n && r->items[r->printed].st != ST_PENDING) {
 		struct item *it = &r->items[r->printed++];
-		bool bad = it->st == ST_MISSING || it->st == ST_UNSAFE || it->st == ST_ERROR;
+		bool bad = it->st == ST_MISSING || it->st == ST_DIFFERS || it->st == ST_UNSAFE ||
+			   it->st == ST_ERROR;
 		if (!r->quiet || bad) {
 			fputs(shown(it->name, it->truncated, name, sizeof name), stdout);
 			fputs(": ", stdout);
@@ -541,16 +693,71 @@ static bool read_names(struct item **items, size_t *n, size_t *cap)
 
 static void usage(FILE *f)
 {
-	fputs("usage: " PROG " [-c CONFIG] [-o OPTION]... [-n] [-j JOBS] [-q] [USER...]\n"
+	fputs("usage: " PROG " [-c CONFIG] [-o OPTION]... [-n [-D | -S LOCATION]] [-j JOBS] [-q] "
+	      "[USER...]\n"
 	      "  -c CONFIG  options file (default " CONFIG_FILE " when it exists)\n"
 	      "  -o OPTION  a module option (name=value or flag); wins over the file\n"
 	      "  -n         check only: change nothing, report what is missing or unsafe\n"
+	      "  -D         with -n: compare each maildir with Dovecot's (doveconf)\n"
+	      "  -S LOCATION  with -n: compare with this server mail location\n"
 	      "  -j JOBS    users worked on in parallel (default: the number of CPUs)\n"
 	      "  -q         report only users that failed or are missing; no notices\n"
 	      "Without USER, names are read from stdin, one a line.\n"
-	      "Each user gets one line: USER: ok|created|completed|missing|unsafe|error[: why]\n"
-	      "Exit: 0 all complete, 1 (-n) something missing, 2 a user failed, 3 usage.\n",
+	      "Each user gets one line: USER: ok|created|completed|missing|differs|unsafe|error"
+	      "[: why]\n"
+	      "Exit: 0 all complete, 1 (-n) something missing, 2 a user failed or differs, "
+	      "3 usage.\n",
 	      f);
+}
+
+/* The output of doveconf -h SETTING, one line, or NULL when it fails
+ * (2.3 knows no mail_path, 2.4 no mail_location). */
+static char *doveconf(const char *setting)
+{
+	char cmd[128], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof cmd, "doveconf -h %s 2>/dev/null", setting);
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return NULL;
+	n = getline(&line, &cap, f);
+	if (pclose(f) != 0 || n < 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/* -D: Dovecot's mail location, as 2.4 (mail_driver, mail_path) or 2.3
+ * (mail_location) has it; NULL after saying why. */
+static char *dovecot_location(void)
+{
+	char *path = doveconf("mail_path"), *driver;
+
+	if (path == NULL) {
+		path = doveconf("mail_location");
+		if (path == NULL)
+			fputs(PROG ": error: -D: doveconf -h mail_path and doveconf -h "
+			      "mail_location both failed: is Dovecot installed?\n", stderr);
+		else if (path[0] == '\0')
+			fputs(PROG ": error: -D: Dovecot's mail_location is empty (Dovecot looks "
+			      "for the mail itself): set it, or give the path with -S\n", stderr);
+		if (path != NULL && path[0] == '\0')
+			free(path), path = NULL;
+		return path;
+	}
+	driver = doveconf("mail_driver");
+	if (driver == NULL || strcmp(driver, "maildir") != 0) {
+		err_line(NULL, PROG ": error: -D: Dovecot's mail_driver is \"%s\", not maildir",
+			 driver != NULL ? driver : "");
+		free(path), path = NULL;
+	}
+	free(driver);
+	return path;
 }
 
 static unsigned default_jobs(void)
@@ -615,7 +822,7 @@ int main(int argc, char **argv)
 	int c, status;
 
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":c:o:nj:qh")) != -1) {
+	while ((c = getopt(argc, argv, ":c:o:nDS:j:qh")) != -1) {
 		switch (c) {
 		case 'c':
 			if (config != NULL) {
@@ -637,6 +844,16 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			r.check_only = true;
+			break;
+		case 'D':
+		case 'S':
+			if (r.server != NULL) {
+				fputs(PROG ": error: -D and -S may be given once, not both\n", stderr);
+				return EXIT_USAGE;
+			}
+			r.server = c == 'S' ? strdup(optarg) : dovecot_location();
+			if (r.server == NULL)
+				return EXIT_USAGE;
 			break;
 		case 'j':
 			if (!parse_jobs(optarg, &jobs)) {
@@ -660,6 +877,11 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
+
+	if (r.server != NULL && !r.check_only) {
+		fputs(PROG ": error: -D and -S compare paths only with -n\n", stderr);
+		return EXIT_USAGE;
 	}
 
 	/* The file first, then -o in order: the command line wins, as the
@@ -756,14 +978,14 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&r.lock);
 	if (r.progress)
 		fprintf(stderr, PROG ": %zu users: %zu ok, %zu created, %zu completed, "
-			"%zu missing, %zu unsafe, %zu errors\n", r.n, r.count[ST_OK],
+			"%zu missing, %zu differ, %zu unsafe, %zu errors\n", r.n, r.count[ST_OK],
 			r.count[ST_CREATED], r.count[ST_COMPLETED], r.count[ST_MISSING],
-			r.count[ST_UNSAFE], r.count[ST_ERROR]);
+			r.count[ST_DIFFERS], r.count[ST_UNSAFE], r.count[ST_ERROR]);
 
 	if (r.check_only && report_leftovers(&r) > 0 && !r.quiet)
 		fputs(PROG ": the leftover entries above are temporary trees of builds that were "
 		      "killed; nothing reads them: remove them when no build is running\n", stderr);
-	if (r.count[ST_UNSAFE] + r.count[ST_ERROR] > 0)
+	if (r.count[ST_UNSAFE] + r.count[ST_ERROR] + r.count[ST_DIFFERS] > 0)
 		status = EXIT_FAILED;
 	else if (r.count[ST_MISSING] > 0)
 		status = EXIT_MISSING;

@@ -294,6 +294,60 @@ rc_is "-n, mixed list: exit 2 (the worst)" 2
 out_matches "-n, mixed list: one line each, in order" "^alice: ok\|dave: missing: [^|]+\|ghost: error: [^|]+\|carol: unsafe: [^|]+\|$"
 check "-n, mixed list: dave's maildir not created" test ! -e "$(home_of dave)/Maildir"
 
+# --- -n -D and -S: the module's maildir against the server's ---
+# A fake doveconf answers -h SETTING from FAKE_<SETTING> and fails for a
+# setting left unset, as 2.3 does for mail_path and 2.4 for mail_location.
+mkdir -p "$T_BASE/fakebin"
+cat >"$T_BASE/fakebin/doveconf" <<'EOS'
+#!/bin/sh
+[ "$1" = -h ] || exit 64
+eval "v=\${FAKE_$2+set}"; [ "$v" = set ] || { echo "doveconf: Fatal: Unknown setting: $2" >&2; exit 89; }
+eval "printf '%s\n' \"\$FAKE_$2\""
+EOS
+chmod 0755 "$T_BASE/fakebin/doveconf"
+# dovecot NAME RC STDOUT-ERE VAR=VALUE...: mk -n -D alice with the fake doveconf
+# answering the VARs.
+dovecot() {
+	local name=$1 want=$2 re=$3; shift 3
+	out=$(cd "$T_BASE" && env PATH="$T_BASE/fakebin:$PATH" "$@" "$MK" -c "$EMPTY" -n -D alice \
+		</dev/null 2>"$T_WORK/$T_NAME.stderr"); rc=$?
+	err=$(cat "$T_WORK/$T_NAME.stderr")
+	rc_is "-D, $name: exit $want" "$want"
+	out_matches "-D, $name: reported" "$re"
+}
+dovecot "2.3, maildir:~/Maildir" 0 "^alice: ok\|$" FAKE_mail_location='maildir:~/Maildir'
+dovecot "2.3, with options after the path" 0 "^alice: ok\|$" FAKE_mail_location='maildir:~/Maildir:LAYOUT=fs:INBOX=~/Maildir'
+dovecot "2.3, %h/Maildir/" 0 "^alice: ok\|$" FAKE_mail_location='maildir:%h/Maildir/'
+dovecot "2.3, ~/mail: differs, naming both" 2 "^alice: differs: module $A/Maildir, server $A/mail\|$" FAKE_mail_location='maildir:~/mail'
+dovecot "2.3, %u in the path" 2 "^alice: differs: module $A/Maildir, server /var/vmail/alice/Maildir\|$" FAKE_mail_location='maildir:/var/vmail/%u/Maildir'
+dovecot "2.3, mbox: not a maildir" 2 "^alice: error: .*not a maildir" FAKE_mail_location='mbox:~/mail'
+dovecot "2.3, %Lu: not expanded, said so" 2 "^alice: error: .*%L, which mkmaildir does not expand" FAKE_mail_location='maildir:/v/%Lu'
+dovecot "2.3, empty mail_location" 3 "^\|?$" FAKE_mail_location=
+dovecot "2.4, ~/Maildir" 0 "^alice: ok\|$" FAKE_mail_driver=maildir FAKE_mail_path='~/Maildir'
+dovecot "2.4, %{home}/Maildir" 0 "^alice: ok\|$" FAKE_mail_driver=maildir FAKE_mail_path='%{home}/Maildir'
+dovecot "2.4, %{user | username}: differs" 2 "^alice: differs: module $A/Maildir, server /v/alice/Maildir\|$" FAKE_mail_driver=maildir FAKE_mail_path='/v/%{user | username}/Maildir'
+dovecot "2.4, %{user|lower}: not expanded, said so" 2 "^alice: error: .*%\{user\|lower\}, which" FAKE_mail_driver=maildir FAKE_mail_path='/v/%{user|lower}'
+dovecot "2.4, mail_driver mbox" 3 "^\|?$" FAKE_mail_driver=mbox FAKE_mail_path='~/mail'
+dovecot "no doveconf answers" 3 "^\|?$"
+err_matches "-D, no doveconf answers: said so" "doveconf -h mail_path and doveconf -h mail_location both failed"
+
+# -S: the location given; %n and %d split a virtual user's name, and ~
+# is refused with owner= (the server's home then comes from its userdb).
+VM=$T_BASE/vmail-s
+mkdir -p "$VM/example.org/alice"; chown -R vmail:vmail "$VM"
+mk -n -o owner=vmail -o "maildir=$VM/%d/%n/Maildir" -S "maildir:$VM/%d/%n/Maildir" alice@example.org
+rc_is "-S, virtual %d/%n, the same: exit 1" 1
+out_matches "-S, virtual %d/%n, the same: only missing" "^alice@example.org: missing: [^|]*\|$"
+mk -n -o owner=vmail -o "maildir=$VM/%d/%n/Maildir" -S "$VM/%n/%d/Maildir" alice@example.org
+rc_is "-S, virtual, swapped: exit 2" 2
+out_matches "-S, virtual, swapped: differs" "^alice@example.org: differs: module $VM/example.org/alice/Maildir, server $VM/alice/example.org/Maildir\|$"
+mk -n -o owner=vmail -o "maildir=$VM/%d/%n/Maildir" -S "~/Maildir" alice@example.org
+out_matches "-S, ~ with owner=: not guessed" "^alice@example.org: error: .*userdb"
+mk -S "~/Maildir" alice
+rc_is "-S without -n: usage error" 3
+mk -n -S "~/Maildir" -D alice
+rc_is "-D and -S together: usage error" 3
+
 # --- bad users and exit codes ---
 before=$(snap "$T_BASE")
 mk ghost
