@@ -104,7 +104,7 @@ enum md_result md_account_lookup(struct md_account *a, const char *user,
 }
 
 enum md_result md_account_self(struct md_account *a, const char *user, const char *home,
-			       const struct md_log *log)
+			       uid_t uid, gid_t gid, const struct md_log *log)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = sizeof a->buf;
@@ -112,8 +112,8 @@ enum md_result md_account_self(struct md_account *a, const char *user, const cha
 	int err;
 
 	a->user = user;
-	a->uid = getuid();
-	a->gid = getgid();
+	a->uid = uid;
+	a->gid = gid;
 	a->home = home;
 	a->owner = NULL;
 	a->heap = NULL;

@@ -239,6 +239,10 @@ struct early {
 	bool setgid;     /* started setgid: the group is dropped by now */
 	int fd;
 	int err;         /* errno of the connect, when fd is -1 */
+	/* The ids, read once at the start (getresuid, getresgid): nothing
+	 * but our own setresgid changes them, and it updates gid. */
+	uid_t uid, euid;
+	gid_t gid, egid;
 };
 
 /* Applies quota text from where (a log word) over quota=. */
@@ -292,7 +296,7 @@ static enum ad_action daemon_quota(struct md_options *o, const char *user, const
 		e->err = errno;
 	}
 	if (e->fd >= 0) {
-		r = ad_query(e->fd, user, getuid(), &ans, &why);
+		r = ad_query(e->fd, user, e->uid, &ans, &why);
 		close(e->fd);
 		e->fd = -1;
 		e->err = 0;
@@ -329,7 +333,7 @@ static enum ad_action daemon_quota(struct md_options *o, const char *user, const
 		/* One line for all three, why never told, not even at debug:
 		 * the caller may be anyone with any AUTHENTICATED (ad_decide). */
 		say(LOG_ERR, "no quota from authdaemond for %s (uid %lu): unknown account or not "
-		    "this account's: login refused, nothing built", user, (unsigned long)getuid());
+		    "this account's: login refused, nothing built", user, (unsigned long)e->uid);
 	explicit_bzero(&ans, sizeof ans);
 	return act;
 }
@@ -496,11 +500,16 @@ static bool dovecot_home(const char *user, char *home, size_t len)
  */
 static bool std_fds_open(void)
 {
+	/* One poll asks about all three (POLLNVAL: not open), where a
+	 * probe each would cost three calls at every login. */
+	struct pollfd p[3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 } };
 	int fd;
 
+	if (poll(p, 3, 0) < 0)
+		return false;
 	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && (errno != EBADF ||
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd))
+		if ((p[fd].revents & POLLNVAL) &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			return false;
 	return true;
 }
@@ -518,26 +527,31 @@ static bool std_fds_open(void)
  */
 static struct early early_privilege(void)
 {
-	struct early e = { getegid() != getgid(), -1, 0 };
+	struct early e = { false, -1, 0, 0, 0, 0, 0 };
 	const char *user = getenv("AUTHENTICATED");
-	gid_t g = getgid(), r, eg, sg;
+	uid_t su;
+	gid_t g, r, eg, sg;
 
-	if (!std_fds_open())
+	if (getresuid(&e.uid, &e.euid, &su) != 0 || getresgid(&e.gid, &e.egid, &sg) != 0 ||
+	    !std_fds_open())
 		_exit(1);
+	e.setgid = e.egid != e.gid;
 	if (!e.setgid)
 		return e;
+	g = e.gid;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		_exit(1);
-	if (user != NULL && *user != '\0' && geteuid() == getuid()) {
+	if (user != NULL && *user != '\0' && e.euid == e.uid) {
 		e.fd = ad_connect(AUTHDAEMON_SOCKET);
 		e.err = errno;
 	}
 	if (setresgid(g, g, g) != 0 || getresgid(&r, &eg, &sg) != 0 || r != g || eg != g ||
 	    sg != g) {
 		openlog("authmkhome", LOG_PID, LOG_MAIL);
-		syslog(LOG_ERR, "cannot drop the setgid group %lu: %m", (unsigned long)getegid());
+		syslog(LOG_ERR, "cannot drop the setgid group %lu: %m", (unsigned long)eg);
 		_exit(1);
 	}
+	e.egid = g;
 	return e;
 }
 
@@ -577,10 +591,10 @@ int main(int argc, char **argv)
 		md = argc > 2 ? argv[2] : "Maildir";
 	else if (!dovecot && !ok_text("MAILDIR", md, MAX_TEXT, false))
 		return 1;
-	if (geteuid() == 0 || getuid() != geteuid() || getgid() != getegid()) {
+	if (e.euid == 0 || e.uid != e.euid || e.gid != e.egid) {
 		say(LOG_ERR, "running as uid %lu/euid %lu for %s: authmkhome must run "
 		       "as the authenticated user (%s): refused",
-		       (unsigned long)getuid(), (unsigned long)geteuid(), user,
+		       (unsigned long)e.uid, (unsigned long)e.euid, user,
 		       dovecot ? "script-login -d" : "after the authentication module");
 		return 1;
 	}
@@ -603,7 +617,7 @@ int main(int argc, char **argv)
 		ctx.rhost = NULL;
 
 	md_options_init(&o);
-	r = md_account_self(&a, user, home, &mlog);
+	r = md_account_self(&a, user, home, e.uid, e.gid, &mlog);
 	if (r == MD_OK && !load_options(&o, !dovecot, &qs))
 		r = MD_ERR_CONFIG;
 	if (r == MD_OK && !dovecot && *qs == MD_QS_AUTHDAEMON)

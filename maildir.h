@@ -155,11 +155,12 @@ enum md_result md_account_lookup(struct md_account *a, const char *user,
 
 /*
  * The account of the calling process itself (authmkhome, run as the user
- * the login chain authenticated as user): its real uid and gid, home as
- * given, and the owner's name from NSS by uid when NSS knows it.
+ * the login chain authenticated as user): its real uid and gid (as the
+ * caller read them, once), home as given, and the owner's name from NSS by
+ * uid when NSS knows it.
  */
 enum md_result md_account_self(struct md_account *a, const char *user, const char *home,
-			       const struct md_log *log);
+			       uid_t uid, gid_t gid, const struct md_log *log);
 void md_account_free(struct md_account *a);
 
 /*

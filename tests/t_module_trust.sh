@@ -51,3 +51,47 @@ pam_login conf alice -a account -H
 expect "config owned by root, 0644: succeeds" "$PAM_SUCCESS"
 check "config owned by root, 0644: its creator ran" test -e "$T_BASE/creator-ran"
 check "config owned by root, 0644: the maildir exists" is_maildir "$A/Maildir"
+
+# The config is read through the short path (fstatat of each level, top
+# down, then one openat2 that follows no symlink) and, without openat2,
+# through the walk; both refuse a config under a directory a group may
+# write or reached through a symlink, and both read the good one.
+t_build noopenat2
+NO2=$BIN/noopenat2
+TR=$T_BASE/trace
+# traced LABEL WANT [WRAPPER...]: one account login under strace; the
+# result, and how the config was opened (o2: openat2 of its path, walked:
+# openat of its name).
+traced() {
+	local label=$1 want=$2; shift 2
+	mkhome alice 0700
+	rm -f "$T_BASE/creator-ran"
+	strace -f -qq -o "$TR" -e trace=openat2,openat "$@" "$T_PAMRUN" -d "$T_PAMD" -s conf \
+		-u alice -a account >/dev/null 2>&1
+	rc=$?
+	o2=$(grep -c "openat2(AT_FDCWD, \"$C\"" "$TR"); walked=$(grep -cE 'openat\([0-9]+, "mk.conf"' "$TR")
+	if [ "$want" = ok ]; then
+		check "$label: succeeds ($rc)" test "$rc" = 0 -a -e "$T_BASE/creator-ran"
+	else
+		check "$label: refused ($rc)" test "$rc" != 0 -a ! -e "$T_BASE/creator-ran"
+	fi
+}
+for how in openat2 ENOSYS EPERM; do
+	w=(); [ "$how" = openat2 ] || w=("$NO2" "$how")
+	traced "$how: good config" ok "${w[@]}"
+	if [ "$how" = openat2 ]; then
+		check "$how: the config opened by openat2, no walk ($o2, $walked)" test "$o2" = 1 -a "$walked" = 0
+	else
+		check "$how: the walk read the config ($walked)" test "$walked" = 1
+	fi
+	chmod 0775 "$T_BASE/etc"
+	traced "$how: config in a group-writable directory" refused "${w[@]}"
+	chmod 0755 "$T_BASE/etc"
+	mv "$T_BASE/etc" "$T_BASE/etc.real"; ln -s etc.real "$T_BASE/etc"
+	traced "$how: config through a symlinked directory" refused "${w[@]}"
+	rm "$T_BASE/etc"; mv "$T_BASE/etc.real" "$T_BASE/etc"
+	mv "$C" "$C.real"; ln -s mk.conf.real "$C"
+	traced "$how: config that is a symlink" refused "${w[@]}"
+	rm "$C"; mv "$C.real" "$C"
+	traced "$how: good config again" ok "${w[@]}"
+done
