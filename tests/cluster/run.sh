@@ -33,8 +33,8 @@
 # compiler with libpam headers, and a kernel with FUSE (fuse in
 # /proc/filesystems, built in or loaded by modprobe).  The
 # storage host, the directory and the frontends are overlays of one cached
-# Debian root (tests/cluster/root.sh); nothing is installed on the host, and
-# the host's nsswitch.conf, PAM files and network are never touched.
+# Debian root (tests/servers/root.sh path cluster); nothing is installed on
+# the host, and the host's nsswitch.conf, PAM files and network are never touched.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -96,7 +96,7 @@ main() {
 	fi
 	t0=$(date +%s)
 	err=$work/root.err
-	root=$("$here/root.sh" path 2>"$err")
+	root=$("$top/tests/servers/root.sh" path cluster 2>"$err")
 	rc=$?
 	sed 's/^/ /' "$err"
 	printf '   [cached root %34s %4s s]\n' "" "$(( $(date +%s) - t0 ))"
