@@ -132,6 +132,14 @@ t_setup() {
 
 # home_of USER: the home the test passwd file gives USER.
 home_of() { getent passwd "$1" | cut -d: -f6; }
+# t_setup_alice: t_setup for a script that needs root and works on alice:
+# A is her home, M her maildir.
+t_setup_alice() {
+	t_setup
+	t_need_root
+	A=$(home_of alice)
+	M=$A/Maildir
+}
 
 # mkhome USER [MODE]: a fresh, empty home owned by USER and its group.
 mkhome() {
