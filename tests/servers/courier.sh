@@ -19,7 +19,6 @@ pam() {
 	pam_with_options "$conf_imap" /etc/pam.d/imap "$@" &&
 		pam_with_options "$conf_pop3" /etc/pam.d/pop3 "$@"
 }
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 
 # --- servers ---------------------------------------------------------------
 for f in imapd pop3d; do
@@ -67,14 +66,7 @@ check courier-first-pop3-login-logged log_has "$mark" 'pam_mkmaildir.*created.*/
 lap "courier: first POP3 login"
 
 # --- the second login takes the fast path ------------------------------------
-before=$(snapshot /home/alice/Maildir $FOLDERS)
-sleep 1.1   # so that anything rewritten gets a visibly different mtime
-mark=$(log_mark)
-out=$(client imap alice alice-pw-1 noop; client pop3 alice alice-pw-1)
-check courier-second-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
-after=$(snapshot /home/alice/Maildir $FOLDERS)
-check_fast_path courier-second-login-fast-path /home/alice/Maildir "$mark" "$before" "$after"
-lap "courier: second login (fast path)"
+second_logins courier
 
 # --- a user without a home, with createhome ----------------------------------
 pam createhome skel=/etc/skel

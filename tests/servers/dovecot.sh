@@ -25,27 +25,7 @@ else
 	header=dovecot-test.conf c_pam=dovecot-pam.conf c_quota=dovecot-quota.conf
 	c_virtual=dovecot-virtual.conf
 fi
-# start_dovecot SNIPPET...: Dovecot with the test header and conf/SNIPPETs.
-start_dovecot() {
-	local s
-	mkdir -p "$R/etc/dovecot-test"
-	{
-		cat "$T_TOP/tests/servers/$header"
-		for s in "$@"; do echo "!include /t/conf/$s"; done
-	} >"$R$conf"
-	inr /usr/sbin/dovecot -c "$conf" || return 1
-	wait_port 143 && wait_port 110
-}
-stop_dovecot() {
-	local pid i
-	pid=$(cat "$R/run/dovecot/master.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
-	kill -9 "$pid" 2>/dev/null
-}
 pam() { pam_with_options "$T_TOP/conf/pam.d/dovecot" /etc/pam.d/dovecot "$@"; }
-dlog() { cat "$T_OUT/dovecot.log" 2>/dev/null; }
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 
 need dovecot-pam-file pam || exit 0
 
@@ -107,14 +87,7 @@ else fail dovecot-first-pop3-login "$(oneline "$out") ${why:-}"; fi
 lap "dovecot: first POP3 login"
 
 # --- the second login takes the fast path -------------------------------------
-before=$(snapshot /home/alice/Maildir $FOLDERS)
-sleep 1.1
-mark=$(log_mark)
-out=$(client imap alice alice-pw-1 noop; client pop3 alice alice-pw-1)
-need dovecot-second-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
-after=$(snapshot /home/alice/Maildir $FOLDERS)
-check_fast_path dovecot-second-login-fast-path /home/alice/Maildir "$mark" "$before" "$after"
-lap "dovecot: second login (fast path)"
+second_logins dovecot
 
 # --- a user without a home, with createhome -----------------------------------
 # (Without a home, Dovecot still answers OK and only logs an error.)

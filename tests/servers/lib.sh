@@ -244,3 +244,41 @@ storm_scenario() {
 	say "module lines during the storm: $(module_lines "$mark" | wc -l), 'created': $(module_lines "$mark" | grep -c created)"
 	check "$srv-concurrent-logged-creation" log_has "$mark" 'pam_mkmaildir.*created.*/home/frank/Maildir'
 }
+
+# oneline TEXT: a server's answer on one line, for messages.
+oneline() { tr '\r\n' ' ;' <<<"$1"; }
+
+# start_dovecot SNIPPET...: Dovecot with the scenario's test header
+# (tests/servers/$header) and conf/SNIPPETs as $conf in the root.
+start_dovecot() {
+	local s
+	mkdir -p "$R/etc/dovecot-test"
+	{
+		cat "$T_TOP/tests/servers/$header"
+		for s in "$@"; do echo "!include /t/conf/$s"; done
+	} >"$R$conf"
+	inr /usr/sbin/dovecot -c "$conf" || return 1
+	wait_port 143 && wait_port 110
+}
+stop_dovecot() {
+	local pid i
+	pid=$(cat "$R/run/dovecot/master.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+	kill -9 "$pid" 2>/dev/null
+}
+dlog() { cat "$T_OUT/dovecot.log" 2>/dev/null; }
+
+# second_logins SERVER: alice, whose maildir SERVER's first login made, logs
+# in again by IMAP and POP3; both logins work and take the fast path.
+second_logins() {
+	local before after mark out
+	before=$(snapshot /home/alice/Maildir $FOLDERS)
+	sleep 1.1   # so that anything rewritten gets a visibly different mtime
+	mark=$(log_mark)
+	out=$(client imap alice alice-pw-1 noop; client pop3 alice alice-pw-1)
+	check "$1-second-logins-ok" test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
+	after=$(snapshot /home/alice/Maildir $FOLDERS)
+	check_fast_path "$1-second-login-fast-path" /home/alice/Maildir "$mark" "$before" "$after"
+	lap "$1: second login (fast path)"
+}
