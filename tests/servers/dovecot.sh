@@ -76,15 +76,7 @@ check_maildir dovecot-maildir-complete /home/alice/Maildir "$u" "$g" $FOLDERS
 check dovecot-module-logged-creation log_has "$mark" 'pam_mkmaildir.*created.*/home/alice/Maildir'
 lap "dovecot: first IMAP login (home, no Maildir)"
 
-newuser paul 'paul-pw-1'
-mark=$(log_mark)
-out=$(client pop3 paul paul-pw-1)
-say "$(oneline "$out")"
-if grep -qx 'STAT 0 0' <<<"$out" && why=$(maildir_problems /home/paul/Maildir "$(uid_of paul)" "$(gid_of paul)" $FOLDERS) &&
-	log_has "$mark" 'pam_mkmaildir.*created.*/home/paul/Maildir'; then
-	pass dovecot-first-pop3-login
-else fail dovecot-first-pop3-login "$(oneline "$out") ${why:-}"; fi
-lap "dovecot: first POP3 login"
+first_pop3_scenario dovecot
 
 # --- the second login takes the fast path -------------------------------------
 second_logins dovecot
@@ -125,18 +117,7 @@ check dovecot-quota-maildirsize-kept test "$(head -n1 "$R/home/dave/Maildir/mail
 lap "dovecot: quota"
 
 # --- a creator that works -----------------------------------------------------------
-install_ok_creator
-pam "creator=$OK_CREATOR" timeout=5
-newuser gina 'gina-pw-1'
-u=$(uid_of gina) g=$(gid_of gina)
-mark=$(log_mark)
-out=$(client imap gina gina-pw-1 select; client pop3 gina gina-pw-1)
-say "$(oneline "$out")"
-check dovecot-creator-made-maildir-as-owner test "$(cat "$R/home/gina/Maildir/creator-ran-as" 2>/dev/null) $(stat -c %u:%g:%a "$R/home/gina/Maildir/new" 2>/dev/null)" = "$u $u:$g:700"
-check dovecot-creator-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2 -a -f "$R/home/gina/Maildir/creator-ran-as"
-sleep 0.3
-module_lines "$mark" | sed 's/^/     log: /'
-lap "dovecot: creator that works"
+working_creator_scenario dovecot
 
 # --- a creator that fails ---------------------------------------------------------
 failing_creator_scenario dovecot 'a1 NO [AUTHENTICATIONFAILED] Authentication failed.' \

@@ -282,3 +282,35 @@ second_logins() {
 	check_fast_path "$1-second-login-fast-path" /home/alice/Maildir "$mark" "$before" "$after"
 	lap "$1: second login (fast path)"
 }
+
+# working_creator_scenario SERVER: gina's first login (IMAP, then POP3) runs
+# a creator that works; it made her maildir, as her, and both logins work.
+working_creator_scenario() {
+	local u g mark out
+	install_ok_creator
+	pam "creator=$OK_CREATOR" timeout=5
+	newuser gina 'gina-pw-1'
+	u=$(uid_of gina) g=$(gid_of gina)
+	mark=$(log_mark)
+	out=$(client imap gina gina-pw-1 select; client pop3 gina gina-pw-1)
+	say "$(oneline "$out")"
+	check "$1-creator-logins-ok" test "$(grep -c '^LOGIN OK' <<<"$out")" = 2 -a -f "$R/home/gina/Maildir/creator-ran-as"
+	check "$1-creator-made-maildir-as-owner" test "$(cat "$R/home/gina/Maildir/creator-ran-as" 2>/dev/null) $(stat -c %u:%g:%a "$R/home/gina/Maildir/new" 2>/dev/null)" = "$u $u:$g:700"
+	sleep 0.3
+	module_lines "$mark" | sed 's/^/     log: /'
+	lap "$1: creator that works"
+}
+
+# first_pop3_scenario SERVER: paul, whose first login is POP3, gets an empty
+# maildrop, a complete maildir, and the module logs the creation.
+first_pop3_scenario() {
+	local mark out
+	newuser paul 'paul-pw-1'
+	mark=$(log_mark)
+	out=$(client pop3 paul paul-pw-1)
+	say "$(oneline "$out")"
+	check "$1-first-pop3-login-stat" grep -qx 'STAT 0 0' <<<"$out"
+	check_maildir "$1-first-pop3-login-maildir" /home/paul/Maildir "$(uid_of paul)" "$(gid_of paul)" $FOLDERS
+	check "$1-first-pop3-login-logged" log_has "$mark" 'pam_mkmaildir.*created.*/home/paul/Maildir'
+	lap "$1: first POP3 login"
+}
