@@ -50,7 +50,8 @@ OUTDIR=${OUTDIR:-$work/out}
 mkdir -p "$OUTDIR"
 . "$top/tests/privdev.sh"
 private_dev "$work/syslog.log"
-cc -std=c11 -O2 -o "$work/bin/pamrun" "$top/tests/pamrun.c" -lpam -lpthread
+# The tests' one pamrun build (make tests/pamrun), with the module's flags.
+make -s -C "$top" tests/pamrun && cp "$top/tests/pamrun" "$work/bin/pamrun"
 cc -std=c11 -O2 -o "$work/bin/floor" "$top/bench/floor.c"
 pamrun=$work/bin/pamrun floor=$work/bin/floor
 OPTS="createhome folders=Drafts,Sent,Trash,Junk subscribe quota=1073741824S,10000C"

@@ -178,7 +178,8 @@ mkdir -p "$work/bin" "$work/pam.d" "$work/etc"
 . "$top/tests/privdev.sh"
 private_dev "$work/syslog.log"
 
-cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/pamrun" "$top/tests/pamrun.c" -lpam -lpthread
+# The tests' one pamrun build (make tests/pamrun), with the module's flags.
+make -s -C "$top" tests/pamrun && cp "$top/tests/pamrun" "$work/bin/pamrun"
 cc -std=c11 -O2 -Wall -Wextra -o "$work/bin/floor" "$top/bench/floor.c"
 cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -o "$work/bin/nsscount.so" "$top/bench/nsscount.c" -ldl
 pamrun=$work/bin/pamrun floor=$work/bin/floor nsscount=$work/bin/nsscount.so

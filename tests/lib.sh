@@ -76,3 +76,34 @@ is_maildir() {
 		[ -d "$d" ] && [ ! -L "$d" ] || return 1
 	done
 }
+
+# run_unit NAME MIN [SOURCES-AND-LIBS...] [-- ARGS...]: the one unit runner.
+# Builds tests/NAME.c (with the sources and libraries given) with the
+# module's own flags into $T_WORK/unit/NAME, runs it with ARGS and turns
+# each of its "PASS case" / "FAIL case: why" lines into a check, then checks
+# that at least MIN cases ran and that it exited 0.
+run_unit() {
+	local n=$1 min=$2 d=$T_WORK/unit flags line l rc
+	local -a src=() args=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do src+=("$1"); shift; done
+	[ $# -gt 0 ] && { shift; args=("$@"); }
+	mkdir -p "$d"
+	flags=$(make -s --no-print-directory -C "$T_TOP" print-cflags)
+	# shellcheck disable=SC2086
+	if ${CC:-cc} $flags -I"$T_TOP" -o "$d/$n" "$T_TOP/tests/$n.c" "${src[@]}" 2>"$d/$n.log"; then
+		pass "$n builds"
+	else
+		fail "$n builds" "$(head -n 3 "$d/$n.log" | tr '\n' ' ')"; return 1
+	fi
+	"$d/$n" "${args[@]}" >"$d/$n.out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) pass "${line#PASS }" ;;
+		"FAIL "*) l=${line#FAIL }; fail "${l%%: *}" "${l#*: }" ;;
+		esac
+	done <"$d/$n.out"
+	check "$n: at least $min cases ran" test "$(grep -c '^PASS\|^FAIL' "$d/$n.out")" -ge "$min"
+	check "$n exits 0" test "$rc" = 0
+}

@@ -46,9 +46,13 @@ t_need() {
 		fail "$T_NAME: module built" "$T_MODULE does not exist (run make)"
 		exit 0
 	fi
-	if [ ! -x "$T_PAMRUN" ] || [ "$T_TOP/tests/pamrun.c" -nt "$T_PAMRUN" ]; then
-		cc -std=c11 -Wall -Wextra -Werror "$T_TOP/tests/pamrun.c" -lpam -lpthread -o "$T_PAMRUN" || {
-			fail "$T_NAME: build pamrun" "cc failed"; exit 0; }
+	# The tests' one pamrun build (make tests/pamrun), unless T_PAMRUN
+	# names another one (tests/sanbuild.sh's, with the sanitizers).
+	if [ "$T_PAMRUN" = "$T_TOP/tests/pamrun" ]; then
+		make -s -C "$T_TOP" tests/pamrun >/dev/null || {
+			fail "$T_NAME: build pamrun" "make tests/pamrun failed"; exit 0; }
+	elif [ ! -x "$T_PAMRUN" ]; then
+		fail "$T_NAME: build pamrun" "$T_PAMRUN does not exist"; exit 0
 	fi
 	T_NSSLIB=$(dpkg -L libnss-wrapper 2>/dev/null | grep '/libnss_wrapper\.so$' | head -n 1)
 	if [ -z "$T_NSSLIB" ] || [ ! -f "$T_NSSLIB" ]; then
@@ -128,6 +132,14 @@ t_setup() {
 
 # home_of USER: the home the test passwd file gives USER.
 home_of() { getent passwd "$1" | cut -d: -f6; }
+# t_setup_alice: t_setup for a script that needs root and works on alice:
+# A is her home, M her maildir.
+t_setup_alice() {
+	t_setup
+	t_need_root
+	A=$(home_of alice)
+	M=$A/Maildir
+}
 
 # mkhome USER [MODE]: a fresh, empty home owned by USER and its group.
 mkhome() {

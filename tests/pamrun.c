@@ -663,6 +663,16 @@ static int host_compare(const struct host *a, const struct host *b)
 		DIFF("child processes left behind:%s\n", kids);
 	return bad;
 }
+
+/* host_changed: whether the host differs from BEFORE now; frees BEFORE. */
+static int host_changed(struct host *before)
+{
+	struct host *after = host_snapshot();
+	int changed = host_compare(before, after);
+	host_free(before);
+	host_free(after);
+	return changed;
+}
 #undef DIFF
 
 /* ============================================================ mode run */
@@ -752,14 +762,8 @@ done:
 	pam_end(ph, rc);
 	fflush(stdout);
 
-	if (host) {
-		struct host *after = host_snapshot();
-		int changed = host_compare(before, after);
-		host_free(before);
-		host_free(after);
-		if (changed)
-			return EXIT_HOST;
-	}
+	if (host && host_changed(before))
+		return EXIT_HOST;
 	return rc;
 }
 
@@ -954,14 +958,8 @@ static int mode_loop(int argc, char **argv)
 	if (lp.measure)
 		measure_memory(lp.mem_at_end);
 	long failed = print_loop_line(nthreads);
-	if (host) {
-		struct host *after = host_snapshot();
-		int changed = host_compare(before, after);
-		host_free(before);
-		host_free(after);
-		if (changed)
-			return EXIT_HOST;
-	}
+	if (host && host_changed(before))
+		return EXIT_HOST;
 	return failed ? 1 : 0;
 }
 

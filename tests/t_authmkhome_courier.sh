@@ -5,10 +5,5 @@
 # once per release).
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-if [ ! -x "$T_TOP/authmkhome" ]; then
-	fail "authmkhome-courier" "$T_TOP/authmkhome does not exist (run make)"
-	exit 0
-fi
-for release in $("$T_TOP/tests/servers/root.sh" releases); do
-	run_servers "authmkhome-courier/$release" courier courier-userdb.sh "$release"
-done
+need_authmkhome authmkhome-courier
+run_releases authmkhome-courier courier courier-userdb.sh

@@ -5,11 +5,7 @@
 # (tests/servers/folders.sh has the servers' own tools judge them).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pam_harness.sh"
-t_setup
-t_need_root
-
-A=$(home_of alice)
-M=$A/Maildir
+t_setup_alice
 U=$(printf '\xc3\xbc')  # ü
 content() { od -An -c "$1" 2>&1 | tr -s ' \n' ' '; }
 is() { # NAME GOT WANT

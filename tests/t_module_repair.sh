@@ -5,11 +5,7 @@
 # not looked at again, whatever the user did to them.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pam_harness.sh"
-t_setup
-t_need_root
-
-A=$(home_of alice)
-M=$A/Maildir
+t_setup_alice
 mkhome alice
 pam_service rep "folders=Drafts,Sent subscribe quota=100000S mode=0750"
 pam_login rep alice -a account

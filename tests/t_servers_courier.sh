@@ -4,6 +4,4 @@
 # Debian 13 roots (tests/servers/courier.sh, once per release).
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-for release in $("$T_TOP/tests/servers/root.sh" releases); do
-	run_servers "courier/$release" courier courier.sh "$release"
-done
+run_releases courier courier courier.sh

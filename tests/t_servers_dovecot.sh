@@ -5,6 +5,4 @@
 # once per release, with that release's conf/ examples).
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-for release in $("$T_TOP/tests/servers/root.sh" releases); do
-	run_servers "dovecot/$release" dovecot dovecot.sh "$release"
-done
+run_releases dovecot dovecot dovecot.sh

@@ -6,10 +6,5 @@
 # conf/dovecot*-postlogin.conf as it is).
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-if [ ! -x "$T_TOP/authmkhome" ]; then
-	fail "postlogin" "$T_TOP/authmkhome does not exist (run make)"
-	exit 0
-fi
-for release in $("$T_TOP/tests/servers/root.sh" releases); do
-	run_servers "postlogin/$release" dovecot postlogin.sh "$release"
-done
+need_authmkhome postlogin
+run_releases postlogin dovecot postlogin.sh

@@ -4,6 +4,4 @@
 # the session in sshd-session) roots, the ones Dovecot's tests use.
 . "$(dirname "$0")/lib.sh"
 . "$T_TOP/tests/servers/suite.sh"
-for release in $("$T_TOP/tests/servers/root.sh" releases); do
-	run_servers "sshd/$release" dovecot sshd.sh "$release"
-done
+run_releases sshd dovecot sshd.sh

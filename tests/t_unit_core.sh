@@ -13,39 +13,12 @@ if [ ! -f "$lib" ] || [ ! -f "$T_MODULE" ]; then
 	fail "unit_core: libcore.a and the module built" "run make all first"
 	exit 0
 fi
-flags=$(make -s --no-print-directory -C "$T_TOP" print-cflags)
-U=$T_WORK/unit_core
-mkdir -p "$U/conf"
-# unit NAME [LIBS...]: builds tests/NAME.c into $U/NAME.
-unit() {
-	n=$1; shift
-	# shellcheck disable=SC2086
-	if ${CC:-cc} $flags -I"$T_TOP" -o "$U/$n" "$T_TOP/tests/$n.c" "$@" 2>"$U/$n.log"; then
-		pass "$n builds"
-	else
-		fail "$n builds" "$(head -n 3 "$U/$n.log" | tr '\n' ' ')"; return 1
-	fi
-}
-# record NAME MIN CMD...: runs a unit, records its lines, at least MIN cases.
-record() {
-	n=$1 min=$2; shift 2
-	"$@" >"$U/$n.out" 2>&1
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"PASS "*) pass "${line#PASS }" ;;
-		"FAIL "*) l=${line#FAIL }; fail "${l%%: *}" "${l#*: }" ;;
-		esac
-	done <"$U/$n.out"
-	check "$n: at least $min cases ran" test "$(grep -c '^PASS\|^FAIL' "$U/$n.out")" -ge "$min"
-	check "$n exits 0" test "$rc" = 0
-}
-
-unit unit_expand "$lib" && record unit_expand 50 "$U/unit_expand"
-unit unit_options "$lib" && record unit_options 130 "$U/unit_options" "$U/conf"
-unit unit_exports -ldl && record unit_exports 20 "$U/unit_exports" "$T_MODULE"
+mkdir -p "$T_WORK/unit_core_conf"
+run_unit unit_expand 50 "$lib"
+run_unit unit_options 130 "$lib" -- "$T_WORK/unit_core_conf"
+run_unit unit_exports 20 -ldl -- "$T_MODULE"
 # authmkhome's question to authdaemond, not part of libcore.a (nor of the module).
-unit unit_authdaemon "$T_TOP/authdaemon.c" "$lib" && record unit_authdaemon 70 "$U/unit_authdaemon"
+run_unit unit_authdaemon 70 "$T_TOP/authdaemon.c" "$lib"
 
 if command -v nm >/dev/null; then
 	syms=$(nm -D --defined-only "$T_MODULE" | awk '{ print $3 }' | LC_ALL=C sort | tr '\n' ' ')

@@ -33,8 +33,8 @@
 # compiler with libpam headers, and a kernel with FUSE (fuse in
 # /proc/filesystems, built in or loaded by modprobe).  The
 # storage host, the directory and the frontends are overlays of one cached
-# Debian root (tests/cluster/root.sh); nothing is installed on the host, and
-# the host's nsswitch.conf, PAM files and network are never touched.
+# Debian root (tests/servers/root.sh path cluster); nothing is installed on
+# the host, and the host's nsswitch.conf, PAM files and network are never touched.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -90,13 +90,14 @@ main() {
 
 	# Run copies, so that editing the suite while it runs cannot upset bash.
 	cp "$here/inside.sh" "$here/dovecot.sh" "$work/" || return 1
-	if ! cc -std=c11 -O2 -Wall -Wextra -Werror -o "$work/pamrun" "$top/tests/pamrun.c" -lpam -lpthread 2>"$work/cc.err"; then
+	# The tests' one pamrun build (make tests/pamrun), copied like the rest.
+	if ! { make -s -C "$top" tests/pamrun && cp "$top/tests/pamrun" "$work/pamrun"; } >"$work/cc.err" 2>&1; then
 		fail "cluster" "cannot build tests/pamrun.c: $(head -n3 "$work/cc.err" | tr '\n' ' ')"
 		return 0
 	fi
 	t0=$(date +%s)
 	err=$work/root.err
-	root=$("$here/root.sh" path 2>"$err")
+	root=$("$top/tests/servers/root.sh" path cluster 2>"$err")
 	rc=$?
 	sed 's/^/ /' "$err"
 	printf '   [cached root %34s %4s s]\n' "" "$(( $(date +%s) - t0 ))"

@@ -12,22 +12,8 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "../../maildir.h"
-
-static int logged;
-static void count_log(void *arg, int pri, const char *fmt, va_list ap)
-{
-	char buf[1024];
-	(void)arg;
-	(void)pri;
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	logged++;
-}
+#include "fuzz.h"
 
 static size_t components(const char *s)
 {
@@ -46,7 +32,6 @@ static int clean(const char *s)
 	return 1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct md_log log = { count_log, NULL, true };

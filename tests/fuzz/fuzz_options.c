@@ -11,25 +11,11 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../maildir.h"
-
-static int logged;
-static void count_log(void *arg, int pri, const char *fmt, va_list ap)
-{
-	char buf[1024];
-	(void)arg;
-	(void)pri;
-	vsnprintf(buf, sizeof buf, fmt, ap); /* formats every argument */
-	logged++;
-}
+#include "fuzz.h"
 
 static void check(const struct md_options *o)
 {
@@ -40,7 +26,6 @@ static void check(const struct md_options *o)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int mfd = -1;

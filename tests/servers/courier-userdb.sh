@@ -12,7 +12,6 @@ set -u
 . "$T_TOP/tests/lib.sh"
 . "$T_TOP/tests/servers/lib.sh"
 
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 amh_lines() { log_since "$1" | grep 'authmkhome\['; }
 VM=/var/vmail/example.org
 

@@ -19,7 +19,6 @@ pam() {
 	pam_with_options "$conf_imap" /etc/pam.d/imap "$@" &&
 		pam_with_options "$conf_pop3" /etc/pam.d/pop3 "$@"
 }
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 
 # --- servers ---------------------------------------------------------------
 for f in imapd pop3d; do
@@ -56,25 +55,10 @@ check courier-subscriptions-file bash -c 'grep -qx INBOX.Sent "$1" && grep -qx I
 check courier-module-logged-creation log_has "$mark" 'pam_mkmaildir.*created.*/home/alice/Maildir'
 lap "courier: first IMAP login (home, no Maildir)"
 
-# A user whose first login is POP3.
-newuser paul 'paul-pw-1'
-mark=$(log_mark)
-out=$(client pop3 paul paul-pw-1)
-say "$(oneline "$out")"
-check courier-first-pop3-login-stat grep -qx 'STAT 0 0' <<<"$out"
-check_maildir courier-first-pop3-login-maildir /home/paul/Maildir "$(uid_of paul)" "$(gid_of paul)" $FOLDERS
-check courier-first-pop3-login-logged log_has "$mark" 'pam_mkmaildir.*created.*/home/paul/Maildir'
-lap "courier: first POP3 login"
+first_pop3_scenario courier
 
 # --- the second login takes the fast path ------------------------------------
-before=$(snapshot /home/alice/Maildir $FOLDERS)
-sleep 1.1   # so that anything rewritten gets a visibly different mtime
-mark=$(log_mark)
-out=$(client imap alice alice-pw-1 noop; client pop3 alice alice-pw-1)
-check courier-second-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
-after=$(snapshot /home/alice/Maildir $FOLDERS)
-check_fast_path courier-second-login-fast-path /home/alice/Maildir "$mark" "$before" "$after"
-lap "courier: second login (fast path)"
+second_logins courier
 
 # --- a user without a home, with createhome ----------------------------------
 pam createhome skel=/etc/skel
@@ -105,18 +89,7 @@ check courier-quota-getquotaroot grep -Eq '^QUOTA-LINE .*\(STORAGE 0 976[56] MES
 lap "courier: quota"
 
 # --- a creator that works ---------------------------------------------------------
-install_ok_creator
-pam "creator=$OK_CREATOR" timeout=5
-newuser gina 'gina-pw-1'
-u=$(uid_of gina) g=$(gid_of gina)
-mark=$(log_mark)
-out=$(client imap gina gina-pw-1 select; client pop3 gina gina-pw-1)
-say "$(oneline "$out")"
-check courier-creator-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
-check courier-creator-made-maildir-as-owner test "$(cat "$R/home/gina/Maildir/creator-ran-as" 2>/dev/null) $(stat -c %u:%g:%a "$R/home/gina/Maildir/new" 2>/dev/null)" = "$u $u:$g:700"
-sleep 0.3
-module_lines "$mark" | sed 's/^/     log: /'
-lap "courier: creator that works"
+working_creator_scenario courier
 
 # --- a creator that fails --------------------------------------------------------
 # authpam turns any failure of the account stack into Courier's ordinary

@@ -25,27 +25,7 @@ else
 	header=dovecot-test.conf c_pam=dovecot-pam.conf c_quota=dovecot-quota.conf
 	c_virtual=dovecot-virtual.conf
 fi
-# start_dovecot SNIPPET...: Dovecot with the test header and conf/SNIPPETs.
-start_dovecot() {
-	local s
-	mkdir -p "$R/etc/dovecot-test"
-	{
-		cat "$T_TOP/tests/servers/$header"
-		for s in "$@"; do echo "!include /t/conf/$s"; done
-	} >"$R$conf"
-	inr /usr/sbin/dovecot -c "$conf" || return 1
-	wait_port 143 && wait_port 110
-}
-stop_dovecot() {
-	local pid i
-	pid=$(cat "$R/run/dovecot/master.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
-	kill -9 "$pid" 2>/dev/null
-}
 pam() { pam_with_options "$T_TOP/conf/pam.d/dovecot" /etc/pam.d/dovecot "$@"; }
-dlog() { cat "$T_OUT/dovecot.log" 2>/dev/null; }
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 
 need dovecot-pam-file pam || exit 0
 
@@ -96,25 +76,10 @@ check_maildir dovecot-maildir-complete /home/alice/Maildir "$u" "$g" $FOLDERS
 check dovecot-module-logged-creation log_has "$mark" 'pam_mkmaildir.*created.*/home/alice/Maildir'
 lap "dovecot: first IMAP login (home, no Maildir)"
 
-newuser paul 'paul-pw-1'
-mark=$(log_mark)
-out=$(client pop3 paul paul-pw-1)
-say "$(oneline "$out")"
-if grep -qx 'STAT 0 0' <<<"$out" && why=$(maildir_problems /home/paul/Maildir "$(uid_of paul)" "$(gid_of paul)" $FOLDERS) &&
-	log_has "$mark" 'pam_mkmaildir.*created.*/home/paul/Maildir'; then
-	pass dovecot-first-pop3-login
-else fail dovecot-first-pop3-login "$(oneline "$out") ${why:-}"; fi
-lap "dovecot: first POP3 login"
+first_pop3_scenario dovecot
 
 # --- the second login takes the fast path -------------------------------------
-before=$(snapshot /home/alice/Maildir $FOLDERS)
-sleep 1.1
-mark=$(log_mark)
-out=$(client imap alice alice-pw-1 noop; client pop3 alice alice-pw-1)
-need dovecot-second-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
-after=$(snapshot /home/alice/Maildir $FOLDERS)
-check_fast_path dovecot-second-login-fast-path /home/alice/Maildir "$mark" "$before" "$after"
-lap "dovecot: second login (fast path)"
+second_logins dovecot
 
 # --- a user without a home, with createhome -----------------------------------
 # (Without a home, Dovecot still answers OK and only logs an error.)
@@ -152,18 +117,7 @@ check dovecot-quota-maildirsize-kept test "$(head -n1 "$R/home/dave/Maildir/mail
 lap "dovecot: quota"
 
 # --- a creator that works -----------------------------------------------------------
-install_ok_creator
-pam "creator=$OK_CREATOR" timeout=5
-newuser gina 'gina-pw-1'
-u=$(uid_of gina) g=$(gid_of gina)
-mark=$(log_mark)
-out=$(client imap gina gina-pw-1 select; client pop3 gina gina-pw-1)
-say "$(oneline "$out")"
-check dovecot-creator-made-maildir-as-owner test "$(cat "$R/home/gina/Maildir/creator-ran-as" 2>/dev/null) $(stat -c %u:%g:%a "$R/home/gina/Maildir/new" 2>/dev/null)" = "$u $u:$g:700"
-check dovecot-creator-logins-ok test "$(grep -c '^LOGIN OK' <<<"$out")" = 2 -a -f "$R/home/gina/Maildir/creator-ran-as"
-sleep 0.3
-module_lines "$mark" | sed 's/^/     log: /'
-lap "dovecot: creator that works"
+working_creator_scenario dovecot
 
 # --- a creator that fails ---------------------------------------------------------
 failing_creator_scenario dovecot 'a1 NO [AUTHENTICATIONFAILED] Authentication failed.' \

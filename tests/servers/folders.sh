@@ -15,7 +15,6 @@ set -u
 U=$(printf '\xc3\xbc')            # ü
 NAMES="Entw${U}rfe,Q&A,INBOX.Archive.2024,Sent"
 MSG='From: a@example.net\nTo: u@example.org\nSubject: test\nMessage-ID: <%s@test>\n\nhello\n'
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 # as USER CMD: CMD (a shell line) as USER in the root, in its home, with
 # HOME, USER and LOGNAME set by su.
 as() { local u=$1; shift; inr su -s /bin/sh "$u" -c "cd && $*"; }
@@ -129,16 +128,20 @@ dovecot() {
 	# dconf UTF8 [fs]: a stand-alone configuration for the release; UTF8=yes
 	# keeps folder names in UTF-8 on disk; fs selects the fs layout.
 	dconf() {
-		if [ "$T_RELEASE" = bookworm ]; then
-			cat <<-EOF
+		# Dovecot 2.4 wants its version first; the rest of the head is common.
+		dovecot_24 && printf 'dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n'
+		cat <<-EOF
 			protocols = imap
 			listen = 127.0.0.1
 			base_dir = /run/dovecot
 			state_dir = /run/dovecot-state
 			log_path = /t/out/dovecot.log
 			ssl = no
-			disable_plaintext_auth = no
 			auth_mechanisms = plain login
+			EOF
+		if [ "$T_RELEASE" = bookworm ]; then
+			cat <<-EOF
+			disable_plaintext_auth = no
 			passdb {
 			  driver = pam
 			  args = session=yes dovecot
@@ -154,16 +157,7 @@ dovecot() {
 			EOF
 		else
 			cat <<-EOF
-			dovecot_config_version = 2.4.0
-			dovecot_storage_version = 2.4.0
-			protocols = imap
-			listen = 127.0.0.1
-			base_dir = /run/dovecot
-			state_dir = /run/dovecot-state
-			log_path = /t/out/dovecot.log
-			ssl = no
 			auth_allow_cleartext = yes
-			auth_mechanisms = plain login
 			passdb pam {
 			  session = yes
 			  service_name = dovecot

@@ -244,3 +244,73 @@ storm_scenario() {
 	say "module lines during the storm: $(module_lines "$mark" | wc -l), 'created': $(module_lines "$mark" | grep -c created)"
 	check "$srv-concurrent-logged-creation" log_has "$mark" 'pam_mkmaildir.*created.*/home/frank/Maildir'
 }
+
+# oneline TEXT: a server's answer on one line, for messages.
+oneline() { tr '\r\n' ' ;' <<<"$1"; }
+
+# start_dovecot SNIPPET...: Dovecot with the scenario's test header
+# (tests/servers/$header) and conf/SNIPPETs as $conf in the root.
+start_dovecot() {
+	local s
+	mkdir -p "$R/etc/dovecot-test"
+	{
+		cat "$T_TOP/tests/servers/$header"
+		for s in "$@"; do echo "!include /t/conf/$s"; done
+	} >"$R$conf"
+	inr /usr/sbin/dovecot -c "$conf" || return 1
+	wait_port 143 && wait_port 110
+}
+stop_dovecot() {
+	local pid i
+	pid=$(cat "$R/run/dovecot/master.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+	kill -9 "$pid" 2>/dev/null
+}
+dlog() { cat "$T_OUT/dovecot.log" 2>/dev/null; }
+
+# second_logins SERVER: alice, whose maildir SERVER's first login made, logs
+# in again by IMAP and POP3; both logins work and take the fast path.
+second_logins() {
+	local before after mark out
+	before=$(snapshot /home/alice/Maildir $FOLDERS)
+	sleep 1.1   # so that anything rewritten gets a visibly different mtime
+	mark=$(log_mark)
+	out=$(client imap alice alice-pw-1 noop; client pop3 alice alice-pw-1)
+	check "$1-second-logins-ok" test "$(grep -c '^LOGIN OK' <<<"$out")" = 2
+	after=$(snapshot /home/alice/Maildir $FOLDERS)
+	check_fast_path "$1-second-login-fast-path" /home/alice/Maildir "$mark" "$before" "$after"
+	lap "$1: second login (fast path)"
+}
+
+# working_creator_scenario SERVER: gina's first login (IMAP, then POP3) runs
+# a creator that works; it made her maildir, as her, and both logins work.
+working_creator_scenario() {
+	local u g mark out
+	install_ok_creator
+	pam "creator=$OK_CREATOR" timeout=5
+	newuser gina 'gina-pw-1'
+	u=$(uid_of gina) g=$(gid_of gina)
+	mark=$(log_mark)
+	out=$(client imap gina gina-pw-1 select; client pop3 gina gina-pw-1)
+	say "$(oneline "$out")"
+	check "$1-creator-logins-ok" test "$(grep -c '^LOGIN OK' <<<"$out")" = 2 -a -f "$R/home/gina/Maildir/creator-ran-as"
+	check "$1-creator-made-maildir-as-owner" test "$(cat "$R/home/gina/Maildir/creator-ran-as" 2>/dev/null) $(stat -c %u:%g:%a "$R/home/gina/Maildir/new" 2>/dev/null)" = "$u $u:$g:700"
+	sleep 0.3
+	module_lines "$mark" | sed 's/^/     log: /'
+	lap "$1: creator that works"
+}
+
+# first_pop3_scenario SERVER: paul, whose first login is POP3, gets an empty
+# maildrop, a complete maildir, and the module logs the creation.
+first_pop3_scenario() {
+	local mark out
+	newuser paul 'paul-pw-1'
+	mark=$(log_mark)
+	out=$(client pop3 paul paul-pw-1)
+	say "$(oneline "$out")"
+	check "$1-first-pop3-login-stat" grep -qx 'STAT 0 0' <<<"$out"
+	check_maildir "$1-first-pop3-login-maildir" /home/paul/Maildir "$(uid_of paul)" "$(gid_of paul)" $FOLDERS
+	check "$1-first-pop3-login-logged" log_has "$mark" 'pam_mkmaildir.*created.*/home/paul/Maildir'
+	lap "$1: first POP3 login"
+}

@@ -19,22 +19,7 @@ if dovecot_24; then
 else
 	header=dovecot-test.conf snippet=dovecot-postlogin.conf mailfield='userdb_mail=maildir:~/Mail/inbox'
 fi
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
-dlog() { cat "$T_OUT/dovecot.log" 2>/dev/null; }
 amh_lines() { log_since "$1" | grep 'authmkhome\['; }
-start_dovecot() {
-	mkdir -p "$R/etc/dovecot-test"
-	{ cat "$T_TOP/tests/servers/$header"; echo "!include /t/conf/$snippet"; } >"$R$conf"
-	inr /usr/sbin/dovecot -c "$conf" || return 1
-	wait_port 143 && wait_port 110
-}
-stop_dovecot() {
-	local pid i
-	pid=$(cat "$R/run/dovecot/master.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
-	kill -9 "$pid" 2>/dev/null
-}
 # mkconf LINE...: /etc/security/mkmaildir.conf, the shared configuration.
 mkconf() {
 	mkdir -p "$R/etc/security"
@@ -65,7 +50,7 @@ vuser valice@example.org v-alice-1; vuser vpaul@example.org v-paul-1
 chmod 0640 "$R/etc/dovecot/users" "$R/etc/dovecot/vusers"
 chgrp "$(inr id -g dovecot)" "$R/etc/dovecot/users" "$R/etc/dovecot/vusers"
 need postlogin-no-pam-passdb bash -c '! grep -q "driver *= *pam" "$1"' _ "$T_TOP/conf/$snippet"
-if ! need postlogin-dovecot-started start_dovecot; then dlog | tail -n 20; exit 0; fi
+if ! need postlogin-dovecot-started start_dovecot "$snippet"; then dlog | tail -n 20; exit 0; fi
 out=$(inr doveconf -c "$conf" -n 2>&1)
 check postlogin-doveconf-postlogin-services bash -c \
 	'grep -q "script-login -d /usr/sbin/authmkhome" <<<"$1" && grep -Eq "executable = imap imap-postlogin" <<<"$1" &&

@@ -39,7 +39,6 @@ set -u
 
 name=$1
 doc=${T_RECIPES:-$T_TOP/RECIPES.md}
-oneline() { tr '\r\n' ' ;' <<<"$1"; }
 
 # blocks KIND: the recipe's blocks of KIND for this release, in document
 # order, each followed by a line holding only the byte \001.

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Throwaway Debian roots for the real-server tests, built with mmdebstrap
-# and cached between runs, for each release the suite covers.
+# Throwaway Debian roots for the real-server tests (tests/servers) and the
+# cluster suite (tests/cluster), built with mmdebstrap and cached between
+# runs, for each release a root is used on.
 #
 #   root.sh path NAME [RELEASE]  print the cached root of NAME for RELEASE
 #                                (bookworm, the default, or trixie), building
 #                                it if needed; only the path goes to stdout
 #   root.sh list                 print the names this file knows
 #   root.sh releases             print the releases this file knows
+#   root.sh mirror               print the mirror that would be used
 #
 # A root is cached under $T_ROOT_CACHE (default /var/cache/pam_mkmaildir-tests)
 # in a directory named after NAME and a hash of everything that decides its
@@ -41,6 +43,23 @@ mark_dovecot="usr/sbin/dovecot usr/lib/dovecot/dovecot-lda usr/sbin/sshd usr/bin
 # suite the build runs.
 pkgs_build="build-essential debhelper libpam0g-dev libnss-wrapper lintian dpkg-dev passwd libpam-modules bc python3 busybox"
 mark_build="usr/bin/dpkg-buildpackage usr/bin/dh usr/bin/lintian usr/bin/gcc usr/include/security/pam_appl.h usr/bin/python3 bin/busybox"
+
+# The cluster suite's root (tests/cluster/run.sh), which the storage host,
+# the directory and both frontends each see through an overlay of their own:
+# GlusterFS server and FUSE client; OpenLDAP and the nslcd NSS/PAM bridge;
+# Dovecot for the real-server logins; busybox for syslogd and small tools.
+pkgs_cluster="glusterfs-server glusterfs-client fuse3 slapd ldap-utils nslcd libnss-ldapd libpam-ldapd libpam-modules libpam-runtime passwd dovecot-imapd curl busybox procps"
+mark_cluster="usr/sbin/glusterd usr/sbin/glusterfs sbin/mount.glusterfs usr/sbin/slapd usr/sbin/slapadd usr/sbin/nslcd usr/bin/ldapsearch usr/sbin/dovecot usr/bin/doveadm usr/bin/curl bin/busybox"
+# One release, Debian 12 (GlusterFS 10.3), unlike the server roots, whose
+# scenarios run on Debian 12 and 13.  What the cluster suite tests is the
+# module's core on storage shared by two frontends (ESTALE walks, locks
+# across GlusterFS clients, 1,000+ racing first logins); that code is the
+# same on both releases, and what does differ between them (Dovecot 2.3/2.4
+# configuration, Courier, OpenSSH and PAM paths) is covered by tests/servers
+# on both.  A second cluster release would add about 4 minutes (root and
+# run) to make check for no new code path, and the figures of
+# tests/cluster/RESULTS.md were taken on Debian 12.
+releases_cluster="bookworm"
 
 die77() { printf '%s\n' "$*" >&2; exit 77; }
 
@@ -116,9 +135,9 @@ build() { # NAME KEY DIR
 }
 
 path() { # NAME
-	local name=$1 p=pkgs_$1 key dir old
+	local name=$1 p=pkgs_$1 r=releases_$1 key dir old
 	[ -n "${!p:-}" ] || { printf 'root.sh: unknown root %s\n' "$name" >&2; return 1; }
-	case " $releases " in *" $suite "*) ;; *) printf 'root.sh: unknown release %s\n' "$suite" >&2; return 1 ;; esac
+	case " ${!r:-$releases} " in *" $suite "*) ;; *) printf 'root.sh: no %s root for release %s\n' "$name" "$suite" >&2; return 1 ;; esac
 	[ "$(id -u)" = 0 ] || die77 "not root"
 	key=$(key_of "$name")
 	dir=$cache/$name-$suite-$key
@@ -131,6 +150,11 @@ path() { # NAME
 		for old in "$cache/$name-$suite"-*; do
 			[ -e "$old" ] && [ "$old" != "$dir" ] && rm -rf "$old"
 		done
+		# So are the cluster roots of the builder of tests/cluster before
+		# this one, named NAME-KEY without a release.
+		for old in "$cache/$name"-*; do
+			[[ ${old##*/} =~ ^$name-[0-9a-f]{16}$ ]] && rm -rf "$old"
+		done
 		build "$name" "$key" "$dir" || return $?
 	fi
 	exec 9>&-
@@ -140,7 +164,7 @@ path() { # NAME
 case "${1:-}" in
 path) [ $# = 2 ] || [ $# = 3 ] || { echo "usage: $0 path NAME [RELEASE]" >&2; exit 2; }
 	suite=${3:-bookworm}; path "$2" ;;
-list) echo "courier dovecot build" ;;
+list) echo "courier dovecot build cluster" ;;
 releases) echo "$releases" ;;
 mirror) mirror ;;
 *) echo "usage: $0 path NAME [RELEASE] | list | releases | mirror" >&2; exit 2 ;;

@@ -30,3 +30,20 @@ run_servers() {
 	rc=$?
 	[ "$rc" = 0 ] || fail "$label" "$scenario exited $rc"
 }
+
+# run_releases LABEL ROOT SCENARIO: run_servers once for each release of
+# root.sh, as LABEL/RELEASE.
+run_releases() {
+	local release
+	for release in $("$T_TOP/tests/servers/root.sh" releases); do
+		run_servers "$1/$release" "$2" "$3" "$release"
+	done
+}
+
+# need_authmkhome LABEL: stops the script with a failure when authmkhome is
+# not built.
+need_authmkhome() {
+	[ -x "$T_TOP/authmkhome" ] && return 0
+	fail "$1" "$T_TOP/authmkhome does not exist (run make)"
+	exit 0
+}
