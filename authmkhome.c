@@ -500,15 +500,16 @@ static bool dovecot_home(const char *user, char *home, size_t len)
  */
 static bool std_fds_open(void)
 {
-	/* One poll asks about all three (POLLNVAL: not open), where a
-	 * probe each would cost three calls at every login. */
+	/* One poll asks about all three, where a probe each would cost three
+	 * calls at every login.  POLLNVAL also answers for an O_PATH
+	 * descriptor, which is open: only fcntl tells the two apart. */
 	struct pollfd p[3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 } };
 	int fd;
 
 	if (poll(p, 3, 0) < 0)
 		return false;
 	for (fd = 0; fd <= 2; fd++)
-		if ((p[fd].revents & POLLNVAL) &&
+		if ((p[fd].revents & POLLNVAL) && fcntl(fd, F_GETFD) < 0 &&
 		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			return false;
 	return true;
@@ -548,7 +549,7 @@ static struct early early_privilege(void)
 	if (setresgid(g, g, g) != 0 || getresgid(&r, &eg, &sg) != 0 || r != g || eg != g ||
 	    sg != g) {
 		openlog("authmkhome", LOG_PID, LOG_MAIL);
-		syslog(LOG_ERR, "cannot drop the setgid group %lu: %m", (unsigned long)eg);
+		syslog(LOG_ERR, "cannot drop the setgid group %lu: %m", (unsigned long)e.egid);
 		_exit(1);
 	}
 	e.egid = g;

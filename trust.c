@@ -232,11 +232,15 @@ static bool trusted_object(const struct stat *st, uid_t euid, bool want_dir)
  * The same checks as the walk below in fewer calls: top down, fstatat
  * without following a symlink of "/", then each directory, then the last
  * component, and only then one openat2 of the whole path that follows no
- * symlink, and fstat of what it opened.  Race-free for the same reason as
- * the walk: a directory found root's (or euid's) and writable by nobody
- * else can afterwards be changed only by its owner (a sticky one keeps its
- * owner's entries), so once "/" passed, the entry the next fstatat looks at
- * can no longer be swapped by anyone else, and so on down; the last stat
+ * symlink, and fstat of what it opened.  Race-free against everyone but
+ * the trusted owners themselves: a directory found root's (or euid's) and
+ * writable by nobody else can afterwards be changed only by its owner (a
+ * sticky one keeps its owner's entries), so once "/" passed, the entry the
+ * next fstatat looks at can no longer be swapped by anyone else, and so on
+ * down.  Unlike the walk, which holds each directory it checked, it does
+ * not survive such an owner swapping two of its own directories between
+ * the checks and the open: root, or the caller of authmkhome in its own
+ * directories, who gains nothing by it.  The last stat
  * finds a regular file (or a directory) before anything is opened, as the
  * walk does, and RESOLVE_NO_SYMLINKS makes the open fail rather than follow
  * a symlink.  False (nothing open) whenever it does not end in an open fd
