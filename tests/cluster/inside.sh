@@ -571,6 +571,15 @@ fault_back() {
 # BRICKS: the brick directories of the volume ($W/brick/...), space
 # separated, or none (local disk); a frontend's view is skipped when its DIR
 # is empty, and read with UID:GID when given (a volume that squashes root).
+# unstray VIEW LABEL FILE: drops from FILE (paths, one a line) the strays
+# of LABEL ($OUT/LABEL.stray) when VIEW is the restarted brick; the mounts'
+# views keep them, so a stray they show still fails.
+unstray() {
+	[ -s "$OUT/$2.stray" ] && [ "$1" = "brick ${FAULT_BRICK:-}" ] || return 0
+	grep -vxF -f "$OUT/$2.stray" "$3" >"$3.own"
+	mv "$3.own" "$3"
+}
+
 verify() {
 	local label=$1 users=$2 kind=$3 d1=$4 d2=$5 bricks=$6 want=$7 as=${8:-} exp act why n fails incompl left created other
 	local -a vname vdir vas
@@ -652,6 +661,20 @@ verify() {
 			{ n[$1]++; if ($2 == "none") none[$1] = 1; else if (!(($1, $2) in seen)) { seen[$1, $2] = 1; d[$1]++ } }
 			END { for (p in n) { if (d[p] > 1) print "mismatch", p; else if (n[p] < nb || (p in none)) print "incomplete", p } }' |
 			sort >"$OUT/$label.gfidbad"
+		# A temporary name on the brick that was killed and on no other:
+		# the old name of a tree renamed into place while that brick was
+		# down, which GlusterFS's entry heal can leave on it (a directory
+		# rename healed new name first).  Not the module's: it is checked
+		# below that neither mount shows it, and it is counted.
+		if [ -n "${FAULT_BRICK:-}" ]; then
+			awk -v fb="$OUT/$label.gfid.$FAULT_BRICK" '$1 ~ /(^|\/)\.mkmaildir\./ {
+				if (FILENAME == fb) on[$1] = 1; else other[$1] = 1 }
+				END { for (p in on) if (!(p in other)) print p }' "$OUT/$label".gfid.[0-9]* |
+				sort >"$OUT/$label.stray"
+			grep -vxF -f <(sed 's/^/incomplete /' "$OUT/$label.stray") "$OUT/$label.gfidbad" \
+				>"$OUT/$label.gfidbad.own"
+			mv "$OUT/$label.gfidbad.own" "$OUT/$label.gfidbad"
+		fi
 		mis=$(grep -c '^mismatch ' "$OUT/$label.gfidbad")
 		inc=$(grep -c '^incomplete ' "$OUT/$label.gfidbad")
 		local entries; entries=$(cut -d' ' -f1 "$OUT/$label.gfid.1" | sort -u | wc -l)
@@ -675,14 +698,17 @@ verify() {
 	local extras=()
 	# shellcheck disable=SC2086
 	for i in "${!vname[@]}"; do
-		[ "${vname[$i]}" = fe2 ] && continue
 		parent_extras "${vas[$i]}" "${vdir[$i]}" $prefixes >"$W/extras.$i"
+		unstray "${vname[$i]}" "$label" "$W/extras.$i"
 		[ -s "$W/extras.$i" ] && extras+=("${vname[$i]}: $(wc -l <"$W/extras.$i"): $(head -n4 "$W/extras.$i" | tr '\n' ' ')")
 	done
 	if [ "${#extras[@]}" = 0 ]; then
-		pass "cluster $label: the trees' parents hold only final names (fe1 and bricks)"
+		pass "cluster $label: the trees' parents hold only final names (both mounts and bricks)"
 	else
-		fail "cluster $label: the trees' parents hold only final names (fe1 and bricks)" "$(printf '%s; ' "${extras[@]}")"
+		fail "cluster $label: the trees' parents hold only final names (both mounts and bricks)" "$(printf '%s; ' "${extras[@]}")"
+	fi
+	if [ -s "$OUT/$label.stray" ]; then
+		say "cluster $label: GlusterFS's heal left $(wc -l <"$OUT/$label.stray") entries under a temporary name on the restarted brick $FAULT_BRICK only, shown by neither mount: $(grep -c '\.mkmaildir\.[^/]*$' "$OUT/$label.stray") tree(s), e.g. $(head -n1 "$OUT/$label.stray")"
 	fi
 	# And no name beginning with .mkmaildir anywhere under the trees' top
 	# directories: on every brick (what the mounts show, without another walk over FUSE), on fe1
@@ -691,7 +717,9 @@ verify() {
 		[ "${vname[$i]}" = fe2 ] && continue
 		[ "${vname[$i]}" = fe1 ] && [ "$nb" -gt 0 ] && continue
 		# shellcheck disable=SC2086
-		mkmaildir_names "${vas[$i]}" "${vdir[$i]}" $tops | sed "s|^|${vname[$i]}: |"
+		mkmaildir_names "${vas[$i]}" "${vdir[$i]}" $tops >"$W/names.$i"
+		unstray "${vname[$i]}" "$label" "$W/names.$i"
+		sed "s|^|${vname[$i]}: |" "$W/names.$i"
 		done; } | tee "$OUT/$label.leftover" | wc -l)
 	if [ "$left" = 0 ]; then
 		pass "cluster $label: no .mkmaildir* name left (bricks, or the disk)"
@@ -837,6 +865,7 @@ fi
 # rfault LABEL VOL BRICK USERFILE: arms the fault of the next race2.
 rfault() {
 	local rounds pid
+	FAULT_BRICK=$3
 	rounds=$(( ($(wc -l <"$4") + CL_WORKERS - 1) / CL_WORKERS ))
 	pid=$(brick_state "$2" "$3" | awk '$1 == "Y" { print $2 }')
 	rm -f "$OUT/$1.fault"
@@ -895,7 +924,7 @@ if [ "${CL_RUSERS:-0}" -gt 0 ]; then
 	heal rep replica
 	lap "heal"
 	verify replica "$W/users.replica" home "$RP" "${ROOT[fe2]}/srv/replica" "$RB" $((CL_RUSERS * 2))
-	RACE_SECS=
+	RACE_SECS= FAULT_BRICK=
 	lap "verify replica 3"
 fi
 if [ "${CL_RSQUSERS:-0}" -gt 0 ]; then
@@ -919,7 +948,7 @@ if [ "${CL_RSQUSERS:-0}" -gt 0 ]; then
 	heal rep rsquash
 	lap "heal"
 	verify rsquash "$W/users.rsquash" virtual "$RP" "${ROOT[fe2]}/srv/replica" "$RB" $((CL_RSQUSERS * 2)) 5000:5000
-	RACE_SECS=
+	RACE_SECS= FAULT_BRICK=
 	lap "verify replica 3, root squashed"
 fi
 
