@@ -529,12 +529,14 @@ static int by_name(const void *a, const void *b)
 }
 
 /*
- * -n: lists what killed builds left beside each maildir checked and in its
- * tmp/, each parent once (one readdir of each parent and of each tmp/).
+ * -n: lists what killed builds left beside each maildir checked, beside the
+ * directory above it (a home, a domain: a tree built from there up has its
+ * temporary name one level higher) and in its tmp/, each directory once
+ * (one readdir of each).
  */
 static size_t report_leftovers(struct run *r)
 {
-	char **dirs = calloc(r->n * 2 + 1, sizeof *dirs);
+	char **dirs = calloc(r->n * 3 + 1, sizeof *dirs);
 	size_t nd = 0, i, found = 0;
 
 	for (i = 0; dirs != NULL && i < r->n; i++) {
@@ -547,6 +549,9 @@ static size_t report_leftovers(struct run *r)
 			*slash = '\0';
 			dirs[nd++] = m;
 			r->items[i].maildir = NULL;
+			if ((slash = strrchr(m, '/')) != NULL && slash != m &&
+			    (dirs[nd] = strndup(m, (size_t)(slash - m))) != NULL)
+				nd++;
 		}
 	}
 	if (dirs != NULL)

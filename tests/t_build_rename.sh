@@ -70,6 +70,11 @@ check "killed build: the parent holds the final names and the one leftover" \
 check "killed build: alice's maildir is not the leftover" test "$(stat -c %i "$P/alice")" != "$(stat -c %i "$tree")"
 listed=$("${T_MKMAILDIR:-$T_TOP/mkmaildir}" -n -o "maildir=$P/%u" alice carol 2>/dev/null | grep '^leftover: ')
 check "killed build: mkmaildir -n lists the leftover, once, for the administrator" test "$listed" = "leftover: $tree"
+# A tree built from a level above the maildir (a home, a domain) has its
+# temporary name there: -n reads the directory above each maildir's too.
+listed=$("${T_MKMAILDIR:-$T_TOP/mkmaildir}" -n -o "maildir=$P/%u/Maildir" alice carol 2>/dev/null | grep '^leftover: ')
+check "killed build: mkmaildir -n lists a leftover one level above the maildirs' parents" \
+	test "$listed" = "leftover: $tree"
 
 # --- killed right after the rename: the maildir is in place, nothing else ---
 fresh_parent
